@@ -1,0 +1,142 @@
+"""Elements: the immutable description of a component tree (`h`, `Element`, `Fragment`, `memo`).
+
+An element is what a JSX expression evaluates to. It is cheap to create (a few slots, no copying of
+children) because every tick re-renders the tree and builds many of them; the reconciler compares
+them with the previous render to decide what actually changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["Element", "Fragment", "Memo", "h", "memo"]
+
+
+class Element:
+    """An immutable node of a component tree.
+
+    `type` is a component (any callable taking keyword props), a string intrinsic tag, or
+    `Fragment`; `props` never contains `key`; `children` is the tuple given to `h`, unflattened.
+    """
+
+    __slots__ = ("children", "key", "props", "type")
+
+    type: Any
+    props: dict[str, Any]
+    key: Any
+    children: tuple[Any, ...]
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Element is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Element is immutable: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Element):
+            return NotImplemented
+        return (
+            self.type is other.type
+            and self.key == other.key
+            and self.props == other.props
+            and self.children == other.children
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # props are a dict: equal elements cannot share a hash
+
+    def __repr__(self) -> str:
+        name = type_name(self.type)
+        parts = [name]
+        if self.key is not None:
+            parts.append(f"key={self.key!r}")
+        parts.extend(f"{k}={v!r}" for k, v in self.props.items())
+        if self.children:
+            parts.append(f"children={len(self.children)}")
+        return f"<{' '.join(parts)}>"
+
+
+# Slot descriptors write past the immutability guard; about twice as fast as object.__setattr__.
+_set_type = Element.type.__set__  # type: ignore[attr-defined]
+_set_props = Element.props.__set__  # type: ignore[attr-defined]
+_set_key = Element.key.__set__  # type: ignore[attr-defined]
+_set_children = Element.children.__set__  # type: ignore[attr-defined]
+_new = object.__new__
+
+
+def h(type: Any, props: Mapping[str, Any] | None = None, *children: Any, key: Any = None) -> Element:
+    """Create an element: `h(Section, {"id": "ctx"}, "text", key="ctx")`.
+
+    A `key` found in `props` (for example through a JSX spread) is moved out of the props, so
+    `Element.props` never contains it; an explicit `key=` argument wins.
+    """
+    if props is None:
+        props = {}
+    elif "key" in props:
+        props = dict(props)
+        spread_key = props.pop("key")
+        if key is None:
+            key = spread_key
+    elif type(props) is not dict:  # noqa: E721 - exact check: a dict subclass is copied too
+        props = dict(props)
+    element = _new(Element)
+    _set_type(element, type)
+    _set_props(element, props)
+    _set_key(element, key)
+    _set_children(element, children)
+    return element
+
+
+def Fragment(children: Any = ()) -> Any:  # noqa: N802 - a component, named like one
+    """Group children without adding anything of its own: `h(Fragment, None, a, b)` or `<>a b</>`."""
+    return children
+
+
+class Memo:
+    """A component that skips re-rendering while its props compare equal (`==`) to the last render."""
+
+    __slots__ = ("__wrapped__", "compare")
+
+    def __init__(self, component: Callable[..., Any], compare: Callable[[dict[str, Any], dict[str, Any]], bool] | None):
+        self.__wrapped__ = component
+        self.compare = compare
+
+    def __call__(self, **props: Any) -> Any:
+        return self.__wrapped__(**props)
+
+    @property
+    def __name__(self) -> str:
+        return type_name(self.__wrapped__)
+
+    def __repr__(self) -> str:
+        return f"memo({type_name(self.__wrapped__)})"
+
+
+def memo(
+    component: Callable[..., Any],
+    compare: Callable[[dict[str, Any], dict[str, Any]], bool] | None = None,
+) -> Memo:
+    """Wrap `component` so that a parent re-render with equal props does not re-render it.
+
+    `compare(old_props, new_props)` may replace the default `==` comparison. State updates of the
+    component itself still re-render it.
+    """
+    if isinstance(component, Memo):
+        return component
+    return Memo(component, compare)
+
+
+def type_name(component: Any) -> str:
+    """A readable name for an element type, used in error messages and reprs."""
+    if isinstance(component, str):
+        return component
+    if component is Fragment:
+        return "Fragment"
+    if isinstance(component, Memo):
+        return type_name(component.__wrapped__)
+    name = getattr(component, "display_name", None) or getattr(component, "__name__", None)
+    if isinstance(name, str):
+        return name
+    return type(component).__name__

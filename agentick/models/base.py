@@ -1,0 +1,197 @@
+"""The model adapter protocol, the shared base class, and the stream accumulator.
+
+A model is anything with `metadata` and an async `stream(model_input)` yielding `StreamDelta`s
+and/or an async `generate(model_input)` returning a `ModelOutput`. Models know nothing of
+components or sessions; the engine calls them once per tick.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any, Protocol, runtime_checkable
+
+from ..errors import ModelError
+from ..types import (
+    ContentBlock,
+    Message,
+    MessageStartDelta,
+    ModelInput,
+    ModelMetadata,
+    ModelOutput,
+    ReasoningBlock,
+    ReasoningDelta,
+    StopDelta,
+    StreamDelta,
+    TextBlock,
+    TextDelta,
+    ToolCallDelta,
+    ToolUseBlock,
+    Usage,
+    UsageDelta,
+)
+
+__all__ = ["BaseModel", "ModelAdapter", "StreamAccumulator", "accumulate"]
+
+
+@runtime_checkable
+class ModelAdapter(Protocol):
+    """What the engine needs from a model. Implement `stream`, `generate`, or both."""
+
+    metadata: ModelMetadata
+
+
+class BaseModel:
+    """Base class for model adapters: a model object that is also a component.
+
+    Rendering a model (`<gpt temperature={0.2} />`, or `h(gpt, {...})`) selects it for the tick and
+    sets its options, exactly like `<Model model={gpt} temperature={0.2} />`. Subclasses implement
+    `stream` (preferred: the engine forwards deltas as events) or `generate`; each default
+    implementation is derived from the other.
+    """
+
+    metadata: ModelMetadata
+    options: dict[str, Any]
+
+    def __init__(self, metadata: ModelMetadata, **options: Any) -> None:
+        self.metadata = metadata
+        self.options = dict(options)
+
+    def __call__(self, **props: Any) -> Any:
+        from ..components.model import Model
+        from ..element import h
+
+        props.pop("children", None)
+        return h(Model, {"model": self, **props})
+
+    @property
+    def __name__(self) -> str:
+        return type(self).__name__
+
+    async def stream(self, model_input: ModelInput) -> AsyncIterator[StreamDelta]:
+        output = await self.generate(model_input)
+        for delta in deltas_of(output):
+            yield delta
+
+    async def generate(self, model_input: ModelInput) -> ModelOutput:
+        if type(self).stream is BaseModel.stream:
+            raise NotImplementedError(f"{type(self).__name__} implements neither stream() nor generate()")
+        return await accumulate(self.stream(model_input), model=self.metadata.id)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.metadata.id!r})"
+
+
+def deltas_of(output: ModelOutput) -> list[StreamDelta]:
+    """The deltas that reproduce `output` (used to stream a model that only generates)."""
+    deltas: list[StreamDelta] = [MessageStartDelta(model=output.model)]
+    index = 0
+    for block in output.message.content:
+        if isinstance(block, TextBlock):
+            deltas.append(TextDelta(text=block.text))
+        elif isinstance(block, ReasoningBlock):
+            deltas.append(ReasoningDelta(text=block.text))
+        elif isinstance(block, ToolUseBlock):
+            deltas.append(
+                ToolCallDelta(index=index, id=block.tool_use_id, name=block.name, arguments=json.dumps(block.input))
+            )
+            index += 1
+    deltas.append(UsageDelta(input_tokens=output.usage.input_tokens, output_tokens=output.usage.output_tokens))
+    deltas.append(StopDelta(reason=output.stop_reason))
+    return deltas
+
+
+class _PendingCall:
+    __slots__ = ("arguments", "id", "name")
+
+    def __init__(self) -> None:
+        self.id: str | None = None
+        self.name: str | None = None
+        self.arguments: list[str] = []
+
+
+class StreamAccumulator:
+    """Folds stream deltas into one `ModelOutput`.
+
+    Text and reasoning deltas concatenate; tool-call deltas are grouped by `index` (the first piece
+    of a call names it, later pieces append argument text); usage deltas add up; the last stop
+    reason wins. A tool call whose arguments are not a JSON object is kept with its raw text under
+    `input["_raw_arguments"]`, so the engine can answer it with an error result the model can read.
+    """
+
+    def __init__(self, model: str | None = None) -> None:
+        self.model = model
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        self._calls: dict[int, _PendingCall] = {}
+        self._input_tokens = 0
+        self._output_tokens = 0
+        self.stop_reason: str | None = None
+
+    def add(self, delta: StreamDelta) -> None:
+        if isinstance(delta, TextDelta):
+            self._text.append(delta.text)
+        elif isinstance(delta, ToolCallDelta):
+            call = self._calls.get(delta.index)
+            if call is None:
+                call = self._calls[delta.index] = _PendingCall()
+            if delta.id:
+                call.id = delta.id
+            if delta.name:
+                call.name = delta.name
+            if delta.arguments:
+                call.arguments.append(delta.arguments)
+        elif isinstance(delta, ReasoningDelta):
+            self._reasoning.append(delta.text)
+        elif isinstance(delta, UsageDelta):
+            self._input_tokens += delta.input_tokens
+            self._output_tokens += delta.output_tokens
+        elif isinstance(delta, StopDelta):
+            self.stop_reason = delta.reason
+        elif isinstance(delta, MessageStartDelta):
+            if delta.model:
+                self.model = delta.model
+        else:
+            raise ModelError(f"unknown stream delta {delta!r}")
+
+    def tool_uses(self) -> list[ToolUseBlock]:
+        blocks = []
+        for index in sorted(self._calls):
+            call = self._calls[index]
+            if not call.name:
+                raise ModelError(f"the model stream ended with a tool call (index {index}) that has no name")
+            raw = "".join(call.arguments)
+            try:
+                parsed = json.loads(raw) if raw.strip() else {}
+            except json.JSONDecodeError:
+                parsed = None
+            arguments: dict[str, Any] = parsed if isinstance(parsed, dict) else {"_raw_arguments": raw}
+            blocks.append(ToolUseBlock(tool_use_id=call.id or f"call_{index}", name=call.name, input=arguments))
+        return blocks
+
+    def result(self) -> ModelOutput:
+        content: list[ContentBlock] = []
+        if self._reasoning:
+            content.append(ReasoningBlock(text="".join(self._reasoning)))
+        text = "".join(self._text)
+        if text:
+            content.append(TextBlock(text=text))
+        tool_uses = self.tool_uses()
+        content.extend(tool_uses)
+        stop_reason = self.stop_reason or ("tool_use" if tool_uses else "stop")
+        usage = Usage(
+            input_tokens=self._input_tokens,
+            output_tokens=self._output_tokens,
+            total_tokens=self._input_tokens + self._output_tokens,
+        )
+        return ModelOutput(
+            message=Message(role="assistant", content=content), stop_reason=stop_reason, usage=usage, model=self.model
+        )
+
+
+async def accumulate(deltas: AsyncIterator[StreamDelta], *, model: str | None = None) -> ModelOutput:
+    """Drain a delta stream into one `ModelOutput`."""
+    accumulator = StreamAccumulator(model)
+    async for delta in deltas:
+        accumulator.add(delta)
+    return accumulator.result()

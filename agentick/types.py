@@ -1,0 +1,345 @@
+"""Data shapes at the library's boundaries: messages, content blocks, tools, model input and output.
+
+These are pydantic models with snake_case fields that accept plain dicts wherever a model is
+expected, so `{"role": "user", "content": "hi"}` is a valid `Message`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "AudioBlock",
+    "CodeBlock",
+    "ContentBlock",
+    "DocumentBlock",
+    "ImageBlock",
+    "JsonBlock",
+    "MediaSource",
+    "Message",
+    "MessageStartDelta",
+    "ModelInput",
+    "ModelMetadata",
+    "ModelOutput",
+    "ReasoningBlock",
+    "ReasoningDelta",
+    "Role",
+    "StopDelta",
+    "StreamDelta",
+    "TextBlock",
+    "TextDelta",
+    "TimelineEntry",
+    "ToolCall",
+    "ToolCallDelta",
+    "ToolDefinition",
+    "ToolResultBlock",
+    "ToolUseBlock",
+    "Usage",
+    "UsageDelta",
+    "VideoBlock",
+    "text_of",
+]
+
+Role = Literal["system", "user", "assistant", "tool"]
+ROLES: frozenset[str] = frozenset(("system", "user", "assistant", "tool"))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- content blocks ---------------------------------------------------------------------------
+
+
+class MediaSource(_Model):
+    """Where media lives: a URL, inline base64 data, or a provider file id."""
+
+    type: Literal["url", "base64", "file_id"] = "url"
+    url: str | None = None
+    data: str | None = None
+    media_type: str | None = None
+    file_id: str | None = None
+
+
+def _coerce_source(value: Any) -> Any:
+    """A plain string source is a URL (or a data: URL), the common case in components."""
+    if isinstance(value, str):
+        if value.startswith("data:") and ";base64," in value:
+            header, data = value.split(";base64,", 1)
+            return {"type": "base64", "data": data, "media_type": header[5:] or None}
+        return {"type": "url", "url": value}
+    return value
+
+
+class TextBlock(_Model):
+    type: Literal["text"] = "text"
+    text: str
+
+
+class ImageBlock(_Model):
+    type: Literal["image"] = "image"
+    source: MediaSource
+    alt_text: str | None = None
+
+    _source = field_validator("source", mode="before")(_coerce_source)
+
+
+class DocumentBlock(_Model):
+    type: Literal["document"] = "document"
+    source: MediaSource
+    title: str | None = None
+
+    _source = field_validator("source", mode="before")(_coerce_source)
+
+
+class AudioBlock(_Model):
+    type: Literal["audio"] = "audio"
+    source: MediaSource
+    transcript: str | None = None
+
+    _source = field_validator("source", mode="before")(_coerce_source)
+
+
+class VideoBlock(_Model):
+    type: Literal["video"] = "video"
+    source: MediaSource
+    transcript: str | None = None
+
+    _source = field_validator("source", mode="before")(_coerce_source)
+
+
+class CodeBlock(_Model):
+    type: Literal["code"] = "code"
+    text: str
+    language: str | None = None
+
+
+class JsonBlock(_Model):
+    type: Literal["json"] = "json"
+    text: str
+    data: Any = None
+
+
+class ReasoningBlock(_Model):
+    type: Literal["reasoning"] = "reasoning"
+    text: str
+    signature: str | None = None
+
+
+class ToolUseBlock(_Model):
+    """A tool call made by the model (stored in the assistant message that made it)."""
+
+    type: Literal["tool_use"] = "tool_use"
+    tool_use_id: str
+    name: str
+    input: dict[str, Any] = Field(default_factory=dict)
+
+
+class ToolResultBlock(_Model):
+    """The result of one tool call (stored in a `tool` message, in call order)."""
+
+    type: Literal["tool_result"] = "tool_result"
+    tool_use_id: str
+    name: str
+    content: list[ContentBlock] = Field(default_factory=list)
+    is_error: bool = False
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def _text_content(cls, value: Any) -> Any:
+        return [{"type": "text", "text": value}] if isinstance(value, str) else value
+
+
+ContentBlock = Annotated[
+    TextBlock
+    | ImageBlock
+    | DocumentBlock
+    | AudioBlock
+    | VideoBlock
+    | CodeBlock
+    | JsonBlock
+    | ReasoningBlock
+    | ToolUseBlock
+    | ToolResultBlock,
+    Field(discriminator="type"),
+]
+
+ToolResultBlock.model_rebuild()
+
+
+# --- messages and the timeline ----------------------------------------------------------------
+
+
+class Message(_Model):
+    """One message of a conversation. A plain string `content` becomes one text block."""
+
+    role: Role
+    content: list[ContentBlock] = Field(default_factory=list)
+    id: str | None = None
+    metadata: dict[str, Any] | None = None
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def _text_content(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [TextBlock(text=value)]
+        return value
+
+    @property
+    def text(self) -> str:
+        """The message's text blocks joined (what a person would read as its text)."""
+        return text_of(self.content)
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        return [
+            ToolCall(id=block.tool_use_id, name=block.name, input=block.input)
+            for block in self.content
+            if isinstance(block, ToolUseBlock)
+        ]
+
+
+def text_of(blocks: list[Any]) -> str:
+    """Concatenated text of the text blocks in `blocks`."""
+    return "".join(block.text for block in blocks if isinstance(block, TextBlock))
+
+
+class TimelineEntry(_Model):
+    """A message stored in a session's timeline, with where it came from."""
+
+    id: str
+    message: Message
+    tags: list[str] = Field(default_factory=list)
+    execution_id: str | None = None
+    tick: int | None = None
+
+    @property
+    def role(self) -> str:
+        return self.message.role
+
+    @property
+    def text(self) -> str:
+        return self.message.text
+
+
+# --- tools ------------------------------------------------------------------------------------
+
+
+class ToolDefinition(_Model):
+    """What the model is told about a tool."""
+
+    name: str
+    description: str = ""
+    input_schema: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+
+
+class ToolCall(_Model):
+    """A tool call requested by the model."""
+
+    id: str
+    name: str
+    input: dict[str, Any] = Field(default_factory=dict)
+
+
+# --- model input and output -------------------------------------------------------------------
+
+
+class Usage(_Model):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+        )
+
+
+class ModelInput(_Model):
+    """Exactly what a model adapter receives: messages (system first), tools and options."""
+
+    messages: list[Message] = Field(default_factory=list)
+    tools: list[ToolDefinition] = Field(default_factory=list)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def system(self) -> str | None:
+        if self.messages and self.messages[0].role == "system":
+            return self.messages[0].text
+        return None
+
+
+class ModelOutput(_Model):
+    """One complete model response."""
+
+    message: Message
+    stop_reason: str = "stop"
+    usage: Usage = Field(default_factory=Usage)
+    model: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.message.text
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        return self.message.tool_calls
+
+
+class ModelMetadata(_Model):
+    """What the engine knows about a model adapter."""
+
+    id: str
+    provider: str = "unknown"
+    context_window: int | None = None
+    max_output_tokens: int | None = None
+
+
+# --- streaming deltas (what ModelAdapter.stream yields) ---------------------------------------
+
+
+class MessageStartDelta(_Model):
+    type: Literal["message_start"] = "message_start"
+    model: str | None = None
+
+
+class TextDelta(_Model):
+    type: Literal["text"] = "text"
+    text: str
+
+
+class ReasoningDelta(_Model):
+    type: Literal["reasoning"] = "reasoning"
+    text: str
+
+
+class ToolCallDelta(_Model):
+    """A piece of a tool call. The first piece of a call carries `id` and `name`; later pieces for the
+    same `index` carry more `arguments` (JSON text split anywhere)."""
+
+    type: Literal["tool_call"] = "tool_call"
+    index: int = 0
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
+
+
+class UsageDelta(_Model):
+    type: Literal["usage"] = "usage"
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+class StopDelta(_Model):
+    type: Literal["stop"] = "stop"
+    reason: str
+
+
+StreamDelta = Annotated[
+    MessageStartDelta | TextDelta | ReasoningDelta | ToolCallDelta | UsageDelta | StopDelta,
+    Field(discriminator="type"),
+]

@@ -1,0 +1,1 @@
+"""JSX for Python: transpiler, import hook, `# coding: jsx` codec and pytest plugin."""

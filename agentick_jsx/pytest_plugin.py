@@ -1,0 +1,1 @@
+"""pytest plugin collecting `test_*.px` files (placeholder until the transpiler lands)."""
