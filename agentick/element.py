@@ -7,6 +7,7 @@ them with the previous render to decide what actually changed.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -79,7 +80,7 @@ def h(type: Any, props: Mapping[str, Any] | None = None, *children: Any, key: An
         spread_key = props.pop("key")
         if key is None:
             key = spread_key
-    elif type(props) is not dict:  # noqa: E721 - exact check: a dict subclass is copied too
+    elif builtins.type(props) is not dict:  # a Mapping or dict subclass: copy to a plain dict
         props = dict(props)
     element = _new(Element)
     _set_type(element, type)
@@ -89,7 +90,7 @@ def h(type: Any, props: Mapping[str, Any] | None = None, *children: Any, key: An
     return element
 
 
-def Fragment(children: Any = ()) -> Any:  # noqa: N802 - a component, named like one
+def Fragment(children: Any = ()) -> Any:
     """Group children without adding anything of its own: `h(Fragment, None, a, b)` or `<>a b</>`."""
     return children
 

@@ -1,0 +1,642 @@
+"""The render/commit loop: keyed child reconciliation, bailouts, host layout and effects.
+
+A pass walks only what can have changed: a fiber whose element is the same object as last time
+and that has no pending update is skipped (its subtree is entered only when a descendant is
+dirty), and `memo` components skip on equal props. The render phase computes new child lists and
+hook values without touching the host or the committed fibers; the commit phase then applies them,
+creates and moves host nodes (minimal moves: nodes on a longest increasing subsequence stay put),
+unmounts removed subtrees and runs effects, children first.
+"""
+
+from __future__ import annotations
+
+import inspect
+from bisect import bisect_left
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+from ..element import Element, Fragment, Memo
+from ..errors import AgentickError, ComponentError, HookError
+from .fiber import (
+    COMPONENT,
+    FRAGMENT,
+    HOST,
+    LIST_TYPE,
+    PROVIDER,
+    ROOT,
+    TEXT,
+    TEXT_TYPE,
+    UNSET,
+    Fiber,
+    kind_of,
+    schedule,
+)
+from .hooks import CURRENT, Dispatch, EffectHook, Hook, Suspend
+from .host import HostConfig
+
+__all__ = ["Reconciler", "Root"]
+
+RERENDER_LIMIT = 25  # updates of a component during its own render before we call it a loop
+SETTLE_LIMIT = 50  # passes `render`/`flush` run while effects keep scheduling updates
+
+_INDEX = object()
+_index_slots: list[tuple[object, int]] = []
+
+
+def _index_slot(index: int) -> tuple[object, int]:
+    """The implicit key of an unkeyed child: its position (holes such as None count)."""
+    while len(_index_slots) <= index:
+        _index_slots.append((_INDEX, len(_index_slots)))
+    return _index_slots[index]
+
+
+class _Work:
+    """What one pass decided; applied by the commit, or undone when the render raises."""
+
+    __slots__ = (
+        "commits",
+        "created",
+        "deleted",
+        "descended",
+        "effects",
+        "layout",
+        "prop_updates",
+        "remount",
+        "rendered",
+        "resuspend",
+        "text_updates",
+        "was_dirty",
+    )
+
+    def __init__(self) -> None:
+        self.rendered: list[Fiber] = []  # committed fibers with pending p_element / p_children
+        self.commits: list[Hook] = []  # hooks holding pending values
+        self.created: list[Fiber] = []  # every new fiber, parents before children
+        self.deleted: list[Fiber] = []  # roots of removed subtrees
+        self.layout: set[Fiber] = set()  # host parents whose child list changed
+        self.effects: list[EffectHook] = []  # in completion order: children before parents
+        self.prop_updates: list[tuple[Fiber, dict[str, Any], dict[str, Any]]] = []
+        self.text_updates: list[tuple[Fiber, str, str]] = []
+        self.was_dirty: list[Fiber] = []
+        self.descended: list[Fiber] = []
+        self.resuspend: list[Fiber] = []
+        self.remount: list[Fiber] = []  # committed fibers mounting hooks (after a suspended mount)
+
+
+class Reconciler:
+    """A reconciler for one kind of host. `create_root(container)` gives an independent tree."""
+
+    def __init__(self, host: HostConfig) -> None:
+        self.host = host
+
+    def create_root(self, container: Any) -> Root:
+        return Root(self.host, container)
+
+
+class Root:
+    """A rendered tree attached to a host container.
+
+    `render(element)` and `flush()` are synchronous: render, commit, run effects, and repeat while
+    effects scheduled more updates. `suspended` lists the awaitables the last pass waited on
+    (see `Suspend`); `on_update` is called whenever a state update is scheduled.
+    """
+
+    def __init__(self, host: HostConfig, container: Any) -> None:
+        self.host = host
+        self.container = container
+        self.fiber = Fiber(ROOT, None, None, None, None, self)
+        self.fiber.instance = container
+        self.fiber.mounted = True
+        self.suspended: list[Awaitable[Any]] = []
+        self.on_update: Callable[[], None] | None = None
+        self._rendering = False
+        self._unmounted = False
+
+    # --- public API ---------------------------------------------------------------------------
+
+    @property
+    def dirty(self) -> bool:
+        """True when a state update is waiting for the next pass."""
+        return self.fiber.subtree_dirty
+
+    def render(self, element: Any, *, settle: bool = True) -> None:
+        """Render `element` as the root's only child, commit, and run effects."""
+        self._perform([element])
+        if settle:
+            self._settle()
+
+    def flush(self, *, settle: bool = True) -> None:
+        """Apply pending state updates: re-render only dirty components (and what they render)."""
+        if self.fiber.subtree_dirty:
+            self._perform(None)
+        if settle:
+            self._settle()
+
+    def unmount(self) -> None:
+        """Remove everything: cleanups and unmount effects run exactly once, parents first."""
+        if self._unmounted:
+            return
+        self._perform([])
+        self._unmounted = True
+        self.fiber.root = None
+
+    def notify_update(self) -> None:
+        if self.on_update is not None:
+            self.on_update()
+
+    # --- the pass -----------------------------------------------------------------------------
+
+    def _settle(self) -> None:
+        for _ in range(SETTLE_LIMIT):
+            if not self.fiber.subtree_dirty or self.suspended:
+                return
+            self._perform(None)
+        raise RuntimeError(
+            f"the tree kept scheduling updates after {SETTLE_LIMIT} passes; an effect probably sets state "
+            "on every run (give it dependencies or compare before setting)"
+        )
+
+    def _perform(self, items: list[Any] | None) -> None:
+        if self._unmounted:
+            raise RuntimeError("this root was unmounted; create a new root to render again")
+        if self._rendering:
+            raise RuntimeError("render() or flush() was called on a root while it was rendering")
+        self._rendering = True
+        self.suspended = []
+        work = _Work()
+        try:
+            root = self.fiber
+            if items is None:
+                self._descend(root, work)
+            else:
+                self._reconcile_children(root, items, work)
+        except BaseException:
+            self._discard(work)
+            raise
+        finally:
+            self._rendering = False
+        self._commit(work)
+
+    def _descend(self, fiber: Fiber, work: _Work) -> None:
+        """Visit the dirty parts below a fiber that itself does not re-render."""
+        fiber.subtree_dirty = False
+        work.descended.append(fiber)
+        for child in fiber.children:
+            if child.dirty or child.subtree_dirty:
+                self._visit(child, child.element, work)
+
+    def _visit(self, fiber: Fiber, element: Any, work: _Work) -> None:
+        kind = fiber.kind
+        mounted = fiber.mounted
+        if kind == TEXT:
+            if mounted and element != fiber.element:
+                work.text_updates.append((fiber, fiber.element, element))
+                fiber.p_element = element
+                work.rendered.append(fiber)
+            return
+        if mounted and not fiber.dirty:
+            same = element is fiber.element
+            if not same and type(fiber.type) is Memo and fiber.hooks_ready:
+                same = _memo_equal(fiber.type, fiber.element, element)
+                if same:
+                    fiber.p_element = element
+                    work.rendered.append(fiber)
+            if same:
+                if fiber.subtree_dirty:
+                    self._descend(fiber, work)
+                return
+        if fiber.dirty:
+            fiber.dirty = False
+            work.was_dirty.append(fiber)
+        if fiber.subtree_dirty:  # re-rendering visits every child, so dirty descendants are reached
+            fiber.subtree_dirty = False
+            work.descended.append(fiber)
+        effects: list[EffectHook] | None = None
+        if kind == COMPONENT:
+            rendered = self._render_component(fiber, element, work)
+            if rendered is None:  # suspended: keep the previous output, render again next pass
+                if mounted and element is not fiber.element:
+                    fiber.p_element = element
+                    work.rendered.append(fiber)
+                return
+            items, effects = rendered
+        elif kind == HOST:
+            if mounted:
+                old_props = fiber.element.props
+                if element.props is not old_props and element.props != old_props:
+                    work.prop_updates.append((fiber, old_props, element.props))
+            items = element.children
+        elif kind == FRAGMENT:
+            items = element if fiber.type is LIST_TYPE else element.children
+        else:  # PROVIDER
+            if mounted:
+                old_value = fiber.element.props.get("value")
+                new_value = element.props.get("value")
+                if old_value is not new_value and old_value != new_value:
+                    _propagate(fiber, fiber.type.context)
+            items = element.children
+        if mounted:
+            fiber.p_element = element
+            work.rendered.append(fiber)
+        self._reconcile_children(fiber, items, work)
+        if effects:
+            work.effects.extend(effects)
+
+    def _render_component(self, fiber: Fiber, element: Element, work: _Work) -> tuple[Any, list[EffectHook]] | None:
+        component = element.type
+        if type(component) is Memo:
+            component = component.__wrapped__
+        props = element.props
+        children = element.children
+        mounting = not fiber.hooks_ready
+        if mounting and fiber.mounted:
+            work.remount.append(fiber)
+        commits_before = len(work.commits)
+        dispatch = Dispatch(fiber, work, mounting)
+        token = CURRENT.set(dispatch)
+        try:
+            for _ in range(RERENDER_LIMIT):
+                output = component(**props, children=list(children)) if children else component(**props)
+                if not dispatch.rerender:
+                    break
+                dispatch.rerender = False
+                dispatch.mounting = False
+                dispatch.index = 0
+                dispatch.effects = []
+            else:
+                raise ComponentError(
+                    f"{fiber.path()} updated its own state during render {RERENDER_LIMIT} times in a row; "
+                    "a state update during render must be conditional",
+                    component=fiber.name,
+                    phase="render",
+                )
+            if not dispatch.mounting and dispatch.index != len(fiber.hooks):
+                raise HookError(
+                    f"{fiber.name} called {dispatch.index} hooks during this render but "
+                    f"{len(fiber.hooks)} during the previous one; hooks must be called unconditionally "
+                    "and in the same order every render"
+                )
+        except Suspend as suspend:
+            for hook in work.commits[commits_before:]:
+                hook.discard()
+            del work.commits[commits_before:]
+            if mounting:
+                fiber.hooks = []
+            self.suspended.append(suspend.awaitable)
+            work.resuspend.append(fiber)
+            return None
+        except AgentickError:
+            raise
+        except Exception as error:
+            raise _component_error(fiber, component, error) from error
+        finally:
+            CURRENT.reset(token)
+        fiber.hooks_ready = True
+        if inspect.iscoroutine(output):
+            output.close()
+            raise ComponentError(
+                f"{fiber.path()} returned a coroutine: components must be synchronous functions "
+                "(load async data with use_data, run async work in tick hooks or tools)",
+                component=fiber.name,
+                phase="render",
+            )
+        return _output_items(output), dispatch.effects
+
+    def _reconcile_children(self, parent: Fiber, items: Iterable[Any], work: _Work) -> None:
+        """Match new children to old fibers by key (explicit) or position, then visit them."""
+        old = parent.children
+        n_old = len(old)
+        cursor = 0
+        by_slot: dict[Any, Fiber] | None = None
+        fibers: list[Fiber] = []
+        elements: list[Any] = []
+        keys: set[Any] | None = None
+        for index, item in enumerate(items):
+            if item is None or item is True or item is False:
+                continue
+            cls = type(item)
+            if cls is Element:
+                child_type = item.type
+                key = item.key
+                if key is not None:
+                    if keys is None:
+                        keys = set()
+                    if key in keys:
+                        raise ValueError(
+                            f"two children of {parent.path()} have the key {key!r}; keys must be unique among siblings"
+                        )
+                    keys.add(key)
+            elif cls is str:
+                if not item:
+                    continue
+                child_type, key = TEXT_TYPE, None
+            elif cls is int or cls is float:
+                child_type, key, item = TEXT_TYPE, None, str(item)
+            elif cls is list or cls is tuple:
+                child_type, key = LIST_TYPE, None
+            else:
+                item = _coerce_child(item, parent)
+                if type(item) is str:
+                    child_type, key = TEXT_TYPE, None
+                else:
+                    child_type, key = LIST_TYPE, None
+            slot = key if key is not None else _index_slot(index)
+            fiber = None
+            if by_slot is None and cursor < n_old:
+                candidate = old[cursor]
+                if candidate.slot == slot:
+                    cursor += 1
+                    if candidate.type == child_type:
+                        fiber = candidate
+                    else:
+                        work.deleted.append(candidate)
+                else:
+                    by_slot = {f.slot: f for f in old[cursor:]}
+            if by_slot is not None:
+                candidate = by_slot.pop(slot, None)
+                if candidate is not None:
+                    if candidate.type == child_type:
+                        fiber = candidate
+                    else:
+                        work.deleted.append(candidate)
+            if fiber is None:
+                kind = TEXT if child_type is TEXT_TYPE else kind_of(child_type)
+                fiber = Fiber(kind, child_type, slot, item, parent, self)
+                work.created.append(fiber)
+            fibers.append(fiber)
+            elements.append(item)
+        if by_slot is not None:
+            work.deleted.extend(by_slot.values())
+        elif cursor < n_old:
+            work.deleted.extend(old[cursor:])
+        if fibers != old:
+            host_parent = parent if parent.kind == HOST or parent.kind == ROOT else parent.host_parent
+            work.layout.add(host_parent)  # type: ignore[arg-type]
+            if parent.mounted:
+                parent.p_children = fibers
+                work.rendered.append(parent)
+            else:
+                parent.children = fibers
+        visit = self._visit
+        for fiber, element in zip(fibers, elements, strict=True):
+            visit(fiber, element, work)
+
+    # --- commit and discard -------------------------------------------------------------------
+
+    def _discard(self, work: _Work) -> None:
+        for fiber in work.rendered:
+            fiber.p_element = UNSET
+            fiber.p_children = UNSET
+        for hook in work.commits:
+            hook.discard()
+        for fiber in work.remount:
+            fiber.hooks = []
+            fiber.hooks_ready = False
+        for fiber in work.descended:
+            fiber.subtree_dirty = True
+        for fiber in work.was_dirty:
+            schedule(fiber)
+
+    def _commit(self, work: _Work) -> None:
+        for fiber in work.rendered:
+            if fiber.p_element is not UNSET:
+                fiber.element = fiber.p_element
+                fiber.p_element = UNSET
+            if fiber.p_children is not UNSET:
+                fiber.children = fiber.p_children
+                fiber.p_children = UNSET
+        for hook in work.commits:
+            hook.commit()
+        host = self.host
+        for fiber in work.created:
+            fiber.mounted = True
+            kind = fiber.kind
+            if kind == TEXT:
+                fiber.instance = host.create_text(fiber.element)
+            elif kind == HOST:
+                fiber.instance = host.create_instance(fiber.type, fiber.element.props)
+        for fiber, old_props, new_props in work.prop_updates:
+            host.commit_update(fiber.instance, old_props, new_props)
+        for fiber, old_text, new_text in work.text_updates:
+            host.commit_text_update(fiber.instance, old_text, new_text)
+        if work.layout:
+            for host_parent in sorted(work.layout, key=_depth, reverse=True):
+                self._relayout(host_parent)
+        errors: list[BaseException] = []
+        for fiber in work.deleted:
+            errors.extend(_unmount(fiber))
+        for fiber in work.resuspend:
+            schedule(fiber)
+        errors.extend(_run_effects(work.effects))
+        if errors:
+            first = errors[0]
+            for other in errors[1:]:
+                first.add_note(f"also: {other}")
+            raise first
+
+    def _relayout(self, host_parent: Fiber) -> None:
+        """Make the host children of `host_parent` match its fibers, with the fewest moves."""
+        new: list[Fiber] = []
+        _collect_host_nodes(host_parent.children, new)
+        old = host_parent.host_children
+        if new == old:
+            return
+        host = self.host
+        container = host_parent.instance
+        n_old = len(old)
+        if n_old <= len(new) and new[:n_old] == old:
+            for fiber in new[n_old:]:
+                host.append_child(container, fiber.instance)
+        else:
+            kept = set(new)
+            for fiber in old:
+                if fiber not in kept:
+                    host.remove_child(container, fiber.instance)
+            position = {fiber: i for i, fiber in enumerate(old)}
+            stay = _stable_indices([position.get(fiber, -1) for fiber in new])
+            anchor: Fiber | None = None
+            for i in range(len(new) - 1, -1, -1):
+                fiber = new[i]
+                if i not in stay:
+                    if anchor is None:
+                        host.append_child(container, fiber.instance)
+                    else:
+                        host.insert_before(container, fiber.instance, anchor.instance)
+                anchor = fiber
+        host_parent.host_children = new
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _memo_equal(memo: Memo, old: Element, new: Element) -> bool:
+    if memo.compare is not None:
+        return bool(memo.compare(old.props, new.props)) and old.children == new.children
+    return old.props == new.props and old.children == new.children
+
+
+def _output_items(output: Any) -> Any:
+    """The child list a component's return value stands for."""
+    if output is None or output is True or output is False:
+        return ()
+    cls = type(output)
+    if cls is Element:
+        if output.type is Fragment and output.key is None:
+            return output.children
+        return (output,)
+    if cls is list or cls is tuple:
+        return output
+    return (output,)  # strings, numbers, iterables and invalid values are checked as children
+
+
+def _coerce_child(item: Any, parent: Fiber) -> Any:
+    """Text for numbers (subclasses too), a list for other iterables; TypeError for the rest."""
+    if isinstance(item, str):
+        return str(item)
+    if isinstance(item, (int, float)):
+        return str(item)
+    if isinstance(item, (Mapping, bytes, bytearray)):
+        raise TypeError(_invalid_child(item, parent))
+    if isinstance(item, Iterable):
+        return list(item)
+    raise TypeError(_invalid_child(item, parent))
+
+
+def _invalid_child(item: Any, parent: Fiber) -> str:
+    hint = " (to show data, convert it to text or use <Json data=...>)" if isinstance(item, Mapping) else ""
+    return (
+        f"invalid child of {parent.path()}: {type(item).__name__} {item!r:.60}; children must be elements, "
+        f"strings, numbers, None, booleans or iterables of those{hint}"
+    )
+
+
+def _component_error(fiber: Fiber, component: Any, error: Exception) -> ComponentError:
+    code = getattr(component, "__code__", None)
+    where = f" ({code.co_filename}:{code.co_firstlineno})" if code is not None else ""
+    return ComponentError(
+        f"{fiber.path()}{where} raised {type(error).__name__}: {error}",
+        component=fiber.name,
+        phase="render",
+    )
+
+
+def _propagate(provider: Fiber, context: Any) -> None:
+    """Mark every committed consumer of `context` below `provider` for re-render."""
+    stack = list(provider.children)
+    while stack:
+        fiber = stack.pop()
+        if fiber.kind == PROVIDER and fiber.type.context is context:
+            continue  # a nearer provider of the same context shadows this one
+        if fiber.contexts is not None and context in fiber.contexts:
+            schedule(fiber, stop=provider)
+        stack.extend(fiber.children)
+
+
+def _depth(fiber: Fiber) -> int:
+    depth = 0
+    parent = fiber.parent
+    while parent is not None:
+        depth += 1
+        parent = parent.parent
+    return depth
+
+
+def _collect_host_nodes(fibers: list[Fiber], out: list[Fiber]) -> None:
+    for fiber in fibers:
+        kind = fiber.kind
+        if kind in (HOST, TEXT):
+            out.append(fiber)
+        else:
+            _collect_host_nodes(fiber.children, out)
+
+
+def _stable_indices(sequence: list[int]) -> set[int]:
+    """Indices of a longest strictly increasing subsequence of the non-negative items."""
+    tails: list[int] = []  # tails[k] = smallest tail value of an increasing run of length k+1
+    tail_index: list[int] = []
+    previous = [-1] * len(sequence)
+    for i, value in enumerate(sequence):
+        if value < 0:
+            continue
+        k = bisect_left(tails, value)
+        if k == len(tails):
+            tails.append(value)
+            tail_index.append(i)
+        else:
+            tails[k] = value
+            tail_index[k] = i
+        previous[i] = tail_index[k - 1] if k > 0 else -1
+    result: set[int] = set()
+    i = tail_index[-1] if tail_index else -1
+    while i >= 0:
+        result.add(i)
+        i = previous[i]
+    return result
+
+
+def _unmount(fiber: Fiber) -> list[BaseException]:
+    """Unmount a removed subtree, parents first, and release every reference it holds."""
+    errors: list[BaseException] = []
+    stack = [fiber]
+    while stack:
+        current = stack.pop()
+        for hook in current.hooks:
+            for error in hook.unmount():
+                errors.append(_effect_error(current, error, "cleanup"))
+        stack.extend(reversed(current.children))
+        current.root = None
+        current.parent = None
+        current.children = []
+        current.host_children = []
+        current.hooks = []
+        current.instance = None
+        current.element = None
+    return errors
+
+
+def _run_effects(effects: list[EffectHook]) -> list[BaseException]:
+    errors: list[BaseException] = []
+    for hook in effects:
+        hook.fn, hook.deps = hook.p_fn, hook.p_deps
+        hook.p_fn = hook.p_deps = None
+        cleanup, hook.cleanup = hook.cleanup, None
+        if cleanup is not None:
+            try:
+                cleanup()
+            except Exception as error:
+                errors.append(_effect_error(hook.fiber, error, "cleanup"))
+    for hook in effects:
+        fiber = hook.fiber
+        if fiber.root is None or hook.fn is None:
+            continue
+        try:
+            result = hook.fn()
+        except Exception as error:
+            errors.append(_effect_error(fiber, error, "effect"))
+            continue
+        if result is None:
+            continue
+        if callable(result):
+            hook.cleanup = result
+        else:
+            if inspect.iscoroutine(result):
+                result.close()
+            errors.append(
+                ComponentError(
+                    f"an effect of {fiber.path()} returned {type(result).__name__}; an effect returns None or a "
+                    "cleanup function (effects are synchronous: use tick hooks for async work)",
+                    component=fiber.name,
+                    phase="effect",
+                )
+            )
+    return errors
+
+
+def _effect_error(fiber: Fiber, error: BaseException, phase: str) -> BaseException:
+    if isinstance(error, AgentickError):
+        return error
+    wrapped = ComponentError(
+        f"an {phase} of {fiber.path()} raised {type(error).__name__}: {error}", component=fiber.name, phase=phase
+    )
+    wrapped.__cause__ = error
+    return wrapped

@@ -1,0 +1,372 @@
+"""Hooks, scheduling and the failure modes of the reconciler."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentick import (
+    ComponentError,
+    HookError,
+    create_context,
+    h,
+    memo,
+    use_callback,
+    use_context,
+    use_effect,
+    use_memo,
+    use_reducer,
+    use_ref,
+    use_state,
+)
+from agentick.reconciler import Suspend, use_latest, use_slot
+from tests.reconciler.host import HostRoot
+
+# --- rules of hooks -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hook", [lambda: use_state(0), lambda: use_ref(0), lambda: use_effect(lambda: None)])
+def test_a_hook_outside_a_render_raises_hook_error(hook):
+    with pytest.raises(HookError, match="outside a component render"):
+        hook()
+
+
+def test_a_changed_hook_order_names_the_component():
+    def Flaky(flip):
+        if flip:
+            use_ref(None)
+        else:
+            use_state(0)
+        return None
+
+    root = HostRoot()
+    root.render(h(Flaky, {"flip": False}))
+
+    with pytest.raises(HookError, match=r"order of hooks changed in Flaky: hook #1 was use_state\(\)"):
+        root.render(h(Flaky, {"flip": True}))
+
+
+def test_fewer_hooks_than_last_render_is_an_error():
+    def Shrinking(n):
+        for _ in range(n):
+            use_state(0)
+        return None
+
+    root = HostRoot()
+    root.render(h(Shrinking, {"n": 2}))
+
+    with pytest.raises(HookError, match="Shrinking called 1 hooks during this render but 2"):
+        root.render(h(Shrinking, {"n": 1}))
+
+
+# --- state and scheduling -----------------------------------------------------------------------
+
+
+def test_several_updates_before_a_flush_render_once():
+    renders = []
+    setters = []
+
+    def Counter():
+        count, set_count = use_state(0)
+        renders.append(count)
+        setters.append(set_count)
+        return h("count", {"n": count})
+
+    root = HostRoot()
+    root.render(h(Counter))
+    setters[-1](1)
+    setters[-1](lambda n: n + 1)
+    setters[-1](lambda n: n * 10)
+    root.flush()
+
+    assert renders == [0, 20]
+    assert root.tree() == [("count", {"n": 20}, [])]
+
+
+def test_flush_renders_only_dirty_components_and_their_non_memo_children():
+    renders = []
+    setters = {}
+
+    def Leaf(name):
+        renders.append(name)
+        return h("leaf", {"name": name})
+
+    MemoLeaf = memo(Leaf)
+
+    def Branch(name):
+        value, set_value = use_state(0)
+        setters[name] = set_value
+        renders.append(name)
+        return h("branch", {"v": value}, h(Leaf, {"name": f"{name}.plain"}), h(MemoLeaf, {"name": f"{name}.memo"}))
+
+    def App():
+        renders.append("app")
+        return h("app", None, h(Branch, {"name": "x"}), h(Branch, {"name": "y"}))
+
+    root = HostRoot()
+    root.render(h(App))
+    renders.clear()
+
+    setters["y"](1)
+    root.flush()
+
+    assert renders == ["y", "y.plain"]
+
+
+def test_a_dirty_component_below_a_memo_boundary_is_found():
+    setters = []
+
+    def Inner():
+        value, set_value = use_state("a")
+        setters.append(set_value)
+        return h("inner", {"value": value})
+
+    Outer = memo(lambda: h("outer", None, h(Inner)))
+    root = HostRoot()
+    root.render(h(Outer))
+    setters[-1]("b")
+    root.flush()
+
+    assert root.tree() == [("outer", {}, [("inner", {"value": "b"}, [])])]
+
+
+def test_an_update_during_render_of_the_same_component_applies_in_the_same_pass():
+    renders = []
+
+    def Clamp(value):
+        shown, set_shown = use_state(value)
+        renders.append(shown)
+        if shown > 3:
+            set_shown(3)
+        return h("shown", {"value": shown})
+
+    root = HostRoot()
+    root.render(h(Clamp, {"value": 7}))
+
+    assert renders == [7, 3]
+    assert root.tree() == [("shown", {"value": 3}, [])]
+
+
+def test_an_unconditional_update_during_render_is_reported_as_a_loop():
+    def Looping():
+        count, set_count = use_state(0)
+        set_count(count + 1)
+        return None
+
+    root = HostRoot()
+    with pytest.raises(ComponentError, match="Looping updated its own state during render 25 times"):
+        root.render(h(Looping))
+
+
+def test_use_reducer_uses_the_latest_reducer():
+    dispatches = []
+
+    def Total(step):
+        total, dispatch = use_reducer(lambda state, action: state + action * step, 0)
+        dispatches.append(dispatch)
+        return h("total", {"value": total})
+
+    root = HostRoot()
+    root.render(h(Total, {"step": 1}))
+    root.render(h(Total, {"step": 10}))
+    dispatches[-1](2)
+    root.flush()
+
+    assert root.tree() == [("total", {"value": 20}, [])]
+    assert dispatches[0] is dispatches[-1]
+
+
+def test_use_memo_and_use_callback_recompute_only_when_deps_change():
+    computed = []
+    callbacks = []
+
+    def View(a, b):
+        doubled = use_memo(lambda: computed.append(a) or a * 2, [a])
+        callbacks.append(use_callback(lambda: a, [a]))
+        return h("view", {"doubled": doubled, "b": b})
+
+    root = HostRoot()
+    root.render(h(View, {"a": 1, "b": 1}))
+    root.render(h(View, {"a": 1, "b": 2}))
+    root.render(h(View, {"a": 2, "b": 2}))
+
+    assert computed == [1, 2]
+    assert callbacks[0] is callbacks[1] and callbacks[1] is not callbacks[2]
+    assert root.tree() == [("view", {"doubled": 4, "b": 2}, [])]
+
+
+def test_effect_deps_control_reruns_and_cleanups_run_first():
+    log = []
+
+    def Watch(topic, other):
+        def effect():
+            log.append(f"start {topic}")
+            return lambda: log.append(f"stop {topic}")
+
+        use_effect(effect, [topic])
+        return None
+
+    root = HostRoot()
+    root.render(h(Watch, {"topic": "a", "other": 1}))
+    root.render(h(Watch, {"topic": "a", "other": 2}))
+    root.render(h(Watch, {"topic": "b", "other": 2}))
+    root.root.unmount()
+
+    assert log == ["start a", "stop a", "start b", "stop b"]
+
+
+def test_nested_providers_and_memo_consumers_see_value_changes():
+    Theme = create_context("light")
+    seen = []
+
+    def Reader(where):
+        value = use_context(Theme)
+        seen.append((where, value))
+        return h("theme", {"where": where, "value": value})
+
+    MemoReader = memo(Reader)
+
+    def view(outer, inner):
+        return h(
+            Theme.Provider,
+            {"value": outer},
+            h(MemoReader, {"where": "outer"}),
+            h(Theme.Provider, {"value": inner}, h(MemoReader, {"where": "inner"})),
+        )
+
+    root = HostRoot()
+    root.render(view("dark", "blue"))
+    seen.clear()
+    root.render(view("dim", "blue"))
+
+    assert seen == [("outer", "dim")]
+    assert [node[1] for node in root.tree()] == [{"where": "outer", "value": "dim"}, {"where": "inner", "value": "blue"}]
+
+
+def test_use_latest_holds_the_last_committed_value_and_use_slot_keeps_identity():
+    refs = []
+    slots = []
+
+    def View(n):
+        refs.append(use_latest(n))
+        slots.append(use_slot(object))
+        return None
+
+    root = HostRoot()
+    root.render(h(View, {"n": 1}))
+    assert refs[0].current == 1
+    root.render(h(View, {"n": 2}))
+
+    assert refs[0] is refs[1] and refs[1].current == 2
+    assert slots[0] is slots[1]
+
+
+# --- failures leave the root consistent ---------------------------------------------------------
+
+
+def test_a_render_error_names_the_component_and_keeps_the_committed_tree():
+    setters = []
+
+    def Counter():
+        count, set_count = use_state(0)
+        setters.append(set_count)
+        return h("count", {"n": count})
+
+    def Bomb(armed):
+        if armed:
+            raise ValueError("boom")
+        return h("bomb")
+
+    def app(armed):
+        return h("app", None, h(Counter), h(Bomb, {"armed": armed}))
+
+    root = HostRoot()
+    root.render(app(False))
+    setters[-1](5)
+    root.take_log()
+
+    with pytest.raises(ComponentError, match=r"Bomb \(.*test_hooks.py:\d+\) raised ValueError: boom") as info:
+        root.render(app(True))
+
+    assert isinstance(info.value.__cause__, ValueError)
+    assert (info.value.component, info.value.phase) == ("Bomb", "render")
+    assert root.take_log() == []
+    assert root.tree() == [("app", {}, [("count", {"n": 0}, []), ("bomb", {}, [])])]
+
+    root.render(app(False))  # the pending update was kept and applies now
+    assert root.tree() == [("app", {}, [("count", {"n": 5}, []), ("bomb", {}, [])])]
+
+
+def test_an_effect_error_names_the_component_and_other_effects_still_run():
+    log = []
+
+    def Good():
+        use_effect(lambda: log.append("good"), [])
+        return None
+
+    def Bad():
+        def effect():
+            raise RuntimeError("effect failed")
+
+        use_effect(effect, [])
+        return None
+
+    root = HostRoot()
+    with pytest.raises(ComponentError, match="an effect of Bad raised RuntimeError: effect failed") as info:
+        root.render(h("box", None, h(Bad), h(Good)))
+
+    assert info.value.phase == "effect"
+    assert log == ["good"]
+    root.render(h("box", None, h(Good)))
+    assert root.tree() == [("box", {}, [])]
+
+
+def test_a_dict_child_is_a_type_error_naming_the_parent():
+    def Panel():
+        return h("panel", None, {"not": "renderable"})
+
+    root = HostRoot()
+    with pytest.raises(TypeError, match="invalid child of Panel: dict"):
+        root.render(h(Panel))
+    assert root.tree() == []
+
+
+def test_a_component_returning_a_coroutine_is_rejected_clearly():
+    async def Async():
+        return None
+
+    root = HostRoot()
+    with pytest.raises(ComponentError, match="Async returned a coroutine"):
+        root.render(h(Async))
+
+
+def test_duplicate_keys_are_rejected():
+    root = HostRoot()
+    with pytest.raises(ValueError, match="two children of .* have the key 'a'"):
+        root.render(h("list", None, h("i", None, key="a"), h("i", None, key="a")))
+
+
+# --- suspension ---------------------------------------------------------------------------------
+
+
+def test_a_suspended_component_keeps_its_output_and_renders_again_next_pass():
+    ready = {"value": None}
+    marker = object()
+
+    def Data():
+        if ready["value"] is None:
+            raise Suspend(marker)
+        count, _ = use_state(1)
+        return h("data", {"value": ready["value"], "count": count})
+
+    root = HostRoot()
+    root.render(h("box", None, h(Data)))
+
+    assert root.root.suspended == [marker]
+    assert root.tree() == [("box", {}, [])]
+    assert root.root.dirty
+
+    ready["value"] = "loaded"
+    root.flush()
+
+    assert root.root.suspended == []
+    assert root.tree() == [("box", {}, [("data", {"value": "loaded", "count": 1}, [])])]
