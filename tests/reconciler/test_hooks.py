@@ -239,7 +239,10 @@ def test_nested_providers_and_memo_consumers_see_value_changes():
     root.render(view("dim", "blue"))
 
     assert seen == [("outer", "dim")]
-    assert [node[1] for node in root.tree()] == [{"where": "outer", "value": "dim"}, {"where": "inner", "value": "blue"}]
+    assert [node[1] for node in root.tree()] == [
+        {"where": "outer", "value": "dim"},
+        {"where": "inner", "value": "blue"},
+    ]
 
 
 def test_use_latest_holds_the_last_committed_value_and_use_slot_keeps_identity():
@@ -341,7 +344,7 @@ def test_a_component_returning_a_coroutine_is_rejected_clearly():
 
 def test_duplicate_keys_are_rejected():
     root = HostRoot()
-    with pytest.raises(ValueError, match="two children of .* have the key 'a'"):
+    with pytest.raises(ValueError, match=r"two children of .* have the key 'a'"):
         root.render(h("list", None, h("i", None, key="a"), h("i", None, key="a")))
 
 
