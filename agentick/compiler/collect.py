@@ -1,0 +1,208 @@
+"""The collector: walks the agent host tree and gathers what the model request is made of.
+
+System parts and model-audience sections (in tree order), messages (in tree order), ephemerals,
+tools and model settings. Each structural node's compiled form is cached on the node and reused
+until the reconciler mutates it, so a compile pass costs little more than a walk of the top level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import CompileError
+from ..types import ContentBlock, Message, TextBlock, ToolResultBlock
+from . import nodes as n
+from .content import render_blocks, render_text
+from .renderers import MARKDOWN, Renderer, renderer_named
+
+__all__ = ["CompiledStructure", "Ephemeral", "SectionData", "collect"]
+
+
+@dataclass(slots=True)
+class SectionData:
+    id: str
+    title: str | None
+    audience: str
+    renderer: Renderer
+    bodies: list[str] = field(default_factory=list)
+
+    @property
+    def body(self) -> str:
+        return "\n".join(body for body in self.bodies if body)
+
+    def formatted(self) -> str:
+        return self.renderer.section(self.id, self.title, self.body)
+
+
+@dataclass(slots=True)
+class Ephemeral:
+    position: str
+    order: int
+    message: Message
+
+
+@dataclass(slots=True)
+class CompiledStructure:
+    """Everything collected from one render of the tree, before tools are merged."""
+
+    system_parts: list[str | SectionData] = field(default_factory=list)
+    sections: dict[str, SectionData] = field(default_factory=dict)
+    conversation: list[Message] = field(default_factory=list)
+    ephemerals: list[Ephemeral] = field(default_factory=list)
+    tools: list[Any] = field(default_factory=list)
+    model: Any = None
+    model_options: dict[str, Any] = field(default_factory=dict)
+
+    def system_text(self) -> str | None:
+        texts = [part if isinstance(part, str) else part.formatted() for part in self.system_parts]
+        texts = [text for text in texts if text]
+        return "\n\n".join(texts) if texts else None
+
+
+def collect(container: n.Node) -> CompiledStructure:
+    structure = CompiledStructure()
+    _Collector(structure).walk(container.children, MARKDOWN)
+    return structure
+
+
+class _Collector:
+    __slots__ = ("structure",)
+
+    def __init__(self, structure: CompiledStructure) -> None:
+        self.structure = structure
+
+    def walk(self, children: list[Any], renderer: Renderer) -> None:
+        for node in children:
+            if type(node) is n.TextNode:
+                raise CompileError(
+                    f"the text {node.text!r:.60} is outside any System, Section or message; wrap it in "
+                    "<System>, <Section id=...>, <User> or <Assistant>"
+                )
+            kind = node.type
+            if kind == n.ENTRY:
+                message = _cached(node, renderer, _compile_entry, self.found)
+                if message.role == "system":
+                    self.structure.system_parts.append(_text_of(message))
+                else:
+                    self.structure.conversation.append(message)
+            elif kind == n.SYSTEM:
+                self.structure.system_parts.append(_cached(node, renderer, _compile_text, self.found))
+            elif kind == n.SECTION:
+                self.section(node, renderer)
+            elif kind == n.EPHEMERAL:
+                self.structure.ephemerals.append(_cached(node, renderer, _compile_ephemeral, self.found))
+            elif kind == n.TOOL or kind == n.MODEL:
+                self.found(node)
+            elif kind == n.RENDERER:
+                self.walk(node.children, renderer_named(node.props["renderer"]))
+            elif kind.startswith("@"):
+                raise CompileError(
+                    f"{_describe(kind)} is outside any System, Section or message; put it inside <System>, "
+                    "<Section id=...>, <User> or <Assistant>"
+                )
+            else:
+                self.walk(node.children, renderer)  # an unknown tag at the top level only groups
+
+    def found(self, node: n.Node) -> None:
+        """A tool or model node, wherever it appears in the tree."""
+        if node.type == n.TOOL:
+            self.structure.tools.append(node.props["tool"])
+        else:
+            self.structure.model = node.props.get("model") or self.structure.model
+            self.structure.model_options.update(node.props.get("options") or {})
+
+    def section(self, node: n.Node, renderer: Renderer) -> None:
+        props = node.props
+        section_id = props.get("id")
+        body = _cached(node, renderer, _compile_text, self.found)
+        existing = self.structure.sections.get(section_id)
+        if existing is None:
+            existing = SectionData(section_id, props.get("title"), props.get("audience", "model"), renderer)
+            self.structure.sections[section_id] = existing
+            if existing.audience != "user":
+                self.structure.system_parts.append(existing)
+        existing.bodies.append(body)
+
+
+def _cached(node: n.Node, renderer: Renderer, compile: Any, found: Any) -> Any:
+    """The node's compiled form under `renderer`, compiled once until the node changes.
+
+    Tools and models found inside are recorded with the cached value and replayed on a hit.
+    """
+    cache = node.cache
+    if cache is not None and cache[0] is renderer:
+        for inner in cache[2]:
+            found(inner)
+        return cache[1]
+    inner_nodes: list[n.Node] = []
+
+    def record(inner: n.Node) -> None:
+        inner_nodes.append(inner)
+        found(inner)
+
+    value = compile(node, renderer, record)
+    node.cache = (renderer, value, inner_nodes)
+    return value
+
+
+def _compile_text(node: n.Node, renderer: Renderer, found: Any) -> str:
+    return render_text(node.children, renderer, found)
+
+
+def _compile_entry(node: n.Node, renderer: Renderer, found: Any) -> Message:
+    props = node.props
+    message = props.get("message")
+    if message is not None:
+        return message  # type: ignore[no-any-return]
+    content: list[ContentBlock] = render_blocks(node.children, renderer, found)
+    kind = props.get("kind")
+    role = props["role"]
+    if kind == "event":
+        content = _prefixed(content, "[Event] ")
+    elif kind == "tool_result":
+        role = "tool"
+        content = [
+            ToolResultBlock(
+                tool_use_id=props["tool_call_id"],
+                name=props.get("name") or "",
+                content=content,
+                is_error=bool(props.get("is_error")),
+            )
+        ]
+    return Message(role=role, content=content, id=props.get("id"), metadata=props.get("metadata"))
+
+
+def _compile_ephemeral(node: n.Node, renderer: Renderer, found: Any) -> Ephemeral:
+    props = node.props
+    text = render_text(node.children, renderer, found)
+    title = props.get("title")
+    if title:
+        text = f"{renderer.heading(2, title)}\n\n{text}" if text else renderer.heading(2, title)
+    message = Message(role="user", content=[TextBlock(text=f"[Context]\n{text}")])
+    return Ephemeral(props.get("position", "end"), props.get("order", 0), message)
+
+
+def _prefixed(content: list[ContentBlock], prefix: str) -> list[ContentBlock]:
+    if content and isinstance(content[0], TextBlock):
+        return [TextBlock(text=prefix + content[0].text), *content[1:]]
+    return [TextBlock(text=prefix.rstrip()), *content]
+
+
+def _text_of(message: Message) -> str:
+    return "".join(block.text for block in message.content if isinstance(block, TextBlock))
+
+
+def _describe(kind: str) -> str:
+    names = {
+        n.TEXT: "<Text>",
+        n.CODE: "<Code>",
+        n.JSON: "<Json>",
+        n.IMAGE: "<Image>",
+        n.HEADING: "a heading",
+        n.LIST: "<List>",
+        n.TABLE: "<Table>",
+        n.PARAGRAPH: "<Paragraph>",
+        n.COLLAPSED: "collapsed content",
+    }
+    return names.get(kind, f"<{kind.lstrip('@')}>")

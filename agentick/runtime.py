@@ -1,0 +1,157 @@
+"""The agent runtime: what a rendering agent tree can reach through hooks.
+
+One `AgentRuntime` exists per session (and one per standalone compile). It is provided at the root
+of the tree through `RuntimeContext`, so hooks find it with `use_context` and two sessions never
+share anything. It holds the timeline the `Timeline` component renders, the session's context
+object (`com`), the registries of tick hooks, and per-session caches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .errors import HookError
+from .reconciler import Ref, create_context, use_context
+from .types import TimelineEntry
+
+__all__ = ["AgentRuntime", "Com", "Registry", "RuntimeContext", "use_runtime"]
+
+
+class Registry:
+    """Callbacks registered by mounted components for one lifecycle phase, in registration order.
+
+    Components register in a mount effect, so the order is children before parents, siblings in
+    order, and later-mounted components last; each entry holds a ref to the latest committed
+    callback.
+    """
+
+    __slots__ = ("_entries", "_next")
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[Ref[Any], str]] = {}
+        self._next = 0
+
+    def add(self, ref: Ref[Any], component: str) -> Callable[[], None]:
+        key = self._next
+        self._next += 1
+        self._entries[key] = (ref, component)
+        return lambda: self._entries.pop(key, None)  # type: ignore[func-returns-value]
+
+    def __iter__(self) -> Iterator[tuple[Ref[Any], str]]:
+        return iter(list(self._entries.values()))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def refs(self) -> set[int]:
+        return {id(ref) for ref, _ in self._entries.values()}
+
+
+class Com:
+    """The session's context object, passed to tick hooks and tool handlers.
+
+    `get_state`/`set_state` hold session state that survives ticks and executions (and is saved in
+    snapshots when persisted); `request_recompile()` asks for another compile pass in this tick.
+    """
+
+    def __init__(self, runtime: AgentRuntime, session_id: str) -> None:
+        self._runtime = runtime
+        self.session_id = session_id
+        self.state: dict[str, Any] = {}
+        self._listeners: dict[str, set[Callable[[], None]]] = {}
+        self.spawner: Callable[..., Any] | None = None
+        self.tool_names: Callable[[], list[str]] = list
+
+    def get_state(self, key: str, default: Any = None) -> Any:
+        return self.state.get(key, default)
+
+    def set_state(self, key: str, value: Any) -> None:
+        """Set a state value; components reading it (`use_com_state`) re-render in the next pass."""
+        self.state[key] = value
+        for listener in list(self._listeners.get(key, ())):
+            listener()
+        self.request_recompile()
+
+    def subscribe(self, key: str, listener: Callable[[], None]) -> Callable[[], None]:
+        listeners = self._listeners.setdefault(key, set())
+        listeners.add(listener)
+        return lambda: listeners.discard(listener)
+
+    def request_recompile(self, reason: str | None = None) -> None:
+        self._runtime.recompile_requested = True
+
+    @property
+    def timeline(self) -> list[TimelineEntry]:
+        return [*self._runtime.history, *self._runtime.pending]
+
+    @property
+    def tools(self) -> list[str]:
+        """Names of the tools offered in the current tick."""
+        return self.tool_names()
+
+    def spawn(self, component: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a child agent (see `Session.spawn`); only available inside a session."""
+        if self.spawner is None:
+            raise RuntimeError("spawn() needs a session; it is not available in a standalone compile")
+        return self.spawner(component, *args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<Com session={self.session_id!r}>"
+
+
+class AgentRuntime:
+    """Per-session state shared by the tree's hooks, components and the engine."""
+
+    def __init__(self, session_id: str, model_id: str = "gpt-4o") -> None:
+        from .tokens import TokenCounter
+
+        self.com = Com(self, session_id)
+        self.history: list[TimelineEntry] = []  # timeline entries from before this execution
+        self.pending: list[TimelineEntry] = []  # entries added by the current execution
+        self.tick_state: Any = None
+        self.tokens = TokenCounter(model_id)
+        self.recompile_requested = False
+        self.tick_start = Registry()
+        self.after_compile = Registry()
+        self.tick_end = Registry()
+        self.execution_start = Registry()
+        self.execution_end = Registry()
+        self.message = Registry()
+        self.tick_listeners: dict[int, Callable[[], None]] = {}
+        self.entry_elements: dict[str, Any] = {}
+        self.context_info: Any = None
+        self.queued_messages: list[Any] = []
+        self.extensions: dict[str, Any] = {}  # per-session stores of optional features (data, knobs)
+        self.deferred: list[Any] = []  # awaitables started by effects (async mount/unmount callbacks)
+        self.transient_state: set[str] = set()  # com state keys excluded from snapshots
+
+    @property
+    def session_id(self) -> str:
+        return self.com.session_id
+
+    def extension(self, name: str, factory: Callable[[], Any]) -> Any:
+        """A per-session object for an optional feature, created on first use."""
+        value = self.extensions.get(name)
+        if value is None:
+            value = self.extensions[name] = factory()
+        return value
+
+    def new_tick(self) -> None:
+        """Re-render every component that reads per-tick data (tick state, timeline, context info)."""
+        for listener in list(self.tick_listeners.values()):
+            listener()
+
+
+RuntimeContext = create_context(None, name="AgentRuntime")
+
+
+def use_runtime(hook: str) -> AgentRuntime:
+    """The runtime of the agent being rendered; HookError outside an agent tree."""
+    runtime: AgentRuntime | None = use_context(RuntimeContext)
+    if runtime is None:
+        raise HookError(
+            f"{hook}() needs an agent: render the component through a session, run(), compile_element() "
+            "or the testing helpers"
+        )
+    return runtime

@@ -1,0 +1,249 @@
+"""A scripted model for tests and offline runs.
+
+`create_test_model()` answers "Test response" unless told otherwise; `.respond_with([...])` queues
+responses (text, tool calls, reasoning, images, or lists of those), used one per model call;
+`.inputs` records the `ModelInput` of every call, once per call. With `call_tools=True` it behaves
+like the CLI's `--model test`: it calls each offered tool once with arguments valid for its schema,
+then answers with a summary of the results.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from itertools import count
+from typing import Any
+
+import anyio
+
+from ..models.base import BaseModel, deltas_of
+from ..types import (
+    ContentBlock,
+    ImageBlock,
+    Message,
+    MessageStartDelta,
+    ModelInput,
+    ModelMetadata,
+    ModelOutput,
+    ReasoningBlock,
+    ReasoningDelta,
+    StopDelta,
+    StreamDelta,
+    TextBlock,
+    TextDelta,
+    ToolCallDelta,
+    ToolResultBlock,
+    ToolUseBlock,
+    Usage,
+    UsageDelta,
+)
+
+__all__ = ["TestModel", "create_test_model", "example_arguments"]
+
+
+class TestModel(BaseModel):
+    """A model whose answers are scripted. See `create_test_model`."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(
+        self,
+        default_response: str = "Test response",
+        tool_calls: Sequence[dict[str, Any]] | None = None,
+        streaming: bool = False,
+        chunk_size: int = 10,
+        delay: float = 0,
+        call_tools: bool = False,
+        model_id: str = "test-model",
+    ) -> None:
+        super().__init__(ModelMetadata(id=model_id, provider="test", context_window=128_000, max_output_tokens=16_384))
+        self.default_response = default_response
+        self.tool_calls = list(tool_calls or [])
+        self.streaming = streaming
+        self.chunk_size = max(1, chunk_size)
+        self.delay = delay
+        self.call_tools = call_tools
+        self.inputs: list[ModelInput] = []
+        self._queue: list[Any] = []
+        self._error: BaseException | None = None
+        self._ids = count(1)
+        self._prefix = uuid.uuid4().hex[:8]
+
+    # --- scripting -------------------------------------------------------------------------
+
+    def respond_with(self, responses: Sequence[Any]) -> TestModel:
+        """Queue responses, one per model call in order, before falling back to the default.
+
+        Each is a text string, a part dict (`{"tool": {"name", "input", "id"?}}`, `{"reasoning":
+        "..."}`, `{"image": {"url"}}`, `{"text": "..."}`), or a list of parts for one response.
+        """
+        self._queue.extend(responses)
+        return self
+
+    def set_response(self, text: str) -> None:
+        self.default_response = text
+
+    def set_tool_calls(self, calls: Sequence[dict[str, Any]] | None) -> None:
+        """Tool calls added to every default response (dicts with `name`, `input`, optional `id`)."""
+        self.tool_calls = list(calls or [])
+
+    def set_error(self, error: BaseException | None) -> None:
+        """Fail every call with `error` until cleared with `None`."""
+        self._error = error
+
+    # --- the ModelAdapter side -------------------------------------------------------------
+
+    async def generate(self, model_input: ModelInput) -> ModelOutput:
+        return await self._respond(model_input)
+
+    async def stream(self, model_input: ModelInput) -> AsyncIterator[StreamDelta]:
+        output = await self._respond(model_input)
+        if not self.streaming:
+            for delta in deltas_of(output):
+                yield delta
+            return
+        yield MessageStartDelta(model=output.model)
+        calls = 0
+        for block in output.message.content:
+            if isinstance(block, TextBlock | ReasoningBlock):
+                kind = TextDelta if isinstance(block, TextBlock) else ReasoningDelta
+                for start in range(0, len(block.text), self.chunk_size):
+                    yield kind(text=block.text[start : start + self.chunk_size])
+            elif isinstance(block, ToolUseBlock):
+                arguments = json.dumps(block.input)
+                yield ToolCallDelta(index=calls, id=block.tool_use_id, name=block.name)
+                for start in range(0, len(arguments), self.chunk_size):
+                    yield ToolCallDelta(index=calls, arguments=arguments[start : start + self.chunk_size])
+                calls += 1
+        yield UsageDelta(input_tokens=output.usage.input_tokens, output_tokens=output.usage.output_tokens)
+        yield StopDelta(reason=output.stop_reason)
+
+    async def _respond(self, model_input: ModelInput) -> ModelOutput:
+        self.inputs.append(model_input)
+        if self.delay:
+            await anyio.sleep(self.delay)
+        if self._error is not None:
+            raise self._error
+        if self._queue:
+            content = self._parts(self._queue.pop(0))
+        elif self.call_tools:
+            content = self._auto(model_input)
+        else:
+            content = [TextBlock(text=self.default_response), *self._parts(self.tool_calls)]
+        has_calls = any(isinstance(block, ToolUseBlock) for block in content)
+        text = "".join(block.text for block in content if isinstance(block, TextBlock))
+        usage = Usage(input_tokens=_estimate(model_input), output_tokens=len(text) // 4 + 1, total_tokens=0)
+        usage.total_tokens = usage.input_tokens + usage.output_tokens
+        return ModelOutput(
+            message=Message(role="assistant", content=content),
+            stop_reason="tool_use" if has_calls else "stop",
+            usage=usage,
+            model=self.metadata.id,
+        )
+
+    def _parts(self, response: Any) -> list[ContentBlock]:
+        if isinstance(response, list | tuple):
+            return [block for part in response for block in self._parts(part)]
+        if isinstance(response, str):
+            return [TextBlock(text=response)]
+        if isinstance(response, dict):
+            if "tool" in response:
+                calls = response["tool"] if isinstance(response["tool"], list) else [response["tool"]]
+                return [self._tool_use(call) for call in calls]
+            if "name" in response and "input" in response:
+                return [self._tool_use(response)]
+            if "reasoning" in response:
+                return [ReasoningBlock(text=response["reasoning"])]
+            if "text" in response:
+                return [TextBlock(text=response["text"])]
+            if "image" in response:
+                image = response["image"]
+                if "url" in image:
+                    return [ImageBlock(source={"type": "url", "url": image["url"]})]
+                source = {"type": "base64", "data": image["data"], "media_type": image.get("media_type", "image/png")}
+                return [ImageBlock(source=source)]
+        raise ValueError(f"the test model cannot answer with {response!r}; see TestModel.respond_with")
+
+    def _tool_use(self, call: dict[str, Any]) -> ToolUseBlock:
+        call_id = call.get("id") or f"toolu_test_{self._prefix}_{next(self._ids)}"
+        return ToolUseBlock(tool_use_id=call_id, name=call["name"], input=dict(call.get("input") or {}))
+
+    def _auto(self, model_input: ModelInput) -> list[ContentBlock]:
+        """Call every offered tool once per user turn, then summarise what they returned."""
+        turn: list[Message] = []
+        for message in reversed(model_input.messages):
+            if message.role == "user" and not message.text.startswith("[Context]"):
+                break
+            turn.append(message)
+        called = {block.name for message in turn for block in message.content if isinstance(block, ToolUseBlock)}
+        todo = [tool for tool in model_input.tools if tool.name not in called]
+        if todo:
+            return [self._tool_use({"name": tool.name, "input": example_arguments(tool.input_schema)}) for tool in todo]
+        results = [
+            f"{block.name} → {''.join(getattr(part, 'text', '') for part in block.content)}"
+            for message in reversed(turn)
+            for block in message.content
+            if isinstance(block, ToolResultBlock)
+        ]
+        if not results:
+            return [TextBlock(text=self.default_response)]
+        return [TextBlock(text="Tool results: " + "; ".join(results))]
+
+
+def create_test_model(
+    default_response: str = "Test response",
+    tool_calls: Sequence[dict[str, Any]] | None = None,
+    streaming: bool = False,
+    chunk_size: int = 10,
+    delay: float = 0,
+    call_tools: bool = False,
+) -> TestModel:
+    """A scripted model (see `TestModel`)."""
+    return TestModel(
+        default_response=default_response,
+        tool_calls=tool_calls,
+        streaming=streaming,
+        chunk_size=chunk_size,
+        delay=delay,
+        call_tools=call_tools,
+    )
+
+
+def example_arguments(schema: dict[str, Any]) -> Any:
+    """A small value valid for a JSON schema (the first enum value, 1 for numbers, "example" for text)."""
+    if schema.get("enum"):
+        return schema["enum"][0]
+    if "default" in schema:
+        return schema["default"]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind is None and "anyOf" in schema:
+        return example_arguments(next((s for s in schema["anyOf"] if s.get("type") != "null"), schema["anyOf"][0]))
+    if kind == "object" or "properties" in schema:
+        properties = schema.get("properties", {})
+        required = schema.get("required", list(properties))
+        return {name: example_arguments(properties[name]) for name in required if name in properties}
+    if kind == "array":
+        return []
+    if kind == "integer":
+        return max(1, int(schema.get("minimum", 1)))
+    if kind == "number":
+        return float(schema.get("minimum", 1))
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    return "example"
+
+
+def _estimate(model_input: ModelInput) -> int:
+    """A cheap input-token estimate (characters / 4): the test model must not cost tokenisation."""
+    characters = 0
+    for message in model_input.messages:
+        for block in message.content:
+            text = getattr(block, "text", None)
+            if isinstance(text, str):
+                characters += len(text)
+    return characters // 4 + 1

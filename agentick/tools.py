@@ -1,0 +1,412 @@
+"""Tools: `@tool`, `create_tool` and the `<Tool>` component.
+
+A tool is a definition the model sees (name, description, JSON schema) plus a handler the engine
+runs. It is also a component: rendering it (`<Search />`, `h(add)`) registers it for as long as it
+is mounted, and `render=`/`use=` let it put state into the tree next to itself.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import typing
+import weakref
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, Literal
+
+import anyio
+import pydantic
+from pydantic import BaseModel, TypeAdapter
+
+from .element import Element, Fragment, h
+from .errors import ToolError
+from .schema import clean_schema, validate_json
+from .types import ContentBlock, TextBlock, ToolDefinition
+
+__all__ = ["ExecutableTool", "Tool", "create_tool", "normalize_result", "tool"]
+
+TOOL_NODE = "@tool"
+Audience = Literal["model", "user", "all"]
+_INJECTED = ("com", "deps")
+_OVERRIDABLE = ("name", "description", "requires_confirmation", "confirmation_message")
+_BLOCKS = TypeAdapter(list[ContentBlock])
+_schema_cache: weakref.WeakKeyDictionary[type[BaseModel], dict[str, Any]] = weakref.WeakKeyDictionary()
+# A tool defined inside a component is re-created every render; its input model is built once per
+# function body (code object), not once per render.
+_model_cache: weakref.WeakKeyDictionary[Any, type[BaseModel]] = weakref.WeakKeyDictionary()
+
+
+class ToolInputError(ToolError):
+    """Tool input failed validation; the message lists every problem, ready to show the model."""
+
+
+class ExecutableTool:
+    """A tool the engine can offer to the model and run. Create one with `@tool` or `create_tool`."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        description: str = "",
+        input: type[BaseModel] | dict[str, Any] | None = None,
+        handler: Callable[..., Any] | None = None,
+        keyword_handler: bool = False,
+        render: Callable[..., Any] | None = None,
+        use: Callable[[], dict[str, Any]] | None = None,
+        audience: Audience = "model",
+        aliases: Sequence[str] = (),
+        requires_confirmation: bool | Callable[[Any], bool | Awaitable[bool]] = False,
+        confirmation_message: str | Callable[[Any], str] | None = None,
+        deps: dict[str, Any] | None = None,
+    ) -> None:
+        if not name or not re.fullmatch(r"[A-Za-z0-9_.:-]{1,128}", name):
+            raise ToolError(f"invalid tool name {name!r}: use 1-128 letters, digits, _ . : or -")
+        if audience not in ("model", "user", "all"):
+            raise ToolError(f"tool {name!r}: audience must be 'model', 'user' or 'all', not {audience!r}")
+        self.name = name
+        self.description = description
+        self.input = input
+        self.handler = handler
+        self.keyword_handler = keyword_handler  # @tool: parameters as keywords; create_tool: one input
+        self.render = render
+        self.use = use
+        self.audience = audience
+        self.aliases = tuple(aliases)
+        self.requires_confirmation = requires_confirmation
+        self.confirmation_message = confirmation_message
+        self.deps = deps
+        self.input_schema = _schema_of(input)
+        self._injected = _injected_parameters(handler)
+        self._definition: ToolDefinition | None = None
+
+    # --- what the model sees ---------------------------------------------------------------
+
+    @property
+    def definition(self) -> ToolDefinition:
+        """What the model is told about this tool (built once per tool object)."""
+        if self._definition is None:
+            self._definition = ToolDefinition(
+                name=self.name, description=self.description, input_schema=self.input_schema
+            )
+        return self._definition
+
+    @property
+    def __name__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<tool {self.name}>"
+
+    # --- running ---------------------------------------------------------------------------
+
+    def validate(self, arguments: Any) -> Any:
+        """The validated input for the handler, or ToolInputError describing every problem."""
+        if isinstance(arguments, dict) and "_raw_arguments" in arguments and len(arguments) == 1:
+            raise ToolInputError(
+                f"the arguments for {self.name} are not a JSON object: {arguments['_raw_arguments']!r:.200}"
+            )
+        model = self.input
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            try:
+                return model.model_validate(arguments)
+            except pydantic.ValidationError as error:
+                problems = "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in error.errors()
+                )
+                raise ToolInputError(f"invalid arguments for {self.name}: {problems}") from error
+        if arguments is None:
+            arguments = {}
+        problems = validate_json(arguments, self.input_schema)
+        if problems:
+            raise ToolInputError(f"invalid arguments for {self.name}: {'; '.join(problems)}")
+        return arguments
+
+    async def call(self, validated: Any, *, com: Any = None, deps: dict[str, Any] | None = None) -> Any:
+        """Run the handler with already validated input; returns what the handler returned."""
+        if self.handler is None:
+            raise ToolError(f"tool {self.name!r} has no handler")
+        injected: dict[str, Any] = {}
+        if "com" in self._injected:
+            injected["com"] = com
+        if "deps" in self._injected:
+            injected["deps"] = deps if deps is not None else self.deps
+        if self.keyword_handler:
+            arguments = {name: getattr(validated, name) for name in type(validated).model_fields}
+            return await _invoke(self.handler, (), {**arguments, **injected})
+        return await _invoke(self.handler, (validated,), injected)
+
+    async def run(self, arguments: Any = None, *, com: Any = None, deps: dict[str, Any] | None = None) -> list[Any]:
+        """Validate `arguments`, run the handler and return its result as content blocks."""
+        return normalize_result(await self.call(self.validate(arguments or {}), com=com, deps=deps), self.name)
+
+    async def needs_confirmation(self, validated: Any) -> bool:
+        required = self.requires_confirmation
+        if callable(required):
+            decision = required(validated)
+            if inspect.isawaitable(decision):
+                decision = await decision
+            return bool(decision)
+        return bool(required)
+
+    def confirmation_text(self, validated: Any) -> str:
+        message = self.confirmation_message
+        if callable(message):
+            return str(message(validated))
+        return message or f"Allow {self.name} to run?"
+
+    # --- as a component --------------------------------------------------------------------
+
+    def __call__(self, children: Any = (), **props: Any) -> Element:
+        unknown = [key for key in props if key not in _OVERRIDABLE]
+        if unknown:
+            raise ToolError(
+                f"{self.name} was rendered with unknown props {', '.join(sorted(unknown))}; a tool accepts "
+                f"{', '.join(_OVERRIDABLE)}. To run it, use `await {self.name}.run({{...}})`"
+            )
+        current = self
+        deps = self.use() if self.use is not None else None
+        if deps is not None and not isinstance(deps, dict):
+            raise ToolError(f"the use= hook of tool {self.name!r} returned {type(deps).__name__}, expected a dict")
+        if props or deps is not None:
+            current = self._with(deps=deps, **props)
+        node = h(TOOL_NODE, {"tool": current})
+        if self.render is None:
+            return node
+        content = h(self.render, {"deps": deps} if _accepts(self.render, "deps") else None)
+        return h(Fragment, None, node, content)
+
+    def _with(self, **changes: Any) -> ExecutableTool:
+        clone = object.__new__(ExecutableTool)
+        clone.__dict__.update(self.__dict__)
+        clone.__dict__.update(changes)
+        clone._definition = None
+        return clone
+
+
+# --- creating tools -----------------------------------------------------------------------------
+
+
+def tool(
+    fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    render: Callable[..., Any] | None = None,
+    use: Callable[[], dict[str, Any]] | None = None,
+    audience: Audience = "model",
+    aliases: Sequence[str] = (),
+    requires_confirmation: bool | Callable[[Any], bool | Awaitable[bool]] = False,
+    confirmation_message: str | Callable[[Any], str] | None = None,
+) -> Any:
+    """Make a tool from a function: its name, docstring and typed parameters become the definition.
+
+    `@tool` or `@tool(name=..., requires_confirmation=True)`. Parameters named `com` and `deps`
+    are injected (the session context object; the dict returned by `use=`) and never part of the
+    schema. Argument descriptions are read from a Google-style `Args:` section of the docstring.
+    """
+
+    def build(function: Callable[..., Any]) -> ExecutableTool:
+        summary, arguments = _parse_docstring(inspect.getdoc(function) or "")
+        return ExecutableTool(
+            name=name or function.__name__,
+            description=description if description is not None else summary,
+            input=_input_model(function, arguments),
+            handler=function,
+            keyword_handler=True,
+            render=render,
+            use=use,
+            audience=audience,
+            aliases=aliases,
+            requires_confirmation=requires_confirmation,
+            confirmation_message=confirmation_message,
+        )
+
+    return build(fn) if fn is not None else build
+
+
+def create_tool(
+    *,
+    name: str,
+    description: str = "",
+    input: type[BaseModel] | dict[str, Any] | None = None,
+    handler: Callable[..., Any] | None = None,
+    render: Callable[..., Any] | None = None,
+    use: Callable[[], dict[str, Any]] | None = None,
+    audience: Audience = "model",
+    aliases: Sequence[str] = (),
+    requires_confirmation: bool | Callable[[Any], bool | Awaitable[bool]] = False,
+    confirmation_message: str | Callable[[Any], str] | None = None,
+) -> ExecutableTool:
+    """A tool whose handler takes one positional argument: the validated input (an instance of the
+    `input` pydantic model, or a dict for a JSON-schema input)."""
+    return ExecutableTool(
+        name=name,
+        description=description,
+        input=input,
+        handler=handler,
+        render=render,
+        use=use,
+        audience=audience,
+        aliases=aliases,
+        requires_confirmation=requires_confirmation,
+        confirmation_message=confirmation_message,
+    )
+
+
+def Tool(
+    name: str,
+    description: str = "",
+    input: type[BaseModel] | dict[str, Any] | None = None,
+    handler: Callable[..., Any] | None = None,
+    children: Any = (),
+    **options: Any,
+) -> Element:
+    """`<Tool name=... description=... input=... handler=... />`: a tool declared in the tree."""
+    return create_tool(name=name, description=description, input=input, handler=handler, **options)()
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def normalize_result(value: Any, tool_name: str = "tool") -> list[Any]:
+    """What a handler returned, as content blocks: str → text; dict or pydantic model → JSON text;
+    None → empty text; a list of content blocks as given; other JSON values → JSON text."""
+    if isinstance(value, str):
+        return [TextBlock(text=value)]
+    if value is None:
+        return [TextBlock(text="")]
+    if isinstance(value, BaseModel) and not _is_block(value):
+        return [TextBlock(text=value.model_dump_json())]
+    if isinstance(value, list) and value and all(_is_block(item) for item in value):
+        try:
+            return _BLOCKS.validate_python(value)
+        except pydantic.ValidationError as error:
+            raise ToolError(f"tool {tool_name!r} returned invalid content blocks: {error}") from error
+    if _is_block(value):
+        return _BLOCKS.validate_python([value])
+    try:
+        return [TextBlock(text=json.dumps(value, ensure_ascii=False, default=_json_default))]
+    except (TypeError, ValueError) as error:
+        raise ToolError(
+            f"tool {tool_name!r} returned a {type(value).__name__}, which is not text, JSON data, a pydantic "
+            "model or a list of content blocks"
+        ) from error
+
+
+def _is_block(value: Any) -> bool:
+    if isinstance(value, BaseModel):
+        return isinstance(getattr(value, "type", None), str) and type(value).__module__ == "agentick.types"
+    return isinstance(value, dict) and isinstance(value.get("type"), str) and len(value) > 1
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+async def _invoke(handler: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    if inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(type(handler).__call__):
+        return await handler(*args, **kwargs)
+    result = await anyio.to_thread.run_sync(lambda: handler(*args, **kwargs))
+    if inspect.isawaitable(result):
+        return await result
+    return result
+
+
+def _accepts(fn: Callable[..., Any], name: str) -> bool:
+    try:
+        parameters = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+
+
+def _injected_parameters(handler: Callable[..., Any] | None) -> frozenset[str]:
+    if handler is None:
+        return frozenset()
+    try:
+        parameters = inspect.signature(handler).parameters
+    except (TypeError, ValueError):
+        return frozenset()
+    return frozenset(name for name in _INJECTED if name in parameters)
+
+
+def _schema_of(input: type[BaseModel] | dict[str, Any] | None) -> dict[str, Any]:
+    if input is None:
+        return {"type": "object", "properties": {}}
+    if isinstance(input, dict):
+        return input
+    if isinstance(input, type) and issubclass(input, BaseModel):
+        schema = _schema_cache.get(input)
+        if schema is None:
+            schema = _schema_cache[input] = clean_schema(input.model_json_schema())
+        return schema
+    raise ToolError(f"a tool input must be a pydantic model class or a JSON-schema dict, not {input!r:.80}")
+
+
+def _input_model(function: Callable[..., Any], descriptions: dict[str, str]) -> type[BaseModel]:
+    code = getattr(function, "__code__", None)
+    cached = _model_cache.get(code) if code is not None else None
+    if cached is not None:
+        return cached
+    try:
+        hints = typing.get_type_hints(function, include_extras=True)
+    except Exception as error:  # unresolved forward references: say which function
+        raise ToolError(f"cannot read the type hints of tool {function.__name__}: {error}") from error
+    fields: dict[str, Any] = {}
+    for parameter in inspect.signature(function).parameters.values():
+        if parameter.name in _INJECTED or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        annotation = hints.get(parameter.name, Any)
+        default = ... if parameter.default is parameter.empty else parameter.default
+        fields[parameter.name] = (
+            annotation,
+            pydantic.Field(default, description=descriptions.get(parameter.name)),
+        )
+    model_name = "".join(part.capitalize() for part in function.__name__.split("_")) + "Input"
+    model: type[BaseModel] = pydantic.create_model(model_name, **fields)
+    if code is not None:
+        _model_cache[code] = model
+    return model
+
+
+_SECTION = re.compile(r"^(Args|Arguments|Parameters|Params|Returns|Raises|Yields|Examples?|Notes?):\s*$")
+_ARGUMENT = re.compile(r"^\s+(\*{0,2}\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
+
+
+def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
+    """The description (text before the first section) and `Args:` descriptions of a docstring."""
+    lines = doc.splitlines()
+    summary: list[str] = []
+    arguments: dict[str, str] = {}
+    section: str | None = None
+    current: str | None = None
+    for line in lines:
+        header = _SECTION.match(line)
+        if header:
+            section = header.group(1)
+            current = None
+            continue
+        if section is None:
+            summary.append(line)
+        elif section in ("Args", "Arguments", "Parameters", "Params"):
+            match = _ARGUMENT.match(line)
+            if match:
+                current = match.group(1).lstrip("*")
+                arguments[current] = match.group(2).strip()
+            elif current and line.strip():
+                arguments[current] += " " + line.strip()
+    return "\n".join(summary).strip(), arguments
+
+
+def merge_tools(*sources: Iterable[ExecutableTool]) -> list[ExecutableTool]:
+    """Merge tool sources by name, later sources winning, in order of first appearance."""
+    merged: dict[str, ExecutableTool] = {}
+    for source in sources:
+        for item in source:
+            merged[item.name] = item
+    return list(merged.values())
