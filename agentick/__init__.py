@@ -44,6 +44,21 @@ from .components import (
     Video,
 )
 from .element import Element, Fragment, h, memo
+from .engine import (
+    App,
+    ExecutionHandle,
+    ExecutionUsage,
+    Procedure,
+    ProcedurePromise,
+    SendResult,
+    Session,
+    TickResult,
+    TickState,
+    create_app,
+    procedure,
+    run,
+    run_sync,
+)
 from .errors import (
     AbortError,
     AgentickError,
@@ -90,6 +105,33 @@ from .reconciler import (
 from .tools import ExecutableTool, Tool, create_tool, tool
 from .types import ContentBlock, ModelInput, ModelOutput, TimelineEntry, ToolDefinition, Usage
 
+# The TypeScript spellings, as aliases of the same objects.
+useState = use_state
+useReducer = use_reducer
+useRef = use_ref
+useMemo = use_memo
+useCallback = use_callback
+useEffect = use_effect
+useContext = use_context
+useOnTickStart = use_on_tick_start
+useAfterCompile = use_after_compile
+useOnTickEnd = use_on_tick_end
+useContinuation = use_continuation
+useOnMount = use_on_mount
+useOnUnmount = use_on_unmount
+useOnExecutionStart = use_on_execution_start
+useOnExecutionEnd = use_on_execution_end
+useOnMessage = use_on_message
+useCom = use_com
+useTickState = use_tick_state
+useTimeline = use_timeline
+useData = use_data
+useComState = use_com_state
+useContextInfo = use_context_info
+createApp = create_app
+createTool = create_tool
+createContext = create_context
+
 __all__ = [
     "H1",
     "H2",
@@ -97,6 +139,7 @@ __all__ = [
     "XML",
     "AbortError",
     "AgentickError",
+    "App",
     "Assistant",
     "Audio",
     "Code",
@@ -111,6 +154,8 @@ __all__ = [
     "Ephemeral",
     "Event",
     "ExecutableTool",
+    "ExecutionHandle",
+    "ExecutionUsage",
     "Fragment",
     "Grounding",
     "Header",
@@ -127,9 +172,13 @@ __all__ = [
     "ModelOutput",
     "Paragraph",
     "PersistenceError",
+    "Procedure",
+    "ProcedurePromise",
     "Ref",
     "Row",
     "Section",
+    "SendResult",
+    "Session",
     "SessionClosedError",
     "StateCell",
     "StateChange",
@@ -137,6 +186,8 @@ __all__ = [
     "SystemEvent",
     "Table",
     "Text",
+    "TickResult",
+    "TickState",
     "Timeline",
     "TimelineEntry",
     "TokenBudget",
@@ -150,10 +201,14 @@ __all__ = [
     "UserAction",
     "Video",
     "compile_element",
+    "create_app",
     "create_context",
     "create_tool",
     "h",
     "memo",
+    "procedure",
+    "run",
+    "run_sync",
     "tool",
     "use_after_compile",
     "use_callback",

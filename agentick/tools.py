@@ -58,6 +58,7 @@ class ExecutableTool:
         aliases: Sequence[str] = (),
         requires_confirmation: bool | Callable[[Any], bool | Awaitable[bool]] = False,
         confirmation_message: str | Callable[[Any], str] | None = None,
+        timeout: float | None = None,
         deps: dict[str, Any] | None = None,
     ) -> None:
         if not name or not re.fullmatch(r"[A-Za-z0-9_.:-]{1,128}", name):
@@ -75,6 +76,7 @@ class ExecutableTool:
         self.aliases = tuple(aliases)
         self.requires_confirmation = requires_confirmation
         self.confirmation_message = confirmation_message
+        self.timeout = timeout  # seconds a model-issued call may run before it becomes an error result
         self.deps = deps
         self.input_schema = _schema_of(input)
         self._injected = _injected_parameters(handler)
@@ -198,6 +200,7 @@ def tool(
     aliases: Sequence[str] = (),
     requires_confirmation: bool | Callable[[Any], bool | Awaitable[bool]] = False,
     confirmation_message: str | Callable[[Any], str] | None = None,
+    timeout: float | None = None,
 ) -> Any:
     """Make a tool from a function: its name, docstring and typed parameters become the definition.
 
@@ -220,6 +223,7 @@ def tool(
             aliases=aliases,
             requires_confirmation=requires_confirmation,
             confirmation_message=confirmation_message,
+            timeout=timeout,
         )
 
     return build(fn) if fn is not None else build
@@ -237,6 +241,7 @@ def create_tool(
     aliases: Sequence[str] = (),
     requires_confirmation: bool | Callable[[Any], bool | Awaitable[bool]] = False,
     confirmation_message: str | Callable[[Any], str] | None = None,
+    timeout: float | None = None,
 ) -> ExecutableTool:
     """A tool whose handler takes one positional argument: the validated input (an instance of the
     `input` pydantic model, or a dict for a JSON-schema input)."""
@@ -251,6 +256,7 @@ def create_tool(
         aliases=aliases,
         requires_confirmation=requires_confirmation,
         confirmation_message=confirmation_message,
+        timeout=timeout,
     )
 
 

@@ -189,7 +189,7 @@ class Message(_Model):
 
     @property
     def text(self) -> str:
-        """The message's text blocks joined (what a person would read as its text)."""
+        """The message's text (text blocks, and tool results' text) joined: what a person would read."""
         return text_of(self.content)
 
     @property
@@ -202,8 +202,14 @@ class Message(_Model):
 
 
 def text_of(blocks: list[Any]) -> str:
-    """Concatenated text of the text blocks in `blocks`."""
-    return "".join(block.text for block in blocks if isinstance(block, TextBlock))
+    """Concatenated text of the text blocks in `blocks`, including the text inside tool results."""
+    parts = []
+    for block in blocks:
+        if isinstance(block, TextBlock):
+            parts.append(block.text)
+        elif isinstance(block, ToolResultBlock):
+            parts.append(text_of(block.content))
+    return "".join(parts)
 
 
 class TimelineEntry(_Model):

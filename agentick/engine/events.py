@@ -1,0 +1,174 @@
+"""Typed stream events (API.md §6.5).
+
+Every event carries `execution_id`, `tick`, `sequence` (monotonic per session, across executions)
+and `timestamp` (seconds since the epoch). For a tool-using execution the order is:
+`execution_start`, per tick `tick_start`, `compiled`, `model_request`, `message_start`,
+`content_delta`* / `tool_call`*, `message_end`, `tool_result`*, `tick_end`, then `result` and
+`execution_end`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..types import ContentBlock, Message, ModelInput, Usage
+
+__all__ = [
+    "CompiledEvent",
+    "ContentDeltaEvent",
+    "Event",
+    "ExecutionEndEvent",
+    "ExecutionStartEvent",
+    "MessageEndEvent",
+    "MessageStartEvent",
+    "ModelRequestEvent",
+    "ResultEvent",
+    "SpawnEndEvent",
+    "SpawnStartEvent",
+    "StreamEvent",
+    "TickEndEvent",
+    "TickStartEvent",
+    "ToolCallEvent",
+    "ToolConfirmationRequiredEvent",
+    "ToolConfirmationResultEvent",
+    "ToolResultEvent",
+]
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    type: str
+    execution_id: str
+    tick: int
+    sequence: int = 0
+    timestamp: float = 0.0
+    session_id: str = ""
+
+
+class ExecutionStartEvent(Event):
+    type: Literal["execution_start"] = "execution_start"
+
+
+class TickStartEvent(Event):
+    type: Literal["tick_start"] = "tick_start"
+
+
+class CompiledEvent(Event):
+    """What the model is about to receive (one per tick)."""
+
+    type: Literal["compiled"] = "compiled"
+    system: str | None = None
+    model_input: ModelInput
+    iterations: int = 1
+
+
+class ModelRequestEvent(Event):
+    type: Literal["model_request"] = "model_request"
+    model: str
+
+
+class MessageStartEvent(Event):
+    type: Literal["message_start"] = "message_start"
+    model: str | None = None
+
+
+class ContentDeltaEvent(Event):
+    type: Literal["content_delta"] = "content_delta"
+    delta: str
+    block_type: Literal["text", "reasoning"] = "text"
+
+
+class ToolCallEvent(Event):
+    type: Literal["tool_call"] = "tool_call"
+    call_id: str
+    name: str
+    input: dict[str, Any] = Field(default_factory=dict)
+
+
+class MessageEndEvent(Event):
+    type: Literal["message_end"] = "message_end"
+    message: Message
+    stop_reason: str
+    usage: Usage
+
+
+class ToolConfirmationRequiredEvent(Event):
+    type: Literal["tool_confirmation_required"] = "tool_confirmation_required"
+    call_id: str
+    name: str
+    input: dict[str, Any] = Field(default_factory=dict)
+    message: str
+
+
+class ToolConfirmationResultEvent(Event):
+    type: Literal["tool_confirmation_result"] = "tool_confirmation_result"
+    call_id: str
+    approved: bool
+    reason: str | None = None
+
+
+class ToolResultEvent(Event):
+    type: Literal["tool_result"] = "tool_result"
+    call_id: str
+    name: str
+    content: list[ContentBlock]
+    is_error: bool = False
+
+
+class TickEndEvent(Event):
+    type: Literal["tick_end"] = "tick_end"
+    should_continue: bool
+    stop_reason: str | None = None
+    usage: Usage | None = None
+
+
+class ResultEvent(Event):
+    type: Literal["result"] = "result"
+    result: Any  # SendResult
+
+
+class ExecutionEndEvent(Event):
+    type: Literal["execution_end"] = "execution_end"
+    status: Literal["completed", "error", "aborted"]
+    stop_reason: str | None = None
+    error: str | None = None
+
+
+class SpawnStartEvent(Event):
+    """A child agent started (`session.spawn`); its own events stream from its handle."""
+
+    type: Literal["spawn_start"] = "spawn_start"
+    child_session_id: str
+    child_execution_id: str
+    component: str
+
+
+class SpawnEndEvent(Event):
+    type: Literal["spawn_end"] = "spawn_end"
+    child_session_id: str
+    child_execution_id: str
+    response: str | None = None
+    error: str | None = None
+
+
+StreamEvent = (
+    ExecutionStartEvent
+    | TickStartEvent
+    | CompiledEvent
+    | ModelRequestEvent
+    | MessageStartEvent
+    | ContentDeltaEvent
+    | ToolCallEvent
+    | MessageEndEvent
+    | ToolConfirmationRequiredEvent
+    | ToolConfirmationResultEvent
+    | ToolResultEvent
+    | TickEndEvent
+    | ResultEvent
+    | ExecutionEndEvent
+    | SpawnStartEvent
+    | SpawnEndEvent
+)

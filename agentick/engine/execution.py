@@ -1,0 +1,314 @@
+"""One execution: the tick loop of API.md §6.4.
+
+1. tick-start callbacks → 2. compile until stable (render, catch-up tick-start, after-compile) →
+3. model call (streamed) → 4. tool calls, concurrently → 5. timeline updated → 6. tick-end and
+continuation callbacks → 7. continue or stop.
+
+The timeline only ever receives whole ticks: the user's input when the execution starts, then per
+tick the assistant message together with the tool message answering its calls. An error or an
+abort anywhere in a tick leaves that tick out entirely, so the timeline never holds a tool call
+without its result, and the session can send again.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from ..compiler import CompiledContext
+from ..compiler.compile import call_hook, compile_until_stable
+from ..element import h
+from ..errors import AbortError, ModelError, PersistenceError
+from ..models.base import StreamAccumulator
+from ..types import (
+    Message,
+    MessageStartDelta,
+    ModelOutput,
+    ReasoningDelta,
+    TextDelta,
+    TimelineEntry,
+)
+from .context_info import ContextInfo
+from .events import (
+    CompiledEvent,
+    ContentDeltaEvent,
+    Event,
+    ExecutionEndEvent,
+    ExecutionStartEvent,
+    MessageEndEvent,
+    MessageStartEvent,
+    ModelRequestEvent,
+    ResultEvent,
+    TickEndEvent,
+    TickStartEvent,
+    ToolCallEvent,
+)
+from .handle import ExecutionHandle
+from .results import ExecutionUsage, SendResult, TickResult, TickState
+from .tool_runner import run_tool_calls
+
+if TYPE_CHECKING:
+    from .session import Session
+
+__all__ = ["Execution", "new_id"]
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:16]}"
+
+
+class Execution:
+    """Runs one execution of a session and reports it through its handle."""
+
+    def __init__(
+        self,
+        session: Session,
+        handle: ExecutionHandle,
+        messages: list[Message],
+        *,
+        max_ticks: int | None,
+        tools: list[Any],
+    ) -> None:
+        self.session = session
+        self.handle = handle
+        self.messages = messages
+        self.max_ticks = max_ticks
+        self.tools = tools
+        self.scope: anyio.CancelScope | None = None
+        self.usage = ExecutionUsage()
+        self.added: list[TimelineEntry] = []
+        handle._abort = self.abort
+
+    # --- control -------------------------------------------------------------------------------
+
+    def abort(self, reason: str) -> None:
+        if self.scope is not None:
+            self.scope.cancel()
+        for child in list(self.session.children):
+            child.abort_current(f"parent aborted: {reason}")
+
+    def emit(self, event_type: type[Event], **fields: Any) -> Event:
+        session = self.session
+        session.sequence += 1
+        event = event_type(
+            execution_id=self.handle.execution_id,
+            tick=session.current_tick,
+            sequence=session.sequence,
+            timestamp=time.time(),
+            session_id=session.id,
+            **fields,
+        )
+        self.handle.push(event)
+        return event
+
+    # --- the run -------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        result: SendResult | None = None
+        error: BaseException | None = None
+        try:
+            with anyio.CancelScope() as scope:
+                self.scope = scope
+                if self.handle.status == "aborted":
+                    scope.cancel()
+                result = await self._ticks()
+        except Exception as caught:
+            error = caught
+        with anyio.CancelScope(shield=True):
+            await self._finish(result, error)
+
+    async def _ticks(self) -> SendResult:
+        session = self.session
+        runtime = session.runtime
+        compiler = session.compiler()
+        app = session.app
+        execution_id = self.handle.execution_id
+        session.current_tick = 0
+        runtime.history = list(session.entries)
+        runtime.pending = []
+        self.emit(ExecutionStartEvent)
+        self._commit([Message.model_validate(m) for m in self.messages], tags=["input"], tick=1)
+        props = session.props or {}
+        tool_sources = [app.tools, session.tools, self.tools]
+        max_ticks = self.max_ticks or session.max_ticks or app.max_ticks
+        started: set[int] = set()
+        previous: TickResult | None = None
+        response = ""
+        stop_reason: str | None = None
+        for tick in range(1, max_ticks + 1):
+            session.current_tick = tick
+            tick_state = TickState(tick, execution_id, tuple(session.entries), tuple(session.queued), previous)
+            runtime.tick_state = tick_state
+            self.emit(TickStartEvent)
+            fired: set[int] = set()
+            await self._tick_start(tick_state, fired, started)
+            runtime.new_tick()
+            element = compiler.wrap(h(session.component, props))
+
+            async def catch_up(state: TickState = tick_state, done: set[int] = fired) -> None:
+                await self._tick_start(state, done, started)
+
+            compiled = await compile_until_stable(compiler, element, tool_sources=tool_sources, after_render=catch_up)
+            session.last_compiled = compiled
+            self.emit(
+                CompiledEvent, system=compiled.system, model_input=compiled.model_input, iterations=compiled.iterations
+            )
+            if tick_state.stopped:
+                stop_reason = tick_state.stop_reason or "stopped"
+                self.emit(TickEndEvent, should_continue=False, stop_reason=stop_reason)
+                break
+            output = await self._call_model(compiled)
+            self.usage.input_tokens += output.usage.input_tokens
+            self.usage.output_tokens += output.usage.output_tokens
+            self.usage.total_tokens += output.usage.total_tokens or (
+                output.usage.input_tokens + output.usage.output_tokens
+            )
+            self.usage.ticks += 1
+            calls = output.tool_calls
+            results = []
+            if calls:
+                results = await run_tool_calls(
+                    calls, compiled, com=runtime.com, handle=self.handle, emit=self.emit, runner=app.runner
+                )
+            tick_messages = [output.message]
+            if results:
+                tick_messages.append(Message(role="tool", content=results))
+            self._commit(tick_messages, tags=["output"], tick=tick)
+            if output.text:
+                response = output.text
+            tick_result = TickResult(tick, output.message.content, calls, results, output.stop_reason, output.usage)
+            for ref, name in runtime.tick_end:
+                tick_result.vote(await call_hook(name, ref.current, tick_result, runtime.com))
+            self.emit(
+                TickEndEvent,
+                should_continue=tick_result.should_continue,
+                stop_reason=output.stop_reason,
+                usage=output.usage,
+            )
+            runtime.context_info = ContextInfo.after_tick(self._model(compiled), output, self.usage, compiled)
+            previous = tick_result
+            if not tick_result.should_continue:
+                stop_reason = tick_result.decided_reason
+                break
+        else:
+            stop_reason = "max_ticks"
+        return SendResult(response=response, usage=self.usage, stop_reason=stop_reason, timeline=list(self.added))
+
+    async def _tick_start(self, tick_state: TickState, fired: set[int], started: set[int]) -> None:
+        """Run the tick-start callbacks not yet run this tick (and execution-start ones not yet run
+        this execution): before the first render for mounted components, after each render for
+        components that mounted in it."""
+        runtime = self.session.runtime
+        for ref, name in runtime.execution_start:
+            if id(ref) not in started:
+                started.add(id(ref))
+                await call_hook(name, ref.current, self.handle.execution_id, runtime.com)
+        for ref, name in runtime.tick_start:
+            if id(ref) not in fired:
+                fired.add(id(ref))
+                await call_hook(name, ref.current, tick_state, runtime.com)
+
+    def _model(self, compiled: CompiledContext) -> Any:
+        session = self.session
+        model = session.model or session.app.model or compiled.model
+        if model is None:
+            raise ModelError(
+                "no model is configured: pass model= to create_app() or run(), or render <Model model=...> "
+                "(agentick.models.openai(...) for an OpenAI-compatible endpoint, "
+                "agentick.testing.create_test_model() offline)"
+            )
+        return model
+
+    async def _call_model(self, compiled: CompiledContext) -> ModelOutput:
+        model = self._model(compiled)
+        model_input = compiled.model_input
+        runner = self.session.app.runner
+        if runner is not None and hasattr(runner, "transform_model_input"):
+            model_input = await _maybe_await(runner.transform_model_input(model_input))
+        self.emit(ModelRequestEvent, model=model.metadata.id)
+        stream = getattr(model, "stream", None)
+        if stream is None:
+            output: ModelOutput = await model.generate(model_input)
+            self.emit(MessageStartEvent, model=output.model or model.metadata.id)
+            if output.text:
+                self.emit(ContentDeltaEvent, delta=output.text)
+        else:
+            output = await self._stream(stream(model_input), model.metadata.id)
+        for call in output.tool_calls:
+            self.emit(ToolCallEvent, call_id=call.id, name=call.name, input=call.input)
+        self.emit(MessageEndEvent, message=output.message, stop_reason=output.stop_reason, usage=output.usage)
+        return output
+
+    async def _stream(self, deltas: AsyncIterator[Any], model_id: str) -> ModelOutput:
+        accumulator = StreamAccumulator(model_id)
+        started = False
+        async with aclosing(deltas) as stream:  # type: ignore[type-var]
+            async for delta in stream:
+                accumulator.add(delta)
+                if not started:
+                    started = True
+                    model = delta.model if isinstance(delta, MessageStartDelta) and delta.model else model_id
+                    self.emit(MessageStartEvent, model=model)
+                if isinstance(delta, TextDelta):
+                    self.emit(ContentDeltaEvent, delta=delta.text)
+                elif isinstance(delta, ReasoningDelta):
+                    self.emit(ContentDeltaEvent, delta=delta.text, block_type="reasoning")
+        if not started:
+            self.emit(MessageStartEvent, model=model_id)
+        return accumulator.result()
+
+    def _commit(self, messages: list[Message], *, tags: list[str], tick: int) -> None:
+        """Append whole messages to the timeline (the session's and the rendering runtime's)."""
+        session = self.session
+        for message in messages:
+            entry = TimelineEntry(
+                id=new_id("entry"), message=message, tags=tags, execution_id=self.handle.execution_id, tick=tick
+            )
+            session.entries.append(entry)
+            session.runtime.pending.append(entry)
+            self.added.append(entry)
+
+    async def _finish(self, result: SendResult | None, error: BaseException | None) -> None:
+        session = self.session
+        runtime = session.runtime
+        aborted = self.handle.status == "aborted"
+        if result is None and error is None and not aborted:
+            error = AbortError("the execution was cancelled")
+        for ref, name in runtime.execution_end:
+            try:
+                await call_hook(name, ref.current, runtime.com)
+            except Exception as hook_error:
+                if error is None and not aborted:
+                    error = hook_error
+        session.usage.input_tokens += self.usage.input_tokens
+        session.usage.output_tokens += self.usage.output_tokens
+        session.usage.total_tokens += self.usage.total_tokens
+        session.usage.ticks += self.usage.ticks
+        if result is not None and error is None and not aborted:
+            self.emit(ResultEvent, result=result)
+        status = "aborted" if aborted else ("error" if error is not None else "completed")
+        self.emit(
+            ExecutionEndEvent,
+            status=status,
+            stop_reason=result.stop_reason if result is not None else None,
+            error=f"{type(error).__name__}: {error}" if error is not None else None,
+        )
+        runtime.tick_state = None
+        try:
+            await session.persist()
+        except PersistenceError as persist_error:
+            if error is None and not aborted:
+                error = persist_error
+        session.execution_ended(self.handle)
+        self.handle.finish(result if error is None else None, error)
+
+
+async def _maybe_await(value: Any) -> Any:
+    if hasattr(value, "__await__"):
+        return await value
+    return value

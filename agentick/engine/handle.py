@@ -1,0 +1,143 @@
+"""`ExecutionHandle`: one execution's status, result, abort, confirmations and event stream.
+
+Events are kept for the execution's lifetime and every iterator has its own cursor, so each
+iterator sees every event from the first, however many iterate at once and whenever they start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Literal
+
+import anyio
+
+from ..errors import AbortError
+from .events import Event
+from .results import SendResult
+
+__all__ = ["ExecutionHandle"]
+
+Status = Literal["running", "completed", "error", "aborted"]
+
+
+class ExecutionHandle:
+    """An execution started by `send`, `render`, `spawn` or `run`.
+
+    `status` is `"running"`, `"completed"`, `"error"` or `"aborted"` (aborted is final).
+    `await handle.result` gives the `SendResult` once the execution has finished and been
+    persisted (it raises the execution's error, or `AbortError`). `async for event in handle`
+    streams this execution's events.
+    """
+
+    def __init__(self, execution_id: str, session_id: str) -> None:
+        self.execution_id = execution_id
+        self.session_id = session_id
+        self.status: Status = "running"
+        self._events: list[Event] = []
+        self._changed: anyio.Event | None = None
+        self._closed = False
+        self._done = anyio.Event()
+        self._result: SendResult | None = None
+        self._error: BaseException | None = None
+        self._abort: Callable[[str], None] | None = None
+        self._abort_reason: str | None = None
+        self._confirmations: dict[str, tuple[anyio.Event, list[Any]]] = {}
+
+    # --- result --------------------------------------------------------------------------------
+
+    @property
+    def result(self) -> Any:
+        """Awaitable: the `SendResult`, when the execution has finished."""
+        return self._wait()
+
+    async def _wait(self) -> SendResult:
+        await self._done.wait()
+        if self.status == "aborted":
+            raise AbortError(f"execution {self.execution_id} was aborted: {self._abort_reason or 'no reason given'}")
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def abort(self, reason: str | None = None) -> None:
+        """Stop the execution at its current await point. `status` becomes `"aborted"` at once."""
+        if self.status != "running":
+            return
+        self.status = "aborted"
+        self._abort_reason = reason or "aborted"
+        if self._abort is not None:
+            self._abort(self._abort_reason)
+
+    def submit_tool_result(self, call_id: str, approved: bool = True, reason: str | None = None) -> None:
+        """Answer a `tool_confirmation_required` event: run the tool (approved) or deny it."""
+        pending = self._confirmations.get(call_id)
+        if pending is None:
+            raise KeyError(f"no tool call {call_id!r} is waiting for confirmation in execution {self.execution_id}")
+        event, answer = pending
+        answer[:] = [approved, reason]
+        event.set()
+
+    def expect_confirmation(self, call_id: str) -> Any:
+        """Register the wait before announcing it, so an answer given right away is not lost."""
+        event = anyio.Event()
+        answer: list[Any] = []
+        self._confirmations[call_id] = (event, answer)
+
+        async def wait() -> tuple[bool, str | None]:
+            try:
+                await event.wait()
+            finally:
+                self._confirmations.pop(call_id, None)
+            return bool(answer[0]), answer[1]
+
+        return wait()
+
+    # --- used by the engine --------------------------------------------------------------------
+
+    def push(self, event: Event) -> None:
+        if self._closed:
+            return
+        self._events.append(event)
+        changed = self._changed
+        if changed is not None:
+            self._changed = None
+            changed.set()
+
+    def finish(self, result: SendResult | None, error: BaseException | None) -> None:
+        if self.status == "running":
+            self.status = "completed" if error is None else "error"
+        self._result = result
+        self._error = error
+        self._closed = True
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
+        self._done.set()
+
+    # --- events --------------------------------------------------------------------------------
+
+    async def __aiter__(self) -> AsyncIterator[Event]:
+        index = 0
+        while True:
+            if index < len(self._events):
+                event = self._events[index]
+                index += 1
+                yield event
+                continue
+            if self._closed:
+                return
+            if self._changed is None:
+                self._changed = anyio.Event()
+            await self._changed.wait()
+
+    @property
+    def events(self) -> list[Event]:
+        """The events emitted so far."""
+        return list(self._events)
+
+    def __repr__(self) -> str:
+        return f"<ExecutionHandle {self.execution_id} {self.status}>"

@@ -1,0 +1,389 @@
+"""Sessions: a mounted agent, its timeline, and the executions that extend it (API.md §6.3)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..compiler import CompiledContext
+from ..compiler.compile import Compiler, call_hook, compile_until_stable
+from ..element import Element, h, type_name
+from ..errors import PersistenceError, SessionClosedError, ToolError
+from ..hooks.data import DataEntry, data_store
+from ..runtime import AgentRuntime
+from ..tools import ExecutableTool, normalize_result
+from ..types import ContentBlock, Message, TimelineEntry
+from .events import SpawnEndEvent, SpawnStartEvent
+from .execution import Execution, new_id
+from .handle import ExecutionHandle
+from .procedure import Procedure
+from .results import ExecutionUsage
+from .tasks import start_background
+
+if TYPE_CHECKING:
+    from .app import App
+
+__all__ = ["Session"]
+
+MAX_SPAWN_DEPTH = 10
+SNAPSHOT_VERSION = 1
+
+
+class Session:
+    """One conversation with an agent. Create it with `await app.session(id)`.
+
+    `send`, `render`, `queue`, `dispatch` and `spawn` are procedures (awaitable, with `.result`,
+    async-iterable). Sending while an execution runs does not start a second one: the messages are
+    queued and the next execution, which starts when the current one ends, delivers them.
+    """
+
+    def __init__(
+        self,
+        app: App,
+        session_id: str,
+        *,
+        component: Any = None,
+        tools: Iterable[ExecutableTool] = (),
+        model: Any = None,
+        max_ticks: int | None = None,
+        depth: int = 0,
+        ephemeral: bool = False,
+    ) -> None:
+        self.app = app
+        self.id = session_id
+        self.component = component if component is not None else app.component
+        self.tools = list(tools)
+        self.model = model
+        self.max_ticks = max_ticks
+        self.depth = depth
+        self.ephemeral = ephemeral  # run()/app.run(): closes itself after its execution
+        self.status: Literal["idle", "running", "closed"] = "idle"
+        self.current_tick = 0
+        self.sequence = 0
+        self.usage = ExecutionUsage()
+        self.entries: list[TimelineEntry] = []
+        self.props: dict[str, Any] | None = None
+        self.queued: list[Message] = []
+        self.children: list[Session] = []
+        self.last_compiled: CompiledContext | None = None
+        self.runtime = AgentRuntime(session_id, model_id=_model_id(model or app.model))
+        self._compiler: Compiler | None = None
+        self._current: ExecutionHandle | None = None
+        self._next: ExecutionHandle | None = None
+        self._next_options: dict[str, Any] = {}
+        self._tasks: set[Any] = set()
+        self._dumped: dict[str, dict[str, Any]] = {}  # snapshot form of each entry, made once
+        self.send = Procedure(self._send, name="session.send")
+        self.render = Procedure(self._render, name="session.render")
+        self.queue = Procedure(self._queue, name="session.queue")
+        self.dispatch = Procedure(self._dispatch, name="session.dispatch")
+        self.spawn = Procedure(self._spawn, name="session.spawn")
+        self.runtime.com.spawner = self.spawn
+        self.runtime.com.tool_names = self._tool_names
+
+    # --- state -------------------------------------------------------------------------------
+
+    @property
+    def timeline(self) -> list[TimelineEntry]:
+        return list(self.entries)
+
+    def compiler(self) -> Compiler:
+        if self._compiler is None:
+            self._compiler = Compiler(self.runtime)
+        return self._compiler
+
+    def _check_open(self) -> None:
+        if self.status == "closed":
+            raise SessionClosedError(f"session {self.id!r} is closed")
+
+    def _tool_names(self) -> list[str]:
+        compiled = self.last_compiled
+        return [definition.name for definition in compiled.tools] if compiled is not None else []
+
+    # --- procedures ----------------------------------------------------------------------------
+
+    async def _send(
+        self,
+        input: str | Message | dict[str, Any] | None = None,
+        *,
+        messages: Iterable[Message | dict[str, Any]] | None = None,
+        props: dict[str, Any] | None = None,
+        max_ticks: int | None = None,
+        tools: Iterable[ExecutableTool] | None = None,
+    ) -> ExecutionHandle:
+        """Deliver messages (a string is one user message) and run the agent."""
+        self._check_open()
+        new = _messages(input, messages)
+        if props is not None:
+            self.props = props
+        for message in new:
+            await self._notify(message)
+        return self._request(new, max_ticks=max_ticks, tools=list(tools or ()))
+
+    async def _render(self, props: dict[str, Any] | None = None, max_ticks: int | None = None) -> ExecutionHandle:
+        """Run the agent without new messages (with new props, if given)."""
+        self._check_open()
+        if props is not None:
+            self.props = props
+        return self._request([], max_ticks=max_ticks, tools=[])
+
+    async def _queue(self, message: str | Message | dict[str, Any]) -> None:
+        """Add a message that the next execution delivers; nothing runs now."""
+        self._check_open()
+        [value] = _messages(message, None)
+        self.queued.append(value)
+        await self._notify(value)
+
+    def interrupt(self, message: str | Message | dict[str, Any] | None = None, reason: str | None = None) -> None:
+        """Abort the running execution; with a message, a new execution then delivers it."""
+        self._check_open()
+        if message is not None:
+            self.queued.extend(_messages(message, None))
+            if self.status == "running" and self._next is None:
+                self._next = ExecutionHandle(new_id("exec"), self.id)
+            elif self.status != "running":
+                self._request([], max_ticks=None, tools=[])
+        self.abort_current(reason or "interrupted")
+
+    def abort_current(self, reason: str) -> None:
+        if self._current is not None:
+            self._current.abort(reason)
+
+    async def mount(self) -> CompiledContext:
+        """Render the agent once without calling the model (registers its tools; no tick hooks)."""
+        self._check_open()
+        if self.status == "running" and self.last_compiled is not None:
+            return self.last_compiled
+        compiler = self.compiler()
+        element = compiler.wrap(h(self.component, self.props or {}))
+        self.last_compiled = await compile_until_stable(compiler, element, tool_sources=[self.app.tools, self.tools])
+        return self.last_compiled
+
+    async def _dispatch(self, tool_name: str, input: dict[str, Any] | None = None) -> list[ContentBlock]:
+        """Run a tool directly (user-audience tools too) and return its content; never calls the model."""
+        self._check_open()
+        compiled = self.last_compiled if self.last_compiled is not None else await self.mount()
+        tool = compiled.find_tool(tool_name)
+        if tool is None:
+            names = ", ".join(item.name for item in compiled.tool_objects) or "none"
+            raise ToolError(f"unknown tool {tool_name!r} in session {self.id!r}; its tools are: {names}")
+        validated = tool.validate(input or {})
+        return normalize_result(await tool.call(validated, com=self.runtime.com), tool.name)
+
+    async def _spawn(
+        self,
+        component: Any,
+        messages: Iterable[Message | dict[str, Any]] | str | None = None,
+        *,
+        model: Any = None,
+        max_ticks: int | None = None,
+        props: dict[str, Any] | None = None,
+    ) -> ExecutionHandle:
+        """Run a child agent in a child session (closed, or aborted, with this one)."""
+        self._check_open()
+        if self.depth >= MAX_SPAWN_DEPTH:
+            raise RuntimeError(f"spawn depth limit ({MAX_SPAWN_DEPTH}) reached in session {self.id!r}")
+        if isinstance(component, Element):
+            props = {**component.props, **(props or {})}
+            component = component.type
+        child = Session(
+            self.app,
+            f"{self.id}/{new_id('child')}",
+            component=component,
+            model=model or self.model,
+            max_ticks=max_ticks,
+            depth=self.depth + 1,
+            ephemeral=True,
+        )
+        self.children.append(child)
+        text = messages if isinstance(messages, str) else None
+        listed = None if isinstance(messages, str) else messages
+        handle: ExecutionHandle = await child.send(text, messages=listed, props=props or {})
+        parent = self._current
+        if parent is not None:
+            parent.push(_spawn_event(SpawnStartEvent, self, parent, child, handle, component=type_name(component)))
+
+        async def watch() -> None:
+            try:
+                result = await handle.result
+                fields = {"response": result.response}
+            except Exception as error:
+                fields = {"error": f"{type(error).__name__}: {error}"}
+            if parent is not None:
+                parent.push(_spawn_event(SpawnEndEvent, self, parent, child, handle, **fields))
+            if child in self.children:
+                self.children.remove(child)
+
+        start_background(watch, self._tasks)
+        return handle
+
+    # --- executions ----------------------------------------------------------------------------
+
+    def _request(self, messages: list[Message], *, max_ticks: int | None, tools: list[Any]) -> ExecutionHandle:
+        if self.status == "running":
+            self.queued.extend(messages)
+            if max_ticks is not None:
+                self._next_options["max_ticks"] = max_ticks
+            if tools:
+                self._next_options.setdefault("tools", []).extend(tools)
+            if self._next is None:
+                self._next = ExecutionHandle(new_id("exec"), self.id)
+            return self._next
+        handle = ExecutionHandle(new_id("exec"), self.id)
+        self._start(handle, messages, max_ticks=max_ticks, tools=tools)
+        return handle
+
+    def _start(
+        self, handle: ExecutionHandle, messages: list[Message], *, max_ticks: int | None, tools: list[Any]
+    ) -> None:
+        delivered, self.queued = [*self.queued, *messages], []
+        self.status = "running"
+        self._current = handle
+        execution = Execution(self, handle, delivered, max_ticks=max_ticks, tools=tools)
+        start_background(execution.run, self._tasks)
+
+    def execution_ended(self, handle: ExecutionHandle) -> None:
+        """Called by an execution as it ends: go idle, or start the execution sends were queued for."""
+        if self._current is handle:
+            self._current = None
+        if self.status == "closed":
+            return
+        self.status = "idle"
+        if self._next is not None:
+            following, self._next = self._next, None
+            options, self._next_options = self._next_options, {}
+            self._start(following, [], max_ticks=options.get("max_ticks"), tools=options.get("tools", []))
+        elif self.ephemeral:
+            start_background(self.close, self._tasks)
+
+    async def _notify(self, message: Message) -> None:
+        runtime = self.runtime
+        for ref, name in runtime.message:
+            await call_hook(name, ref.current, message, runtime.com, runtime.tick_state)
+
+    # --- persistence ---------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The session as JSON-serialisable data: timeline, usage, persisted state and data."""
+        runtime = self.runtime
+        state = {
+            key: value
+            for key, value in runtime.com.state.items()
+            if key not in runtime.transient_state and _json_ready(value)
+        }
+        data = {
+            key: {"value": entry.value, "deps": list(entry.deps) if entry.deps is not None else None}
+            for key, entry in data_store(runtime).entries.items()
+            if _json_ready(entry.value) and (entry.deps is None or _json_ready(list(entry.deps)))
+        }
+        return {
+            "version": SNAPSHOT_VERSION,
+            "session_id": self.id,
+            "timeline": [self._dump(entry) for entry in self.entries],
+            "usage": self.usage.model_dump(),
+            "state": state,
+            "data": data,
+        }
+
+    def _dump(self, entry: TimelineEntry) -> dict[str, Any]:
+        dumped = self._dumped.get(entry.id)
+        if dumped is None:
+            dumped = self._dumped[entry.id] = entry.model_dump(mode="json", exclude_none=True)
+        return dumped
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Load a snapshot into this (new, unmounted) session."""
+        try:
+            self.entries = [TimelineEntry.model_validate(entry) for entry in snapshot.get("timeline", [])]
+            self.usage = ExecutionUsage.model_validate(snapshot.get("usage") or {})
+        except Exception as error:
+            raise PersistenceError(f"the stored snapshot of session {self.id!r} is invalid: {error}") from error
+        self.runtime.com.state.update(snapshot.get("state") or {})
+        store = data_store(self.runtime)
+        for key, entry in (snapshot.get("data") or {}).items():
+            deps = entry.get("deps")
+            store.entries[key] = DataEntry(entry.get("value"), tuple(deps) if deps is not None else None)
+
+    async def persist(self) -> None:
+        store = self.app.store
+        if store is None or self.ephemeral:
+            return
+        snapshot = self.snapshot()
+        runner = self.app.runner
+        if runner is not None and hasattr(runner, "on_persist"):
+            snapshot = runner.on_persist(self, snapshot) or snapshot
+        try:
+            await store.save(self.id, snapshot)
+        except PersistenceError:
+            raise
+        except Exception as error:
+            raise PersistenceError(f"saving session {self.id!r} failed: {type(error).__name__}: {error}") from error
+
+    # --- closing -------------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Abort any running execution, close child sessions, unmount the agent. Final."""
+        if self.status == "closed":
+            return
+        current = self._current
+        self.status = "closed"
+        self._next = None
+        if current is not None:
+            current.abort("session closed")
+            await current._done.wait()
+        for child in list(self.children):
+            await child.close()
+        self.children.clear()
+        if self._compiler is not None:
+            await self._compiler.unmount()
+        self.app.forget(self)
+
+    def __repr__(self) -> str:
+        return f"<Session {self.id!r} {self.status}>"
+
+
+def _messages(input: Any, messages: Iterable[Any] | None) -> list[Message]:
+    out: list[Message] = []
+    if input is not None:
+        if isinstance(input, str):
+            out.append(Message(role="user", content=input))
+        elif isinstance(input, Message):
+            out.append(input)
+        elif isinstance(input, dict):
+            out.append(Message.model_validate(input))
+        else:
+            out.extend(_messages(None, input))
+    for message in messages or ():
+        out.append(message if isinstance(message, Message) else Message.model_validate(message))
+    return out
+
+
+def _json_ready(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _model_id(model: Any) -> str:
+    metadata = getattr(model, "metadata", None)
+    return getattr(metadata, "id", None) or "gpt-4o"
+
+
+def _spawn_event(
+    event_type: Any, session: Session, parent: ExecutionHandle, child: Session, handle: ExecutionHandle, **fields: Any
+) -> Any:
+    session.sequence += 1
+    return event_type(
+        execution_id=parent.execution_id,
+        tick=session.current_tick,
+        sequence=session.sequence,
+        timestamp=time.time(),
+        session_id=session.id,
+        child_session_id=child.id,
+        child_execution_id=handle.execution_id,
+        **fields,
+    )

@@ -1,0 +1,111 @@
+"""Running one tick's tool calls: concurrently, results kept in call order.
+
+Every failure becomes a result the model can read (`is_error=True`): an unknown tool, arguments
+that fail validation, a denied confirmation, a handler that raises, times out or returns
+something that is not content. Nothing a tool does can break the tick loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+
+from ..compiler import CompiledContext
+from ..errors import ToolError
+from ..tools import ExecutableTool, normalize_result
+from ..types import TextBlock, ToolCall, ToolResultBlock
+from .events import Event, ToolConfirmationRequiredEvent, ToolConfirmationResultEvent, ToolResultEvent
+from .handle import ExecutionHandle
+
+__all__ = ["run_tool_calls"]
+
+Emit = Callable[..., Event]
+
+
+async def run_tool_calls(
+    calls: list[ToolCall],
+    compiled: CompiledContext,
+    *,
+    com: Any,
+    handle: ExecutionHandle,
+    emit: Emit,
+    runner: Any = None,
+) -> list[ToolResultBlock]:
+    results: list[ToolResultBlock | None] = [None] * len(calls)
+
+    async def run(index: int, call: ToolCall) -> None:
+        result = await _run_one(call, compiled, com=com, handle=handle, emit=emit, runner=runner)
+        results[index] = result
+        emit(ToolResultEvent, call_id=call.id, name=call.name, content=result.content, is_error=result.is_error)
+
+    if len(calls) == 1:
+        await run(0, calls[0])
+    else:
+        async with anyio.create_task_group() as group:
+            for index, call in enumerate(calls):
+                group.start_soon(run, index, call)
+    return [result for result in results if result is not None]
+
+
+async def _run_one(
+    call: ToolCall, compiled: CompiledContext, *, com: Any, handle: ExecutionHandle, emit: Emit, runner: Any
+) -> ToolResultBlock:
+    tool = compiled.find_tool(call.name)
+    if tool is None or tool.audience == "user":
+        offered = ", ".join(definition.name for definition in compiled.tools) or "none"
+        return _error(call, f"unknown tool {call.name!r}; the tools available are: {offered}")
+
+    async def execute() -> ToolResultBlock:
+        return await _execute(call, tool, com=com, handle=handle, emit=emit)
+
+    if runner is not None and hasattr(runner, "execute_tool_call"):
+        try:
+            result = await runner.execute_tool_call(call, tool, execute)
+        except Exception as error:
+            return _error(call, f"tool execution failed: {type(error).__name__}: {error}")
+        if isinstance(result, ToolResultBlock):
+            return result
+        try:
+            return ToolResultBlock(tool_use_id=call.id, name=call.name, content=normalize_result(result, call.name))
+        except ToolError as error:
+            return _error(call, str(error))
+    return await execute()
+
+
+async def _execute(
+    call: ToolCall, tool: ExecutableTool, *, com: Any, handle: ExecutionHandle, emit: Emit
+) -> ToolResultBlock:
+    try:
+        validated = tool.validate(call.input)
+    except ToolError as error:
+        return _error(call, f"{error}. Call {tool.name} again with arguments that match its schema.")
+    try:
+        if await tool.needs_confirmation(validated):
+            answer = handle.expect_confirmation(call.id)
+            emit(
+                ToolConfirmationRequiredEvent,
+                call_id=call.id,
+                name=call.name,
+                input=call.input,
+                message=tool.confirmation_text(validated),
+            )
+            approved, reason = await answer
+            emit(ToolConfirmationResultEvent, call_id=call.id, approved=approved, reason=reason)
+            if not approved:
+                return _error(call, "the user denied this tool call" + (f": {reason}" if reason else ""))
+        with anyio.move_on_after(tool.timeout) as scope:
+            value = await tool.call(validated, com=com)
+        if scope.cancelled_caught:
+            return _error(call, f"{tool.name} did not finish within its {tool.timeout}s timeout")
+        content = normalize_result(value, tool.name)
+    except ToolError as error:
+        return _error(call, str(error))
+    except Exception as error:
+        return _error(call, f"{type(error).__name__}: {error}")
+    return ToolResultBlock(tool_use_id=call.id, name=call.name, content=content)
+
+
+def _error(call: ToolCall, message: str) -> ToolResultBlock:
+    return ToolResultBlock(tool_use_id=call.id, name=call.name, content=[TextBlock(text=message)], is_error=True)
