@@ -41,11 +41,41 @@ class ModelAdapter(Protocol):
     metadata: ModelMetadata
 
 
-class BaseModel:
+class _ComponentClass(type):
+    """Lets a model class be an element type: `<OpenAIModel model="gpt-4o" temperature={0.2} />`.
+
+    Only when the class itself is the component being rendered does calling it render: the
+    instance is created once per configuration (so connections survive re-renders) and selected
+    like `<Model model={instance} />`. Everywhere else the class constructs instances as usual.
+    """
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        from ..reconciler.hooks import CURRENT
+
+        rendering = CURRENT.get()
+        if args or rendering is None or rendering.fiber.type is not cls:
+            return super().__call__(*args, **kwargs)
+        from ..reconciler import use_memo
+
+        kwargs.pop("children", None)
+        config = tuple(sorted(kwargs.items()))
+        instance = use_memo(lambda: super(_ComponentClass, cls).__call__(**kwargs), [config])
+        return _model_element(instance, {})
+
+
+def _model_element(model: Any, options: dict[str, Any]) -> Any:
+    from ..compiler.nodes import MODEL
+    from ..element import h
+
+    return h(MODEL, {"model": model, "options": options})
+
+
+class BaseModel(metaclass=_ComponentClass):
     """Base class for model adapters: a model object that is also a component.
 
     Rendering a model (`<gpt temperature={0.2} />`, or `h(gpt, {...})`) selects it for the tick and
-    sets its options, exactly like `<Model model={gpt} temperature={0.2} />`. Subclasses implement
+    passes its props as options for the call, exactly like `<Model model={gpt} temperature={0.2} />`
+    (a string `model` prop is an option too: the model name for that call). Subclasses implement
     `stream` (preferred: the engine forwards deltas as events) or `generate`; each default
     implementation is derived from the other.
     """
@@ -58,11 +88,8 @@ class BaseModel:
         self.options = dict(options)
 
     def __call__(self, **props: Any) -> Any:
-        from ..components.model import Model
-        from ..element import h
-
         props.pop("children", None)
-        return h(Model, {"model": self, **props})
+        return _model_element(self, props)
 
     @property
     def __name__(self) -> str:

@@ -5,6 +5,19 @@
 """
 
 from .agents import AgentHarness, compile_agent, render_agent
+from .fake_openai import FakeOpenAI, error, fake_openai_fixture, reply, tool_call
 from .model import TestModel, create_test_model, example_arguments
 
-__all__ = ["AgentHarness", "TestModel", "compile_agent", "create_test_model", "example_arguments", "render_agent"]
+__all__ = [
+    "AgentHarness",
+    "FakeOpenAI",
+    "TestModel",
+    "compile_agent",
+    "create_test_model",
+    "error",
+    "example_arguments",
+    "fake_openai_fixture",
+    "render_agent",
+    "reply",
+    "tool_call",
+]

@@ -1,0 +1,560 @@
+"""The OpenAI adapter: Chat Completions through the official `openai` SDK, always streamed.
+
+Any OpenAI-compatible server works through `base_url`. The SDK is imported on first use, not at
+import time (it takes over half a second to import), so agents that only compile never pay for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+import anyio
+import anyio.lowlevel
+import pydantic
+
+from ..errors import ModelError
+from ..types import (
+    AudioBlock,
+    CodeBlock,
+    ContentBlock,
+    DocumentBlock,
+    ImageBlock,
+    JsonBlock,
+    MediaSource,
+    Message,
+    MessageStartDelta,
+    ModelInput,
+    ModelMetadata,
+    ReasoningBlock,
+    ReasoningDelta,
+    StopDelta,
+    StreamDelta,
+    TextBlock,
+    TextDelta,
+    ToolCallDelta,
+    ToolDefinition,
+    ToolResultBlock,
+    ToolUseBlock,
+    UsageDelta,
+    VideoBlock,
+)
+from .base import BaseModel
+from .catalog import canonical_model_id, lookup_model
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+    from openai.types.chat import ChatCompletionChunk
+    from openai.types.chat.chat_completion_chunk import ChoiceDeltaToolCall
+    from openai.types.completion_usage import CompletionUsage
+
+__all__ = ["OpenAIModel", "openai"]
+
+DEFAULT_MODEL = "gpt-4o-mini"
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+
+STOP_REASONS = {
+    "stop": "stop",
+    "tool_calls": "tool_use",
+    "function_call": "tool_use",
+    "length": "max_tokens",
+    "content_filter": "content_filter",
+}
+
+# o-series and gpt-5 models reject `max_tokens`; older models and most compatible servers only know it.
+_MAX_COMPLETION_TOKENS_MODELS = re.compile(r"^(o\d|gpt-5)")
+_TOOL_CHOICE_KEYWORDS = frozenset(("auto", "none", "required"))
+
+
+def openai(
+    model: str = DEFAULT_MODEL, api_key: str | None = None, base_url: str | None = None, **options: Any
+) -> OpenAIModel:
+    """An OpenAI (or OpenAI-compatible) chat model: `gpt = openai("gpt-4o", temperature=0.2)`.
+
+    `options` are `OpenAIModel`'s keyword arguments: client settings (`timeout`, `max_retries`,
+    `client`, ...) and default request options (`temperature`, `max_tokens`, ...).
+    """
+    return OpenAIModel(model=model, api_key=api_key, base_url=base_url, **options)
+
+
+class OpenAIModel(BaseModel):
+    """A model backed by `openai.AsyncOpenAI` Chat Completions with streaming, tool calls and usage.
+
+    It is also a component: `<gpt temperature={0.2} />` selects it for the tick with those options
+    (tree options win over the defaults given here). `api_key` and `base_url` default to
+    `OPENAI_API_KEY` and `OPENAI_BASE_URL`. The SDK client is created on the first request (so a
+    missing key fails the first call, not the import of an agent) and reused; an event loop gets a
+    client of its own, because pooled connections cannot move between loops. `timeout` bounds each
+    read, `connect_timeout` the connection; `max_retries` is the SDK's retry budget for 408, 409,
+    429, 5xx and connection failures. `context_window` and `max_output_tokens` override the catalog.
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        client: AsyncOpenAI | None = None,
+        timeout: float | None = 600.0,
+        connect_timeout: float | None = 5.0,
+        max_retries: int = 2,
+        context_window: int | None = None,
+        max_output_tokens: int | None = None,
+        **options: Any,
+    ) -> None:
+        info = lookup_model(model)
+        super().__init__(
+            ModelMetadata(
+                id=model,
+                provider="openai",
+                context_window=context_window or (info.context_window if info else None),
+                max_output_tokens=max_output_tokens or (info.max_output_tokens if info else None),
+            ),
+            **options,
+        )
+        self.api_key = api_key or os.environ.get("OPENAI_API_KEY") or None
+        if client is not None:
+            self.base_url = str(client.base_url).rstrip("/")
+        else:
+            self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_BASE_URL).rstrip("/")
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.max_retries = max_retries
+        self._client = client
+        self._clients: WeakKeyDictionary[object, AsyncOpenAI] = WeakKeyDictionary()
+
+    # --- client ------------------------------------------------------------------------------------
+
+    def client(self) -> AsyncOpenAI:
+        """The SDK client for the running event loop (the one given to the constructor, if any)."""
+        if self._client is not None:
+            return self._client
+        loop = anyio.lowlevel.current_token().native_token
+        client = self._clients.get(loop)
+        if client is None:
+            client = self._clients[loop] = self._new_client()
+        return client
+
+    def _new_client(self) -> AsyncOpenAI:
+        from openai import AsyncOpenAI, Timeout
+
+        api_key = self.api_key
+        if api_key is None:
+            if self.base_url == OPENAI_BASE_URL:
+                raise ModelError(
+                    f"No API key for OpenAI model {self.metadata.id!r}: set OPENAI_API_KEY or pass api_key=... "
+                    "(for an OpenAI-compatible server that needs no key, pass base_url=... or set OPENAI_BASE_URL)."
+                )
+            api_key = "unused"  # compatible servers without authentication ignore it; the SDK insists on one
+        return AsyncOpenAI(
+            api_key=api_key,
+            base_url=self.base_url,
+            timeout=Timeout(self.timeout, connect=self.connect_timeout),
+            max_retries=self.max_retries,
+        )
+
+    async def aclose(self) -> None:
+        """Close the client this model created for the running event loop (a client passed in is left open)."""
+        if self._client is not None:
+            return
+        loop = anyio.lowlevel.current_token().native_token
+        client = self._clients.pop(loop, None)
+        if client is not None:
+            await client.close()
+
+    # --- streaming ---------------------------------------------------------------------------------
+
+    async def stream(self, model_input: ModelInput) -> AsyncIterator[StreamDelta]:
+        """Stream one response as deltas: message start (with the model that answered), text,
+        reasoning, tool-call pieces, then usage and the stop reason once the server has finished."""
+        request = self._request(model_input)
+        client = self.client()
+        try:
+            response = await client.chat.completions.create(
+                **request, stream=True, stream_options={"include_usage": True}
+            )
+        except Exception as exc:
+            error = self._model_error(exc, request["model"], streaming=False)
+            if error is None:
+                raise
+            raise error from exc
+        chunks = _ChunkMapper(request["model"])
+        try:
+            async for chunk in response:
+                for delta in chunks.feed(chunk):
+                    yield delta
+        except Exception as exc:
+            error = self._model_error(exc, request["model"], streaming=True)
+            if error is None:
+                raise
+            raise error from exc
+        finally:
+            with anyio.CancelScope(shield=True):
+                await response.close()
+        if chunks.finish_reason is None:
+            raise ModelError(
+                f"The response stream of OpenAI model {request['model']!r} at {self.base_url} ended before the model "
+                "finished (no finish_reason): the connection was probably cut. Try the request again."
+            )
+        for delta in chunks.finish():
+            yield delta
+
+    # --- request -----------------------------------------------------------------------------------
+
+    def _request(self, model_input: ModelInput) -> dict[str, Any]:
+        """Keyword arguments for `chat.completions.create` (without the streaming flags)."""
+        options = {key: value for key, value in {**self.options, **model_input.options}.items() if value is not None}
+        model = options.pop("model", None)
+        if not isinstance(model, str):  # the tree may name another model of the same provider
+            model = self.metadata.id
+        request: dict[str, Any] = {"model": model, "messages": chat_messages(model_input.messages)}
+        if model_input.tools:
+            request["tools"] = [chat_tool(tool) for tool in model_input.tools]
+        body = _request_options(options, model)
+        if body:
+            request["extra_body"] = body  # sent as top-level JSON fields, known to the SDK or not
+        return request
+
+    # --- errors ------------------------------------------------------------------------------------
+
+    def _model_error(self, exc: Exception, model: str, *, streaming: bool) -> ModelError | None:
+        """A `ModelError` saying what failed and what to do, or `None` for errors that are not the server's."""
+        import openai as sdk
+
+        where = f"OpenAI model {model!r} at {self.base_url}"
+        retried = f" (after {self.max_retries} retries)" if self.max_retries else ""
+        if isinstance(exc, sdk.APITimeoutError):
+            return ModelError(
+                f"{where} did not answer within the {self.timeout}s timeout{retried}. "
+                "Raise timeout=... (or max_retries=...) or check that the server is not overloaded."
+            )
+        if isinstance(exc, sdk.APIConnectionError):
+            reason = _connection_failure(exc)
+            if streaming:
+                return ModelError(
+                    f"The response stream of {where} was cut off before the model finished{reason}. "
+                    "Try the request again."
+                )
+            return ModelError(
+                f"Cannot connect to {where}{reason}{retried}. "
+                "Check that the server is running and that base_url=... (or OPENAI_BASE_URL) is right."
+            )
+        if isinstance(exc, sdk.APIStatusError):
+            return ModelError(
+                f"{where} failed with HTTP {exc.status_code}: {_server_message(exc.body)}. " + _hint(exc, retried)
+            )
+        if isinstance(exc, sdk.APIError):
+            return ModelError(f"{where} reported an error in its response stream: {exc.message}")
+        if isinstance(exc, json.JSONDecodeError):
+            return ModelError(
+                f"{where} sent malformed JSON in its response stream ({exc.msg}: {exc.doc[:80]!r}). "
+                "The server does not speak the Chat Completions streaming protocol correctly."
+            )
+        return None
+
+
+def _connection_failure(exc: BaseException) -> str:
+    """Why a connection failed, from the deepest system error under the SDK's "Connection error."."""
+    reason = ""
+    cause = exc.__cause__
+    while cause is not None:
+        if isinstance(cause, OSError) and cause.errno:
+            return f": {os.strerror(cause.errno)}"
+        reason = reason or f": {cause}"
+        cause = cause.__cause__ or cause.__context__
+    return reason
+
+
+def _server_message(body: object) -> str:
+    if isinstance(body, dict):
+        message = body.get("message")
+        if isinstance(message, str) and message:
+            return message.rstrip(".")
+    text = body if isinstance(body, str) else json.dumps(body)
+    return text[:300] if text else "no error message"
+
+
+def _hint(exc: Any, retried: str) -> str:
+    status: int = exc.status_code
+    code = exc.code
+    if status == 401:
+        return "Check OPENAI_API_KEY (or pass api_key=...)."
+    if status == 403:
+        return "The API key may not use this model or endpoint; check its project and permissions."
+    if status == 404:
+        return "Check the model name and the server URL (base_url=... or OPENAI_BASE_URL)."
+    if status == 429:
+        if code == "insufficient_quota":
+            return "The account is out of quota; check its plan and billing."
+        return f"Rate limited{retried}; send fewer requests or raise max_retries=..."
+    if code == "context_length_exceeded":
+        return "The request is longer than the model's context window: give <Timeline> a max_tokens budget."
+    if status == 413:
+        return "The request is too large; shorten the prompt or the attachments."
+    if status in (408, 409) or status >= 500:
+        return f"The server failed{retried}; try again later or raise max_retries=..."
+    return "The server rejected the request; check the model options, tools and messages."
+
+
+# --- streaming chunks ----------------------------------------------------------------------------------
+
+
+class _ToolSlot:
+    __slots__ = ("id", "index")
+
+    def __init__(self, index: int, call_id: str | None) -> None:
+        self.index = index
+        self.id = call_id
+
+
+class _ChunkMapper:
+    """Turns one stream's chunks into deltas. One per stream: tool-call ids live here, not on the model.
+
+    OpenAI sends a call's id and name only on its first fragment; later fragments carry only the
+    index, so the id is remembered per index and repeated on every `ToolCallDelta`. A fragment with
+    a new id at an index already in use (some compatible servers send every call at index 0) starts
+    a new call. Usage arrives after the finish reason; the last usage seen is reported once, at the
+    end, with the stop reason.
+    """
+
+    __slots__ = ("_next_index", "_slots", "finish_reason", "model", "started", "usage")
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.started = False
+        self.finish_reason: str | None = None
+        self.usage: CompletionUsage | None = None
+        self._slots: dict[int, _ToolSlot] = {}
+        self._next_index = 0
+
+    def feed(self, chunk: ChatCompletionChunk) -> list[StreamDelta]:
+        deltas: list[StreamDelta] = []
+        if not self.started:
+            self.started = True
+            deltas.append(MessageStartDelta(model=getattr(chunk, "model", None) or self.model))
+        # Compatible servers omit fields OpenAI always sends, and the SDK does not validate chunks.
+        for choice in getattr(chunk, "choices", None) or ():
+            if getattr(choice, "index", 0):  # only the first choice is used (n > 1 is not supported)
+                continue
+            delta = getattr(choice, "delta", None)
+            if delta is not None:
+                reasoning = _reasoning_text(delta)
+                if reasoning:
+                    deltas.append(ReasoningDelta(text=reasoning))
+                if delta.content:
+                    deltas.append(TextDelta(text=delta.content))
+                if delta.refusal:
+                    deltas.append(TextDelta(text=delta.refusal))
+                for call in delta.tool_calls or ():
+                    deltas.append(self._tool_call(call))
+            if choice.finish_reason:
+                self.finish_reason = choice.finish_reason
+        if chunk.usage is not None:
+            self.usage = chunk.usage
+        return deltas
+
+    def _tool_call(self, call: ChoiceDeltaToolCall) -> ToolCallDelta:
+        server_index = getattr(call, "index", None) or 0
+        slot = self._slots.get(server_index)
+        if slot is None or (call.id and slot.id and call.id != slot.id):
+            slot = self._slots[server_index] = _ToolSlot(self._next_index, call.id)
+            self._next_index += 1
+        elif call.id and slot.id is None:
+            slot.id = call.id
+        function = call.function
+        return ToolCallDelta(
+            index=slot.index,
+            id=slot.id,
+            name=(function.name or None) if function else None,
+            arguments=(function.arguments or "") if function else "",
+        )
+
+    def finish(self) -> list[StreamDelta]:
+        deltas: list[StreamDelta] = []
+        if self.usage is not None:
+            deltas.append(
+                UsageDelta(input_tokens=self.usage.prompt_tokens or 0, output_tokens=self.usage.completion_tokens or 0)
+            )
+        reason = self.finish_reason or "stop"
+        deltas.append(StopDelta(reason=STOP_REASONS.get(reason, reason)))
+        return deltas
+
+
+def _reasoning_text(delta: Any) -> str | None:
+    """Reasoning text some compatible servers stream (`reasoning_content`: DeepSeek, vLLM; `reasoning`: OpenRouter)."""
+    extra = delta.model_extra
+    if not extra:
+        return None
+    text = extra.get("reasoning_content") or extra.get("reasoning")
+    return text if isinstance(text, str) else None
+
+
+# --- request mapping -----------------------------------------------------------------------------------
+
+
+def chat_tool(tool: ToolDefinition) -> dict[str, Any]:
+    """A tool definition as a Chat Completions function tool."""
+    function: dict[str, Any] = {"name": tool.name, "parameters": tool.input_schema}
+    if tool.description:
+        function["description"] = tool.description
+    return {"type": "function", "function": function}
+
+
+def chat_messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
+    """Messages as Chat Completions messages.
+
+    A message whose blocks are all text-like becomes one string (code and JSON fenced); one with
+    media becomes content parts. Assistant tool calls become `tool_calls`; every tool result
+    becomes its own `tool` message, in order (images a tool returned follow in a user message,
+    since tool messages hold text only). Reasoning blocks are not sent back.
+    """
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        results = [block for block in message.content if isinstance(block, ToolResultBlock)]
+        rest = [block for block in message.content if not isinstance(block, ToolResultBlock | ReasoningBlock)]
+        if message.role == "assistant":
+            out.append(_assistant_message(rest))
+            out.extend(_tool_messages(results))
+            continue
+        out.extend(_tool_messages(results))
+        if rest or not results:
+            role = "user" if message.role == "tool" else message.role
+            out.append({"role": role, "content": _content(rest)})
+    return out
+
+
+def _assistant_message(blocks: Sequence[ContentBlock]) -> dict[str, Any]:
+    calls = [block for block in blocks if isinstance(block, ToolUseBlock)]
+    # Chat Completions assistant messages hold text only; media an assistant produced is not sent back.
+    texts = [_part(block)["text"] for block in blocks if isinstance(block, TextBlock | CodeBlock | JsonBlock)]
+    message: dict[str, Any] = {"role": "assistant", "content": "\n".join(texts) if texts or not calls else None}
+    if calls:
+        message["tool_calls"] = [
+            {
+                "id": call.tool_use_id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": json.dumps(call.input)},
+            }
+            for call in calls
+        ]
+    return message
+
+
+def _tool_messages(results: list[ToolResultBlock]) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+    media: list[dict[str, Any]] = []
+    for result in results:
+        texts: list[str] = []
+        for part in map(_part, result.content):
+            if part["type"] == "text":
+                texts.append(part["text"])
+            else:
+                media.append(part)
+        text = "\n".join(texts) or "(no output)"
+        if result.is_error and not text.lower().startswith("error"):
+            text = f"Error: {text}"
+        messages.append({"role": "tool", "tool_call_id": result.tool_use_id, "content": text})
+    if media:
+        names = ", ".join(dict.fromkeys(result.name for result in results))
+        messages.append(
+            {"role": "user", "content": [{"type": "text", "text": f"Attachments returned by {names}:"}, *media]}
+        )
+    return messages
+
+
+def _content(blocks: Sequence[ContentBlock]) -> str | list[dict[str, Any]]:
+    parts = [_part(block) for block in blocks]
+    if all(part["type"] == "text" for part in parts):
+        return "\n".join(part["text"] for part in parts)
+    return parts
+
+
+def _part(block: ContentBlock) -> dict[str, Any]:
+    """One content block as a Chat Completions content part."""
+    if isinstance(block, TextBlock):
+        return {"type": "text", "text": block.text}
+    if isinstance(block, CodeBlock):
+        return {"type": "text", "text": f"```{block.language or ''}\n{block.text}\n```"}
+    if isinstance(block, JsonBlock):
+        return {"type": "text", "text": f"```json\n{block.text or json.dumps(block.data, indent=2)}\n```"}
+    if isinstance(block, ImageBlock):
+        return {"type": "image_url", "image_url": {"url": _media_url(block.source, "image")}}
+    if isinstance(block, DocumentBlock):
+        return _document_part(block)
+    if isinstance(block, AudioBlock):
+        return _audio_part(block)
+    if isinstance(block, VideoBlock) and block.transcript:
+        return {"type": "text", "text": block.transcript}
+    if isinstance(block, ToolUseBlock):
+        raise ModelError(f"tool call {block.name!r} ({block.tool_use_id}) is in a non-assistant message")
+    raise ModelError(f"Chat Completions cannot send a {block.type} block: {block!r:.120}")
+
+
+def _media_url(source: MediaSource, kind: str) -> str:
+    if source.type == "url" and source.url:
+        return source.url
+    if source.type == "base64" and source.data:
+        if not source.media_type:
+            raise ModelError(f"the {kind} has base64 data but no media_type; set source.media_type (e.g. image/png)")
+        return f"data:{source.media_type};base64,{source.data}"
+    raise ModelError(f"Chat Completions cannot send a {kind} given as {source.type!r}; use a URL or base64 data")
+
+
+def _document_part(block: DocumentBlock) -> dict[str, Any]:
+    source = block.source
+    file: dict[str, Any]
+    if source.type == "file_id" and source.file_id:
+        file = {"file_id": source.file_id}
+    elif source.type == "base64" and source.data:
+        file = {"file_data": _media_url(source, "document"), "filename": block.title or "document"}
+    else:
+        raise ModelError("Chat Completions cannot fetch a document by URL; pass it as base64 data or a file id")
+    return {"type": "file", "file": file}
+
+
+_AUDIO_FORMATS = {"audio/wav": "wav", "audio/x-wav": "wav", "audio/mpeg": "mp3", "audio/mp3": "mp3"}
+
+
+def _audio_part(block: AudioBlock) -> dict[str, Any]:
+    source = block.source
+    audio_format = _AUDIO_FORMATS.get(source.media_type or "")
+    if source.type == "base64" and source.data and audio_format:
+        return {"type": "input_audio", "input_audio": {"data": source.data, "format": audio_format}}
+    if block.transcript:
+        return {"type": "text", "text": block.transcript}
+    raise ModelError("Chat Completions accepts audio only as base64 wav or mp3 data (or pass a transcript)")
+
+
+def _request_options(options: dict[str, Any], model: str) -> dict[str, Any]:
+    """Generation options as request fields: `max_tokens` under the name the model family expects,
+    shorthands for `response_format` and `tool_choice` expanded, anything else passed through."""
+    body = dict(options)
+    if "max_tokens" in body and _MAX_COMPLETION_TOKENS_MODELS.match(canonical_model_id(model)):
+        body["max_completion_tokens"] = body.pop("max_tokens")
+    if "response_format" in body:
+        body["response_format"] = _response_format(body["response_format"])
+    choice = body.get("tool_choice")
+    if isinstance(choice, str) and choice not in _TOOL_CHOICE_KEYWORDS:
+        body["tool_choice"] = {"type": "function", "function": {"name": choice}}
+    return body
+
+
+def _response_format(value: Any) -> Any:
+    """`{"type": "json"}`, `{"type": "json_schema", "schema": ..., "name": ...}` or a pydantic model
+    class, as OpenAI's `response_format`; OpenAI's own shapes pass unchanged."""
+    if isinstance(value, type) and issubclass(value, pydantic.BaseModel):
+        return {"type": "json_schema", "json_schema": {"name": value.__name__, "schema": value.model_json_schema()}}
+    if isinstance(value, dict):
+        if value.get("type") == "json":
+            return {"type": "json_object"}
+        if value.get("type") == "json_schema" and "schema" in value:
+            schema = {"name": value.get("name", "response"), "schema": value["schema"]}
+            if "strict" in value:
+                schema["strict"] = value["strict"]
+            return {"type": "json_schema", "json_schema": schema}
+    return value

@@ -1,0 +1,78 @@
+"""Model catalog lookups: exact, case-insensitive, longest prefix at a word boundary; adapters win."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentick.models import ModelInfo, lookup_model, model_info
+from agentick.types import ModelMetadata
+
+
+@pytest.mark.parametrize(
+    ("model_id", "family", "context_window"),
+    [
+        ("gpt-4o", "gpt-4o", 128_000),
+        ("GPT-4o", "gpt-4o", 128_000),
+        ("gpt-4o-2024-08-06", "gpt-4o", 128_000),
+        ("gpt-4o-mini-2024-07-18", "gpt-4o-mini", 128_000),
+        ("gpt-4o-mini-xyz", "gpt-4o-mini", 128_000),
+        ("gpt-4.1-nano-2025-04-14", "gpt-4.1-nano", 1_047_576),
+        ("gpt-4-0613", "gpt-4", 8_192),
+        ("gpt-4-turbo-2024-04-09", "gpt-4-turbo", 128_000),
+        ("gpt-4-1106-preview", "gpt-4-1106-preview", 128_000),
+        ("gpt-3.5-turbo-0125", "gpt-3.5-turbo", 16_385),
+        ("gpt-5-mini-2025-08-07", "gpt-5-mini", 400_000),
+        ("gpt-5.1-codex", "gpt-5.1", 400_000),
+        ("o1-2024-12-17", "o1", 200_000),
+        ("o1-mini-2024-09-12", "o1-mini", 128_000),
+        ("o3-mini-high", "o3-mini", 200_000),
+        ("o4-mini", "o4-mini", 200_000),
+        ("openai/gpt-4.1", "gpt-4.1", 1_047_576),
+        ("ft:gpt-4o-mini-2024-07-18:acme::abc123", "gpt-4o-mini", 128_000),
+    ],
+)
+def test_known_models_resolve_to_their_family(model_id, family, context_window):
+    info = lookup_model(model_id)
+
+    assert info is not None
+    assert (info.id, info.context_window, info.provider) == (family, context_window, "openai")
+
+
+@pytest.mark.parametrize("model_id", ["llama3", "claude-3-5-sonnet", "gpt-4z", "o10", "gpt", ""])
+def test_unknown_models_are_not_guessed(model_id):
+    assert lookup_model(model_id) is None
+
+
+def test_capabilities():
+    assert lookup_model("o3-mini") == ModelInfo(
+        id="o3-mini",
+        provider="openai",
+        context_window=200_000,
+        max_output_tokens=100_000,
+        supports_vision=False,
+        supports_tool_use=True,
+        is_reasoning=True,
+    )
+    assert lookup_model("gpt-4o").supports_vision
+    assert not lookup_model("gpt-4o").is_reasoning
+    assert not lookup_model("o1-mini").supports_tool_use
+
+
+def test_the_adapter_values_win_over_the_catalog():
+    info = model_info(ModelMetadata(id="gpt-4o", provider="azure", context_window=32_000))
+
+    assert (info.id, info.provider, info.context_window, info.max_output_tokens) == ("gpt-4o", "azure", 32_000, 16_384)
+    assert info.supports_vision
+
+
+def test_the_catalog_fills_what_the_adapter_leaves_out():
+    info = model_info(ModelMetadata(id="gpt-4o-2024-08-06"))
+
+    assert (info.id, info.provider, info.context_window) == ("gpt-4o-2024-08-06", "openai", 128_000)
+
+
+def test_an_unknown_model_keeps_what_its_adapter_states():
+    assert model_info(ModelMetadata(id="llama3", provider="ollama", context_window=8_192)) == ModelInfo(
+        id="llama3", provider="ollama", context_window=8_192
+    )
+    assert model_info(ModelMetadata(id="mystery")).context_window is None

@@ -1,0 +1,127 @@
+"""Folding stream deltas into one `ModelOutput`: chunk boundaries never change the result."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import anyio
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agentick.models import StreamAccumulator, openai
+from agentick.testing.fake_openai import reply, tool_call
+from agentick.types import (
+    MessageStartDelta,
+    ModelInput,
+    ModelOutput,
+    StopDelta,
+    StreamDelta,
+    TextDelta,
+    ToolCallDelta,
+    UsageDelta,
+)
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=8,
+)
+arguments = st.dictionaries(st.text(max_size=8), json_values, max_size=4)
+
+
+@st.composite
+def split(draw: st.DrawFn, text: str) -> list[str]:
+    """`text` cut at arbitrary points (empty pieces included: some servers send them)."""
+    cuts = sorted(draw(st.lists(st.integers(0, len(text)), max_size=8)))
+    bounds = [0, *cuts, len(text)]
+    return [text[start:end] for start, end in itertools.pairwise(bounds)]
+
+
+def fold(deltas: list[StreamDelta]) -> ModelOutput:
+    accumulator = StreamAccumulator()
+    for delta in deltas:
+        accumulator.add(delta)
+    return accumulator.result()
+
+
+def tool_stream(call_id: str, name: str, fragments: list[str], text_pieces: list[str]) -> list[StreamDelta]:
+    deltas: list[StreamDelta] = [MessageStartDelta(model="gpt-4o")]
+    deltas += [TextDelta(text=piece) for piece in text_pieces]
+    deltas.append(ToolCallDelta(index=0, id=call_id, name=name, arguments=fragments[0]))
+    deltas += [ToolCallDelta(index=0, arguments=fragment) for fragment in fragments[1:]]
+    deltas += [UsageDelta(input_tokens=12, output_tokens=7), StopDelta(reason="tool_use")]
+    return deltas
+
+
+@given(data=st.data(), call_input=arguments, text=st.text(max_size=20))
+def test_any_split_of_the_arguments_and_text_gives_the_same_output(data, call_input, text):
+    encoded = json.dumps(call_input)
+    whole = fold(tool_stream("call_1", "search", [encoded], [text]))
+
+    pieces = fold(tool_stream("call_1", "search", data.draw(split(encoded)), data.draw(split(text))))
+
+    assert pieces == whole
+    assert pieces.tool_calls[0].input == call_input
+    assert pieces.text == text
+
+
+@given(data=st.data(), first=arguments, second=arguments)
+def test_interleaved_fragments_of_parallel_calls_are_grouped_by_index(data, first, second):
+    parts = {0: data.draw(split(json.dumps(first))), 1: data.draw(split(json.dumps(second)))}
+    order = data.draw(st.permutations([0] * len(parts[0]) + [1] * len(parts[1])))
+    deltas: list[StreamDelta] = [
+        ToolCallDelta(index=0, id="call_a", name="a", arguments=""),
+        ToolCallDelta(index=1, id="call_b", name="b", arguments=""),
+    ]
+    for index in order:
+        deltas.append(ToolCallDelta(index=index, arguments=parts[index].pop(0)))
+
+    output = fold(deltas)
+
+    assert [(call.id, call.input) for call in output.tool_calls] == [("call_a", first), ("call_b", second)]
+
+
+def test_arguments_that_are_not_a_json_object_are_kept_raw():
+    output = fold([ToolCallDelta(index=0, id="c", name="f", arguments='{"a": 1'), StopDelta(reason="tool_use")])
+
+    assert output.tool_calls[0].input == {"_raw_arguments": '{"a": 1'}
+
+
+def test_empty_arguments_are_an_empty_object():
+    assert fold([ToolCallDelta(index=0, id="c", name="f")]).tool_calls[0].input == {}
+
+
+def test_an_empty_stream_is_an_empty_stop():
+    output = fold([])
+
+    assert (output.message.content, output.stop_reason, output.usage.total_tokens) == ([], "stop", 0)
+
+
+def test_the_model_that_answered_replaces_the_requested_one():
+    accumulator = StreamAccumulator(model="gpt-4o")
+    accumulator.add(MessageStartDelta(model="gpt-4o-2024-08-06"))
+
+    assert accumulator.result().model == "gpt-4o-2024-08-06"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), call_input=arguments)
+def test_any_split_sent_by_a_server_gives_the_same_output(fake_openai, data, call_input):
+    encoded = json.dumps(call_input)
+    fragments = data.draw(split(encoded))
+    fake_openai.respond_with(reply(tool_calls=[tool_call("search", encoded, id="c1")], chunk_size=len(encoded) + 1))
+    fake_openai.respond_with(reply(tool_calls=[tool_call("search", fragments, id="c1")]))
+    model = openai(api_key="k", base_url=fake_openai.base_url, max_retries=0)
+    model_input = ModelInput(messages=[{"role": "user", "content": "find"}])
+
+    async def both() -> tuple[ModelOutput, ModelOutput]:
+        try:
+            return await model.generate(model_input), await model.generate(model_input)
+        finally:
+            await model.aclose()
+
+    whole, pieces = anyio.run(both)
+
+    assert pieces == whole
+    assert pieces.tool_calls[0].input == call_input
