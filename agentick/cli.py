@@ -1,0 +1,268 @@
+"""The `agentick` command: run an agent, show what the model would receive, transpile JSX.
+
+    agentick run FILE[:Component] [-m MESSAGE] [--model NAME] [--base-url URL]
+    agentick compile FILE[:Component] [-m MESSAGE]
+    agentick transpile FILE
+
+`Component` defaults to `Agent`. `--model test` runs offline with a scripted model that calls each
+tool once and then answers; without `--model`, an OpenAI-compatible endpoint is configured from
+`OPENAI_API_KEY` / `OPENAI_BASE_URL`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.machinery
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import anyio
+
+from .errors import AgentickError
+
+__all__ = ["main"]
+
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+
+
+class UsageError(Exception):
+    """A mistake on the command line: printed without a traceback, exit status 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "transpile":
+            return _transpile(args)
+        target = _load(args.target)
+        if args.command == "compile":
+            return anyio.run(_compile, target, args)
+        return anyio.run(_run, target, args)
+    except UsageError as error:
+        print(f"agentick: {error}", file=sys.stderr)
+        return 2
+    except SyntaxError as error:
+        print(f"{error.filename}:{error.lineno}:{error.offset}: {error.msg}", file=sys.stderr)
+        return 1
+    except (AgentickError, TimeoutError) as error:
+        print(f"agentick: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="agentick", description="Run and inspect agentick agents.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="chat with an agent (a REPL unless -m is given)")
+    compile_ = commands.add_parser("compile", help="print exactly what the model would receive, with token counts")
+    for command in (run, compile_):
+        command.add_argument("target", metavar="FILE[:Component]", help="a .px, .pyx or .py file; Component defaults to Agent")
+        command.add_argument("-m", "--message", action="append", help="a user message (repeatable)")
+        command.add_argument("--props", default=None, help="component props as a JSON object")
+    run.add_argument("--model", help="'test' for the offline test model, or a model name for the OpenAI endpoint")
+    run.add_argument("--base-url", help="an OpenAI-compatible base URL (default: OPENAI_BASE_URL)")
+    run.add_argument("--max-ticks", type=int, default=10, help="the most model calls per message (default 10)")
+    transpile = commands.add_parser("transpile", help="print the Python a JSX file transpiles to")
+    transpile.add_argument("file")
+    return parser
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+def _load(target: str) -> Any:
+    """The component named by `FILE[:Component]`."""
+    path_text, _, name = target.partition(":")
+    if len(path_text) == 1 and name and name[0] in "\\/":  # a Windows drive letter, not a component
+        path_text, _, name = target.rpartition(":")
+    path = Path(path_text)
+    if not path.is_file():
+        raise UsageError(f"{path_text}: no such file")
+    import agentick_jsx
+    from agentick_jsx.loader import JSXLoader
+
+    agentick_jsx.install()
+    directory = str(path.resolve().parent)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    module_name = path.stem
+    loader: Any
+    if path.suffix in (".px", ".pyx"):
+        loader = JSXLoader(module_name, str(path.resolve()))
+    else:
+        loader = importlib.machinery.SourceFileLoader(module_name, str(path.resolve()))
+    spec = importlib.util.spec_from_file_location(module_name, str(path.resolve()), loader=loader)
+    if spec is None:
+        raise UsageError(f"{path_text}: cannot be loaded as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    loader.exec_module(module)
+    component_name = name or "Agent"
+    component = getattr(module, component_name, None)
+    if component is None:
+        found = sorted(n for n, v in vars(module).items() if callable(v) and n[:1].isupper())
+        raise UsageError(f"{path_text} has no component {component_name!r} (components found: {', '.join(found) or 'none'})")
+    return component
+
+
+def _props(args: argparse.Namespace) -> dict[str, Any]:
+    if not args.props:
+        return {}
+    try:
+        props = json.loads(args.props)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"--props is not valid JSON: {error}") from error
+    if not isinstance(props, dict):
+        raise UsageError("--props must be a JSON object")
+    return props
+
+
+def _model(args: argparse.Namespace) -> Any:
+    if args.model == "test":
+        from .testing import create_test_model
+
+        return create_test_model(call_tools=True)
+    from .models import openai
+
+    api_key = os.environ.get("OPENAI_API_KEY")
+    base_url = args.base_url or os.environ.get("OPENAI_BASE_URL")
+    if args.model is None and not (api_key or base_url):
+        raise UsageError(
+            "no model configured: set OPENAI_API_KEY (and optionally OPENAI_BASE_URL for another "
+            "OpenAI-compatible server), pass --base-url, or use --model test to run offline"
+        )
+    if api_key is None and base_url is None:
+        raise UsageError(f"--model {args.model} needs OPENAI_API_KEY (or --base-url for a local server)")
+    return openai(model=args.model or DEFAULT_OPENAI_MODEL, api_key=api_key or "unused", base_url=base_url)
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+def _transpile(args: argparse.Namespace) -> int:
+    import agentick_jsx
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"{args.file}: no such file")
+    sys.stdout.write(agentick_jsx.transpile(path.read_text(encoding="utf-8"), filename=str(path)))
+    return 0
+
+
+async def _compile(component: Any, args: argparse.Namespace) -> int:
+    from .testing import compile_agent
+    from .tokens import TokenCounter
+
+    messages = [{"role": "user", "content": text} for text in args.message or []]
+    compiled = await compile_agent(component, props=_props(args), messages=messages)
+    tokens = TokenCounter()
+    out = sys.stdout
+    if compiled.system is not None:
+        _heading(out, f"system ({tokens.count(compiled.system)} tokens)")
+        out.write(compiled.system + "\n")
+    for section_id, body in compiled.sections.items():
+        _heading(out, f"section {section_id} ({tokens.count(body)} tokens)")
+        out.write(body + "\n")
+    _heading(out, f"messages ({len(compiled.messages)})")
+    for message in compiled.messages:
+        out.write(f"[{message.role}] ({tokens.count_message(message)} tokens)\n")
+        out.write(_describe(message) + "\n")
+    _heading(out, f"tools ({len(compiled.tools)})")
+    for definition in compiled.tools:
+        out.write(f"{definition.name} ({tokens.count_tools([definition])} tokens): {definition.description}\n")
+        out.write("  " + json.dumps(definition.input_schema) + "\n")
+    if compiled.model_options:
+        _heading(out, "model options")
+        out.write(json.dumps(compiled.model_options, default=str) + "\n")
+    out.write(f"\ntotal: {compiled.token_count} tokens\n")
+    return 0
+
+
+async def _run(component: Any, args: argparse.Namespace) -> int:
+    from .engine import create_app
+
+    app = create_app(component, model=_model(args), max_ticks=args.max_ticks)
+    session = await app.session()
+    props = _props(args)
+    if args.message:
+        for text in args.message:
+            await _exchange(session, text, props)
+        await session.close()
+        return 0
+    print("agentick: type a message, or an empty line / Ctrl-D to quit", file=sys.stderr)
+    while True:
+        try:
+            text = await anyio.to_thread.run_sync(input, "you> ")
+        except EOFError:
+            break
+        if not text.strip():
+            break
+        await _exchange(session, text, props)
+    await session.close()
+    return 0
+
+
+async def _exchange(session: Any, text: str, props: dict[str, Any]) -> None:
+    """Send one message and print the answer as it streams, with tool calls as they happen."""
+    out, err = sys.stdout, sys.stderr
+    handle = await session.send(text, props=props)
+    streaming = False
+    async for event in handle:
+        kind = event.type
+        if kind == "model_request" and err.isatty():
+            err.write("… thinking\r")
+            err.flush()
+        elif kind == "content_delta" and event.block_type == "text":
+            out.write(event.delta)
+            out.flush()
+            streaming = True
+        elif kind == "message_end" and streaming:
+            out.write("\n")
+            streaming = False
+        elif kind == "tool_call":
+            out.write(f"→ {event.name}({json.dumps(event.input, ensure_ascii=False)})\n")
+        elif kind == "tool_result":
+            text_result = "".join(getattr(block, "text", "") for block in event.content)
+            marker = "✗" if event.is_error else "←"
+            out.write(f"{marker} {event.name}: {text_result[:300]}\n")
+        elif kind == "tool_confirmation_required":
+            approved = await anyio.to_thread.run_sync(_confirm, event.message)
+            handle.submit_tool_result(event.call_id, approved=approved)
+    await handle.result
+
+
+def _confirm(message: str) -> bool:
+    try:
+        return input(f"{message} [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
+def _heading(out: TextIO, title: str) -> None:
+    out.write(f"\n=== {title} ===\n")
+
+
+def _describe(message: Any) -> str:
+    parts = []
+    for block in message.content:
+        if block.type == "text":
+            parts.append(block.text)
+        elif block.type == "tool_use":
+            parts.append(f"→ {block.name}({json.dumps(block.input, ensure_ascii=False)}) [{block.tool_use_id}]")
+        elif block.type == "tool_result":
+            inner = "".join(getattr(item, "text", "") for item in block.content)
+            parts.append(f"← {block.name} [{block.tool_use_id}]{' error' if block.is_error else ''}: {inner}")
+        else:
+            parts.append(f"[{block.type}]")
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
