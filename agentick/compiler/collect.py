@@ -101,6 +101,13 @@ class _Collector:
                     f"{_describe(kind)} is outside any System, Section or message; put it inside <System>, "
                     "<Section id=...>, <User> or <Assistant>"
                 )
+            elif not node.children:
+                raise CompileError(
+                    f"<{kind} /> is an unknown lowercase tag at the top level, so it renders nothing. Lowercase "
+                    "JSX tags are text tags; tools and components need capitalised names (for a tool "
+                    f"defined as `{kind}`, write `{kind.title().replace('_', '')} = {kind}` and render "
+                    f"<{kind.title().replace('_', '')} />)"
+                )
             else:
                 self.walk(node.children, renderer)  # an unknown tag at the top level only groups
 
