@@ -121,7 +121,6 @@ class AgentRuntime:
         self.tick_listeners: dict[int, Callable[[], None]] = {}
         self.entry_elements: dict[str, Any] = {}
         self.context_info: Any = None
-        self.queued_messages: list[Any] = []
         self.extensions: dict[str, Any] = {}  # per-session stores of optional features (data, knobs)
         self.deferred: list[Any] = []  # awaitables started by effects (async mount/unmount callbacks)
         self.transient_state: set[str] = set()  # com state keys excluded from snapshots

@@ -46,7 +46,8 @@ def use_queued_messages() -> tuple[Any, ...]:
     """Messages sent while this execution runs; a later execution delivers them."""
     runtime = use_runtime("use_queued_messages")
     use_tick_updates(runtime)
-    return tuple(runtime.queued_messages)
+    tick_state = runtime.tick_state
+    return tuple(tick_state.queued_messages) if tick_state is not None else ()
 
 
 def use_context_info() -> Any:

@@ -106,11 +106,11 @@ class Fiber:
         return self.element if self.p_element is UNSET else self.p_element
 
     def path(self) -> str:
-        """`Agent > Timeline > Message`: the component path, for error messages."""
+        """`Agent > Timeline > Message`: the component path (providers left out), for error messages."""
         names = []
         fiber: Fiber | None = self
         while fiber is not None and fiber.kind != ROOT:
-            if fiber.kind in (COMPONENT, PROVIDER):
+            if fiber.kind == COMPONENT:
                 names.append(fiber.name)
             fiber = fiber.parent
         return " > ".join(reversed(names)) or self.name
