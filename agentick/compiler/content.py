@@ -79,6 +79,8 @@ class Parts:
         elif self.media:
             self.flush()
             self.blocks.append(block)
+        elif isinstance(block, ImageBlock):
+            self.inline(block_text(block, renderer))  # an image reference reads as part of the text
         else:
             self.block(block_text(block, renderer))
 
