@@ -73,6 +73,7 @@ class _Collector:
         self.structure = structure
 
     def walk(self, children: list[Any], renderer: Renderer) -> None:
+        conversation = self.structure.conversation
         for node in children:
             if type(node) is n.TextNode:
                 raise CompileError(
@@ -81,11 +82,13 @@ class _Collector:
                 )
             kind = node.type
             if kind == n.ENTRY:
-                message = _cached(node, renderer, _compile_entry, self.found)
+                message = node.props.get("message")  # a stored timeline message: used as it is
+                if message is None:
+                    message = _cached(node, renderer, _compile_entry, self.found)
                 if message.role == "system":
                     self.structure.system_parts.append(_text_of(message))
                 else:
-                    self.structure.conversation.append(message)
+                    conversation.append(message)
             elif kind == n.SYSTEM:
                 self.structure.system_parts.append(_cached(node, renderer, _compile_text, self.found))
             elif kind == n.SECTION:
@@ -159,9 +162,6 @@ def _compile_text(node: n.Node, renderer: Renderer, found: Any) -> str:
 
 def _compile_entry(node: n.Node, renderer: Renderer, found: Any) -> Message:
     props = node.props
-    message = props.get("message")
-    if message is not None:
-        return message  # type: ignore[no-any-return]
     content: list[ContentBlock] = render_blocks(node.children, renderer, found)
     kind = props.get("kind")
     role = props["role"]

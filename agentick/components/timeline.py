@@ -9,7 +9,7 @@ from ..compiler import nodes as n
 from ..element import Element, h
 from ..errors import CompileError
 from ..hooks.context import use_tick_updates
-from ..reconciler import use_effect, use_ref
+from ..reconciler import use_effect, use_memo, use_ref
 from ..runtime import AgentRuntime, use_runtime
 from ..types import Message, TimelineEntry
 from .budget import TokenBudget, compact
@@ -39,6 +39,12 @@ def Timeline(
     """
     runtime = use_runtime("Timeline")
     use_tick_updates(runtime)
+    if not children and roles is None and filter is None and limit is None and max_tokens is None:
+        # The common case: the whole history, then this execution's messages. The history list
+        # does not change during an execution, so its elements are built once and passed as one
+        # child the reconciler skips by identity; only the growing pending part is diffed.
+        history_elements = use_memo(lambda: _elements(runtime, runtime.history), [runtime.history])
+        return [history_elements, _elements(runtime, runtime.pending)]
     history: list[TimelineEntry] = runtime.history
     if roles is not None:
         history = [entry for entry in history if entry.message.role in roles]
@@ -69,7 +75,11 @@ def Timeline(
         if render is None:
             return children
         return _as_children(runtime, render(history, pending, budget))
-    return [_element(runtime, entry) for entry in (*history, *pending) if entry.message.content]
+    return _elements(runtime, [*history, *pending])
+
+
+def _elements(runtime: AgentRuntime, entries: list[TimelineEntry]) -> list[Element]:
+    return [_element(runtime, entry) for entry in entries if entry.message.content]
 
 
 def _report_evictions(on_evict: Callable[[list[TimelineEntry]], Any] | None, evicted: list[TimelineEntry]) -> None:

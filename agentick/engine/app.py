@@ -51,7 +51,7 @@ class App:
         if id is not None and id in self.sessions:
             return self.sessions[id]
         session = Session(self, id or new_id("session"), tools=tools)
-        if id is not None:
+        if id is not None and self.store is not None:
             snapshot = await self.store.load(id)
             if snapshot is not None:
                 session.restore(snapshot)

@@ -1,8 +1,9 @@
 """Session stores: where snapshots live between executions and processes.
 
-`create_app(store=...)` takes `None` (in memory, for the app's lifetime), a path string (SQLite, the
-embedded default for long-lived apps), or any object with async `save(id, snapshot)`, `load(id)`
-and `delete(id)`.
+`create_app(store=...)` takes `None` (sessions live in memory while they are open; nothing is
+saved), a path string (SQLite, the embedded default for long-lived apps), `MemoryStore()` (saved
+snapshots in this process, e.g. for tests), or any object with async `save(id, snapshot)`,
+`load(id)` and `delete(id)`.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ class SqliteStore:
 
 def store_from(store: Any) -> Any:
     if store is None:
-        return MemoryStore()
+        return None
     if isinstance(store, str | Path):
         return SqliteStore(store)
     if all(callable(getattr(store, name, None)) for name in ("save", "load", "delete")):

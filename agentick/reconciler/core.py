@@ -65,6 +65,7 @@ class _Work:
         "rendered",
         "resuspend",
         "text_updates",
+        "visited",
         "was_dirty",
     )
 
@@ -81,6 +82,7 @@ class _Work:
         self.descended: list[Fiber] = []
         self.resuspend: list[Fiber] = []
         self.remount: list[Fiber] = []  # committed fibers mounting hooks (after a suspended mount)
+        self.visited = 0  # fibers looked at, for benchmarks and tests of bailouts
 
 
 class Reconciler:
@@ -109,6 +111,7 @@ class Root:
         self.fiber.mounted = True
         self.suspended: list[Awaitable[Any]] = []
         self.on_update: Callable[[], None] | None = None
+        self.visited = 0  # fibers visited by the last render()/flush(), over all its passes
         self._rendering = False
         self._unmounted = False
 
@@ -121,12 +124,14 @@ class Root:
 
     def render(self, element: Any, *, settle: bool = True) -> None:
         """Render `element` as the root's only child, commit, and run effects."""
+        self.visited = 0
         self._perform([element])
         if settle:
             self._settle()
 
     def flush(self, *, settle: bool = True) -> None:
         """Apply pending state updates: re-render only dirty components (and what they render)."""
+        self.visited = 0
         if self.fiber.subtree_dirty:
             self._perform(None)
         if settle:
@@ -169,12 +174,16 @@ class Root:
             if items is None:
                 self._descend(root, work)
             else:
+                if root.subtree_dirty:  # every child is visited below, so dirty ones are reached
+                    root.subtree_dirty = False
+                    work.descended.append(root)
                 self._reconcile_children(root, items, work)
         except BaseException:
             self._discard(work)
             raise
         finally:
             self._rendering = False
+            self.visited += work.visited
         self._commit(work)
 
     def _descend(self, fiber: Fiber, work: _Work) -> None:
@@ -186,6 +195,7 @@ class Root:
                 self._visit(child, child.element, work)
 
     def _visit(self, fiber: Fiber, element: Any, work: _Work) -> None:
+        work.visited += 1
         kind = fiber.kind
         mounted = fiber.mounted
         if kind == TEXT:
@@ -306,12 +316,29 @@ class Root:
         """Match new children to old fibers by key (explicit) or position, then visit them."""
         old = parent.children
         n_old = len(old)
-        cursor = 0
+        if type(items) is not list and type(items) is not tuple:
+            items = list(items)
+        # Fast path: children whose element is the very object rendered last time (a Timeline's
+        # cached entries, unchanged props passed down) keep their fiber and need a visit only when
+        # something below them is dirty.
+        prefix = 0
+        limit = min(n_old, len(items))
+        while prefix < limit:
+            fiber = old[prefix]
+            item = items[prefix]
+            if fiber.element is not item:
+                break
+            key = item.key if type(item) is Element else None
+            if (key if key is not None else _index_slot(prefix)) != fiber.slot:
+                break
+            prefix += 1
+        cursor = prefix
         by_slot: dict[Any, Fiber] | None = None
-        fibers: list[Fiber] = []
+        fibers: list[Fiber] = old[:prefix]
         elements: list[Any] = []
         keys: set[Any] | None = None
-        for index, item in enumerate(items):
+        for index in range(prefix, len(items)):
+            item = items[index]
             if item is None or item is True or item is False:
                 continue
             cls = type(item)
@@ -320,10 +347,11 @@ class Root:
                 key = item.key
                 if key is not None:
                     if keys is None:
-                        keys = set()
+                        keys = {fiber.slot for fiber in fibers}
                     if key in keys:
                         raise ValueError(
-                            f"two children of {parent.path()} have the key {key!r}; keys must be unique among siblings"
+                            f"two children of {parent.path()} have the key {key!r}; keys must be unique "
+                            "among siblings"
                         )
                     keys.add(key)
             elif cls is str:
@@ -369,8 +397,8 @@ class Root:
             work.deleted.extend(by_slot.values())
         elif cursor < n_old:
             work.deleted.extend(old[cursor:])
-        if fibers != old:
-            host_parent = parent if parent.kind == HOST or parent.kind == ROOT else parent.host_parent
+        if len(fibers) != n_old or fibers != old:
+            host_parent = parent if parent.kind in (HOST, ROOT) else parent.host_parent
             work.layout.add(host_parent)  # type: ignore[arg-type]
             if parent.mounted:
                 parent.p_children = fibers
@@ -378,7 +406,10 @@ class Root:
             else:
                 parent.children = fibers
         visit = self._visit
-        for fiber, element in zip(fibers, elements, strict=True):
+        for fiber in old[:prefix]:
+            if fiber.dirty or fiber.subtree_dirty:
+                visit(fiber, fiber.element, work)
+        for fiber, element in zip(fibers[prefix:], elements, strict=True):
             visit(fiber, element, work)
 
     # --- commit and discard -------------------------------------------------------------------

@@ -243,7 +243,6 @@ def _estimate(model_input: ModelInput) -> int:
     characters = 0
     for message in model_input.messages:
         for block in message.content:
-            text = getattr(block, "text", None)
-            if isinstance(text, str):
-                characters += len(text)
+            if type(block) is TextBlock:
+                characters += len(block.text)
     return characters // 4 + 1

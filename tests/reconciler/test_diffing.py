@@ -227,3 +227,40 @@ def test_state_set_in_an_effect_is_applied_by_render():
     root.render(h(Loader))
 
     assert root.tree() == [("status", {"value": "ready"}, [])]
+
+
+def test_an_identical_element_that_moves_to_another_position_remounts_when_unkeyed():
+    mounts = []
+
+    def Probe():
+        use_effect(lambda: mounts.append("mount"), [])
+        return h("probe")
+
+    probe = h(Probe)
+    root = HostRoot()
+    root.render(h("box", None, None, probe))
+    root.render(h("box", None, probe))
+
+    assert mounts == ["mount", "mount"]
+
+
+def test_unchanged_children_are_skipped_but_dirty_ones_below_them_render():
+    setters = []
+
+    def Leaf(name):
+        value, set_value = use_state(0)
+        setters.append(set_value)
+        return h("leaf", {"name": name, "value": value})
+
+    leaves = [h(Leaf, {"name": str(i)}, key=i) for i in range(3)]
+    root = HostRoot()
+    root.render(h("box", None, *leaves))
+    setters[1](7)
+    root.render(h("box", None, *leaves, h(Leaf, {"name": "3"}, key=3)))
+
+    assert [node[1] for node in root.tree()[0][2]] == [
+        {"name": "0", "value": 0},
+        {"name": "1", "value": 7},
+        {"name": "2", "value": 0},
+        {"name": "3", "value": 0},
+    ]

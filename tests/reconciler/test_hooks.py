@@ -373,3 +373,46 @@ def test_a_suspended_component_keeps_its_output_and_renders_again_next_pass():
 
     assert root.root.suspended == []
     assert root.tree() == [("box", {}, [("data", {"value": "loaded", "count": 1}, [])])]
+
+
+def test_a_full_render_clears_pending_updates_it_applied():
+    setters = []
+
+    def Counter():
+        count, set_count = use_state(0)
+        setters.append(set_count)
+        return h("count", {"n": count})
+
+    root = HostRoot()
+    root.render(h(Counter))
+    setters[-1](1)
+    root.root.render(h(Counter), settle=False)
+
+    assert root.tree() == [("count", {"n": 1}, [])]
+    assert not root.root.dirty
+
+
+def test_an_update_below_memo_boundaries_visits_only_the_path_to_it():
+    setters = []
+
+    def Leaf(n):
+        value, set_value = use_state(0)
+        if n == 0:
+            setters.append(set_value)
+        return h("leaf", {"value": value})
+
+    MemoLeaf = memo(Leaf)
+
+    def Branch(depth):
+        if depth == 0:
+            return [h(MemoLeaf, {"n": i}, key=i) for i in range(50)]
+        return h(MemoBranch, {"depth": depth - 1})
+
+    MemoBranch = memo(Branch)
+    root = HostRoot()
+    root.render(h(MemoBranch, {"depth": 5}))
+    setters[0](1)
+    root.flush()
+
+    # The six memo branches on the path, the list of leaves, and the dirty leaf; not its 49 siblings.
+    assert root.root.visited == 8
