@@ -40,11 +40,11 @@ def Timeline(
     runtime = use_runtime("Timeline")
     use_tick_updates(runtime)
     if not children and roles is None and filter is None and limit is None and max_tokens is None:
-        # The common case: the whole history, then this execution's messages. The history list
-        # does not change during an execution, so its elements are built once and passed as one
-        # child the reconciler skips by identity; only the growing pending part is diffed.
+        # The common case: the whole history, then this execution's messages, as one list that
+        # only grows at its end. The history's elements are built once per execution; the
+        # reconciler finds the unchanged prefix at C speed and diffs only the new entries.
         history_elements = use_memo(lambda: _elements(runtime, runtime.history), [runtime.history])
-        return [history_elements, _elements(runtime, runtime.pending)]
+        return [history_elements + _elements(runtime, runtime.pending)]
     history: list[TimelineEntry] = runtime.history
     if roles is not None:
         history = [entry for entry in history if entry.message.role in roles]

@@ -11,6 +11,7 @@ unmounts removed subtrees and runs effects, children first.
 from __future__ import annotations
 
 import inspect
+import operator
 from bisect import bisect_left
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
@@ -174,10 +175,11 @@ class Root:
             if items is None:
                 self._descend(root, work)
             else:
-                if root.subtree_dirty:  # every child is visited below, so dirty ones are reached
+                dirty_below = root.subtree_dirty
+                if dirty_below:  # every child is visited below, so dirty ones are reached
                     root.subtree_dirty = False
                     work.descended.append(root)
-                self._reconcile_children(root, items, work)
+                self._reconcile_children(root, items, work, dirty_below)
         except BaseException:
             self._discard(work)
             raise
@@ -218,7 +220,8 @@ class Root:
         if fiber.dirty:
             fiber.dirty = False
             work.was_dirty.append(fiber)
-        if fiber.subtree_dirty:  # re-rendering visits every child, so dirty descendants are reached
+        dirty_below = fiber.subtree_dirty
+        if dirty_below:  # re-rendering visits every child, so dirty descendants are reached
             fiber.subtree_dirty = False
             work.descended.append(fiber)
         effects: list[EffectHook] | None = None
@@ -248,7 +251,7 @@ class Root:
         if mounted:
             fiber.p_element = element
             work.rendered.append(fiber)
-        self._reconcile_children(fiber, items, work)
+        self._reconcile_children(fiber, items, work, dirty_below)
         if effects:
             work.effects.extend(effects)
 
@@ -312,16 +315,31 @@ class Root:
             )
         return _output_items(output), dispatch.effects
 
-    def _reconcile_children(self, parent: Fiber, items: Iterable[Any], work: _Work) -> None:
-        """Match new children to old fibers by key (explicit) or position, then visit them."""
+    def _reconcile_children(self, parent: Fiber, items: Iterable[Any], work: _Work, dirty_below: bool) -> None:
+        """Match new children to old fibers by key (explicit) or position, then visit them.
+
+        `dirty_below` says whether some descendant had a pending update when the pass reached
+        `parent`; unchanged children are only looked at when it (or an update made since) is set.
+        """
         old = parent.children
         n_old = len(old)
         if type(items) is not list and type(items) is not tuple:
             items = list(items)
+        if not items and not n_old:
+            return  # a leaf stays a leaf
         # Fast path: children whose element is the very object rendered last time (a Timeline's
         # cached entries, unchanged props passed down) keep their fiber and need a visit only when
-        # something below them is dirty.
+        # something below them is dirty. A list that only grew at its end (each old item made one
+        # fiber) is recognised at C speed.
         prefix = 0
+        previous = parent.element if parent.type is LIST_TYPE and parent.mounted else None
+        if (
+            type(previous) is list
+            and len(previous) == n_old
+            and len(items) >= n_old
+            and all(map(operator.is_, items, previous))
+        ):
+            prefix = n_old
         limit = min(n_old, len(items))
         while prefix < limit:
             fiber = old[prefix]
@@ -350,8 +368,7 @@ class Root:
                         keys = {fiber.slot for fiber in fibers}
                     if key in keys:
                         raise ValueError(
-                            f"two children of {parent.path()} have the key {key!r}; keys must be unique "
-                            "among siblings"
+                            f"two children of {parent.path()} have the key {key!r}; keys must be unique among siblings"
                         )
                     keys.add(key)
             elif cls is str:
@@ -406,9 +423,10 @@ class Root:
             else:
                 parent.children = fibers
         visit = self._visit
-        for fiber in old[:prefix]:
-            if fiber.dirty or fiber.subtree_dirty:
-                visit(fiber, fiber.element, work)
+        if dirty_below or parent.subtree_dirty:
+            for fiber in old[:prefix]:
+                if fiber.dirty or fiber.subtree_dirty:
+                    visit(fiber, fiber.element, work)
         for fiber, element in zip(fibers[prefix:], elements, strict=True):
             visit(fiber, element, work)
 
