@@ -60,10 +60,10 @@ class Element:
 
 
 # Slot descriptors write past the immutability guard; about twice as fast as object.__setattr__.
-_set_type = Element.type.__set__  # type: ignore[attr-defined]
-_set_props = Element.props.__set__  # type: ignore[attr-defined]
-_set_key = Element.key.__set__  # type: ignore[attr-defined]
-_set_children = Element.children.__set__  # type: ignore[attr-defined]
+_set_type = Element.__dict__["type"].__set__
+_set_props = Element.__dict__["props"].__set__
+_set_key = Element.__dict__["key"].__set__
+_set_children = Element.__dict__["children"].__set__
 _new = object.__new__
 
 

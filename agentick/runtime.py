@@ -36,7 +36,11 @@ class Registry:
         key = self._next
         self._next += 1
         self._entries[key] = (ref, component)
-        return lambda: self._entries.pop(key, None)  # type: ignore[func-returns-value]
+
+        def remove() -> None:
+            self._entries.pop(key, None)
+
+        return remove
 
     def __iter__(self) -> Iterator[tuple[Ref[Any], str]]:
         return iter(list(self._entries.values()))

@@ -119,9 +119,9 @@ class ExecutableTool:
                 raise ToolInputError(f"invalid arguments for {self.name}: {problems}") from error
         if arguments is None:
             arguments = {}
-        problems = validate_json(arguments, self.input_schema)
-        if problems:
-            raise ToolInputError(f"invalid arguments for {self.name}: {'; '.join(problems)}")
+        errors = validate_json(arguments, self.input_schema)
+        if errors:
+            raise ToolInputError(f"invalid arguments for {self.name}: {'; '.join(errors)}")
         return arguments
 
     async def call(self, validated: Any, *, com: Any = None, deps: dict[str, Any] | None = None) -> Any:

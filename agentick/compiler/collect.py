@@ -124,7 +124,7 @@ class _Collector:
 
     def section(self, node: n.Node, renderer: Renderer) -> None:
         props = node.props
-        section_id = props.get("id")
+        section_id: str = props["id"]
         body = _cached(node, renderer, _compile_text, self.found)
         existing = self.structure.sections.get(section_id)
         if existing is None:

@@ -9,7 +9,7 @@ from ..compiler import nodes as n
 from ..element import Element, h
 from ..errors import CompileError
 from ..hooks.context import use_tick_updates
-from ..reconciler import use_effect, use_memo, use_ref
+from ..reconciler import Ref, use_effect, use_memo, use_ref
 from ..runtime import AgentRuntime, use_runtime
 from ..types import Message, TimelineEntry
 from .budget import TokenBudget, compact
@@ -83,7 +83,7 @@ def _elements(runtime: AgentRuntime, entries: list[TimelineEntry]) -> list[Eleme
 
 
 def _report_evictions(on_evict: Callable[[list[TimelineEntry]], Any] | None, evicted: list[TimelineEntry]) -> None:
-    reported = use_ref(set())
+    reported: Ref[set[str]] = use_ref(set())
     fresh = [entry for entry in evicted if entry.id not in reported.current] if on_evict else []
 
     def report() -> None:

@@ -26,6 +26,7 @@ from ..element import h
 from ..errors import AbortError, ModelError, PersistenceError
 from ..models.base import StreamAccumulator
 from ..types import (
+    ContentBlock,
     Message,
     MessageStartDelta,
     ModelOutput,
@@ -177,7 +178,7 @@ class Execution:
                 )
             tick_messages = [output.message]
             if results:
-                tick_messages.append(Message(role="tool", content=results))
+                tick_messages.append(Message(role="tool", content=list[ContentBlock](results)))
             self._commit(tick_messages, tags=["output"], tick=tick)
             if output.text:
                 response = output.text

@@ -107,7 +107,7 @@ class Procedure:
         metadata: dict[str, Any] | None = None,
     ) -> None:
         self.fn = fn
-        self.name = name or getattr(fn, "__name__", "procedure")
+        self.name: str = name or str(getattr(fn, "__name__", "procedure"))
         self.middleware = tuple(middleware)
         self.timeout = timeout
         self.metadata = dict(metadata or {})
@@ -132,7 +132,12 @@ class Procedure:
         return await step(0, args)
 
     def _copy(self, **changes: Any) -> Procedure:
-        options = {"name": self.name, "middleware": self.middleware, "timeout": self.timeout, "metadata": self.metadata}
+        options: dict[str, Any] = {
+            "name": self.name,
+            "middleware": self.middleware,
+            "timeout": self.timeout,
+            "metadata": self.metadata,
+        }
         options.update(changes)
         return Procedure(self.fn, **options)
 

@@ -14,7 +14,7 @@ from ..errors import PersistenceError, SessionClosedError, ToolError
 from ..hooks.data import DataEntry, data_store
 from ..runtime import AgentRuntime
 from ..tools import ExecutableTool, normalize_result
-from ..types import ContentBlock, Message, TimelineEntry
+from ..types import ContentBlock, Message, TextBlock, TimelineEntry
 from .events import SpawnEndEvent, SpawnStartEvent
 from .execution import Execution, new_id
 from .handle import ExecutionHandle
@@ -348,7 +348,7 @@ def _messages(input: Any, messages: Iterable[Any] | None) -> list[Message]:
     out: list[Message] = []
     if input is not None:
         if isinstance(input, str):
-            out.append(Message(role="user", content=input))
+            out.append(Message(role="user", content=[TextBlock(text=input)]))
         elif isinstance(input, Message):
             out.append(input)
         elif isinstance(input, dict):

@@ -20,7 +20,7 @@ def start_background(fn: Callable[[], Awaitable[None]], owner: set[Any]) -> None
     """Run `fn()` concurrently with the caller; `owner` keeps a reference until it finishes."""
     library = sniffio.current_async_library()
     if library == "asyncio":
-        task = asyncio.get_running_loop().create_task(fn())  # type: ignore[arg-type]
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(fn())  # type: ignore[arg-type]
         owner.add(task)
         task.add_done_callback(owner.discard)
     elif library == "trio":

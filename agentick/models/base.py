@@ -93,7 +93,8 @@ class BaseModel(metaclass=_ComponentClass):
 
     @property
     def __name__(self) -> str:
-        return type(self).__name__
+        """An instance rendered as a component is named by its model id in error messages."""
+        return self.metadata.id
 
     async def stream(self, model_input: ModelInput) -> AsyncIterator[StreamDelta]:
         output = await self.generate(model_input)

@@ -342,12 +342,12 @@ class Root:
             prefix = n_old
         limit = min(n_old, len(items))
         while prefix < limit:
-            fiber = old[prefix]
+            kept = old[prefix]
             item = items[prefix]
-            if fiber.element is not item:
+            if kept.element is not item:
                 break
             key = item.key if type(item) is Element else None
-            if (key if key is not None else _index_slot(prefix)) != fiber.slot:
+            if (key if key is not None else _index_slot(prefix)) != kept.slot:
                 break
             prefix += 1
         cursor = prefix
@@ -398,12 +398,12 @@ class Root:
                 else:
                     by_slot = {f.slot: f for f in old[cursor:]}
             if by_slot is not None:
-                candidate = by_slot.pop(slot, None)
-                if candidate is not None:
-                    if candidate.type == child_type:
-                        fiber = candidate
+                found = by_slot.pop(slot, None)
+                if found is not None:
+                    if found.type == child_type:
+                        fiber = found
                     else:
-                        work.deleted.append(candidate)
+                        work.deleted.append(found)
             if fiber is None:
                 kind = TEXT if child_type is TEXT_TYPE else kind_of(child_type)
                 fiber = Fiber(kind, child_type, slot, item, parent, self)

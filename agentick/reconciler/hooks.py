@@ -112,7 +112,7 @@ def _slot(dispatch: Dispatch, cls: type[T], name: str) -> T | None:
             f"{hook.hook_name}() during the previous render and is {name}() now; hooks must be called "
             "unconditionally and in the same order every render"
         )
-    return cast(T, hook)
+    return hook
 
 
 def _same_deps(old: Sequence[Any] | None, new: Sequence[Any] | None) -> bool:

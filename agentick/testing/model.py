@@ -21,6 +21,7 @@ from ..models.base import BaseModel, deltas_of
 from ..types import (
     ContentBlock,
     ImageBlock,
+    MediaSource,
     Message,
     MessageStartDelta,
     ModelInput,
@@ -160,8 +161,8 @@ class TestModel(BaseModel):
             if "image" in response:
                 image = response["image"]
                 if "url" in image:
-                    return [ImageBlock(source={"type": "url", "url": image["url"]})]
-                source = {"type": "base64", "data": image["data"], "media_type": image.get("media_type", "image/png")}
+                    return [ImageBlock(source=MediaSource(type="url", url=image["url"]))]
+                source = MediaSource(type="base64", data=image["data"], media_type=image.get("media_type", "image/png"))
                 return [ImageBlock(source=source)]
         raise ValueError(f"the test model cannot answer with {response!r}; see TestModel.respond_with")
 
