@@ -147,12 +147,12 @@ def _model(args: argparse.Namespace) -> Any:
 
 
 def _transpile(args: argparse.Namespace) -> int:
-    import agentick_jsx
+    from agentick_jsx.loader import transpile_file
 
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"{args.file}: no such file")
-    sys.stdout.write(agentick_jsx.transpile(path.read_text(encoding="utf-8"), filename=str(path)))
+    sys.stdout.write(transpile_file(str(path)))  # decoded like an import (coding cookie, BOM)
     return 0
 
 
