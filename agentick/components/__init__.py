@@ -1,6 +1,8 @@
 """The components agents are written with (API.md §4)."""
 
 from .content import Audio, Code, Document, Image, Json, Text, ToolUse, Video
+from .expandable import Expandable
+from .knobs import Knobs
 from .messages import (
     Assistant,
     Ephemeral,
@@ -32,10 +34,12 @@ __all__ = [
     "Document",
     "Ephemeral",
     "Event",
+    "Expandable",
     "Grounding",
     "Header",
     "Image",
     "Json",
+    "Knobs",
     "List",
     "ListItem",
     "Markdown",

@@ -13,6 +13,7 @@ from ..element import Element, h
 from ..errors import CompileError
 from ..types import ROLES
 from ..types import Message as MessageModel
+from .expandable import Collapsed, auto_message_summary, collapsible
 
 __all__ = [
     "Assistant",
@@ -44,11 +45,16 @@ def Section(
     title: str | None = None,
     audience: str = "model",
     children: Any = (),
+    collapsed: Collapsed = None,
+    collapsed_name: str | None = None,
+    collapsed_group: str | None = None,
     **props: Any,
 ) -> Element:
     """A block of the system message: `## {title}\\n\\n{content}` (no heading without a title).
 
     `audience="user"` sections are never sent to the model; two sections with one id merge.
+    With `collapsed=` (True or a summary) the section keeps its heading but shows only a
+    `<collapsed>` summary until the model expands it with `set_knob` (see `Expandable`).
     """
     if not id:
         raise CompileError('<Section> needs an id (for example <Section id="rules" ...>)')
@@ -56,7 +62,15 @@ def Section(
         raise CompileError(f"<Section id={id!r}>: audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
     content = props.pop("content", None)
     _reject_unknown("Section", props)
-    return h(n.SECTION, {"id": id, "title": title, "audience": audience}, *_content(content, children))
+    attributes = {"id": id, "title": title, "audience": audience}
+    return collapsible(
+        h(n.SECTION, attributes, *_content(content, children)),
+        collapsed,
+        collapsed_name,
+        collapsed_group,
+        lambda: title or id,
+        lambda marker: h(n.SECTION, attributes, marker),
+    )
 
 
 def Message(
@@ -65,27 +79,51 @@ def Message(
     id: str | None = None,
     metadata: dict[str, Any] | None = None,
     content: Any = None,
+    collapsed: Collapsed = None,
+    collapsed_name: str | None = None,
+    collapsed_group: str | None = None,
 ) -> Element:
     """One message at this position in the conversation. `content` (a string or content blocks) is
-    used before any children."""
+    used before any children. With `collapsed=` (True or a summary) the message keeps its role, id
+    and metadata but holds only a `<collapsed>` summary until the model expands it."""
     if role not in ROLES:
         raise CompileError(
             f"<Message> has an unknown role {role!r}; use one of {', '.join(sorted(ROLES))} "
             "(or the <User>, <Assistant>, <ToolResult> components)"
         )
-    return h(n.ENTRY, {"role": role, "id": id, "metadata": metadata}, *_content(content, children))
+    attributes = {"role": role, "id": id, "metadata": metadata}
+    return collapsible(
+        h(n.ENTRY, attributes, *_content(content, children)),
+        collapsed,
+        collapsed_name,
+        collapsed_group,
+        lambda: auto_message_summary(role, [content, *children]),
+        lambda marker: h(n.ENTRY, attributes, marker),
+    )
 
 
 def User(
-    children: Any = (), id: str | None = None, metadata: dict[str, Any] | None = None, content: Any = None
+    children: Any = (),
+    id: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    content: Any = None,
+    collapsed: Collapsed = None,
+    collapsed_name: str | None = None,
+    collapsed_group: str | None = None,
 ) -> Element:
-    return h(n.ENTRY, {"role": "user", "id": id, "metadata": metadata}, *_content(content, children))
+    return Message("user", children, id, metadata, content, collapsed, collapsed_name, collapsed_group)
 
 
 def Assistant(
-    children: Any = (), id: str | None = None, metadata: dict[str, Any] | None = None, content: Any = None
+    children: Any = (),
+    id: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    content: Any = None,
+    collapsed: Collapsed = None,
+    collapsed_name: str | None = None,
+    collapsed_group: str | None = None,
 ) -> Element:
-    return h(n.ENTRY, {"role": "assistant", "id": id, "metadata": metadata}, *_content(content, children))
+    return Message("assistant", children, id, metadata, content, collapsed, collapsed_name, collapsed_group)
 
 
 def ToolResult(

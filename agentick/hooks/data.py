@@ -32,7 +32,7 @@ class DataEntry:
 class _Fetch:
     """One in-flight fetch; every render suspended on the key awaits the same one."""
 
-    __slots__ = ("_done", "_error", "_started", "deps", "fetcher", "key", "store")
+    __slots__ = ("_done", "_error", "_finished", "_started", "deps", "fetcher", "key", "store")
 
     def __init__(self, store: DataStore, key: str, fetcher: Callable[[], Awaitable[Any]], deps: Any) -> None:
         self.store = store
@@ -40,7 +40,8 @@ class _Fetch:
         self.fetcher = fetcher
         self.deps = deps
         self._started = False
-        self._done: anyio.Event | None = None
+        self._finished = False
+        self._done: anyio.Event | None = None  # created only when a second waiter has to wait
         self._error: BaseException | None = None
 
     def __await__(self) -> Any:
@@ -48,9 +49,10 @@ class _Fetch:
 
     async def wait(self) -> None:
         if self._started:
-            if self._done is None:
-                self._done = anyio.Event()
-            await self._done.wait()
+            if not self._finished:
+                if self._done is None:
+                    self._done = anyio.Event()
+                await self._done.wait()
             if self._error is not None:
                 raise self._error
             return
@@ -63,6 +65,7 @@ class _Fetch:
         else:
             self.store.entries[self.key] = DataEntry(value, self.deps)
         finally:
+            self._finished = True
             if self.store.pending.get(self.key) is self:
                 del self.store.pending[self.key]
             if self._done is not None:
