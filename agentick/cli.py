@@ -63,7 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="chat with an agent (a REPL unless -m is given)")
     compile_ = commands.add_parser("compile", help="print exactly what the model would receive, with token counts")
     for command in (run, compile_):
-        command.add_argument("target", metavar="FILE[:Component]", help="a .px, .pyx or .py file; Component defaults to Agent")
+        command.add_argument(
+            "target", metavar="FILE[:Component]", help="a .px, .pyx or .py file; Component defaults to Agent"
+        )
         command.add_argument("-m", "--message", action="append", help="a user message (repeatable)")
         command.add_argument("--props", default=None, help="component props as a JSON object")
     run.add_argument("--model", help="'test' for the offline test model, or a model name for the OpenAI endpoint")
@@ -108,7 +110,9 @@ def _load(target: str) -> Any:
     component = getattr(module, component_name, None)
     if component is None:
         found = sorted(n for n, v in vars(module).items() if callable(v) and n[:1].isupper())
-        raise UsageError(f"{path_text} has no component {component_name!r} (components found: {', '.join(found) or 'none'})")
+        raise UsageError(
+            f"{path_text} has no component {component_name!r} (components found: {', '.join(found) or 'none'})"
+        )
     return component
 
 

@@ -283,7 +283,7 @@ def normalize_result(value: Any, tool_name: str = "tool") -> list[Any]:
     if value is None:
         return [TextBlock(text="")]
     if isinstance(value, BaseModel) and not _is_block(value):
-        return [TextBlock(text=value.model_dump_json())]
+        return [TextBlock(text=json.dumps(value.model_dump(mode="json"), ensure_ascii=False))]
     if isinstance(value, list) and value and all(_is_block(item) for item in value):
         try:
             return _BLOCKS.validate_python(value)

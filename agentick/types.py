@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "AudioBlock",
+    "BlockDelta",
     "CodeBlock",
     "ContentBlock",
     "DocumentBlock",
@@ -345,7 +346,14 @@ class StopDelta(_Model):
     reason: str
 
 
+class BlockDelta(_Model):
+    """A whole content block that is not streamed in pieces (an image or document the model made)."""
+
+    type: Literal["block"] = "block"
+    block: ContentBlock
+
+
 StreamDelta = Annotated[
-    MessageStartDelta | TextDelta | ReasoningDelta | ToolCallDelta | UsageDelta | StopDelta,
+    MessageStartDelta | TextDelta | ReasoningDelta | ToolCallDelta | UsageDelta | StopDelta | BlockDelta,
     Field(discriminator="type"),
 ]

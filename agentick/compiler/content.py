@@ -55,7 +55,7 @@ class Parts:
         if self.separator is not None:
             if self.buffer:
                 self.buffer.append(self.separator)
-                text = text.lstrip("\n")
+                text = text.lstrip()
             self.separator = None
         self.buffer.append(text)
 
@@ -63,7 +63,7 @@ class Parts:
         if not text:
             return
         if self.buffer:
-            last = self.buffer[-1].rstrip("\n")
+            last = self.buffer[-1].rstrip()
             if last:
                 self.buffer[-1] = last
             else:
@@ -156,11 +156,7 @@ def walk(
             parts.block(renderer.rule(), block_separator)
         elif kind == n.LIST or kind in ("ul", "ol"):
             ordered = bool(props.get("ordered")) or kind == "ol"
-            items = [
-                (_inline_text(item.children, renderer, on_structural), item.props.get("checked"))
-                for item in node.children
-                if type(item) is n.Node and item.type in (n.LIST_ITEM, "li")
-            ]
+            items = [_list_item(item, renderer, on_structural) for item in node.children]
             parts.block(renderer.list(items, ordered, bool(props.get("task"))), block_separator)
         elif kind == n.TABLE:
             parts.block(_table(node, renderer, on_structural), block_separator)
@@ -198,6 +194,15 @@ def walk(
                 parts.block(tag, block_separator)
             else:
                 parts.inline(tag)
+
+
+def _list_item(
+    item: n.Node | n.TextNode, renderer: Renderer, on_structural: Callable[[n.Node], None]
+) -> tuple[str, bool | None]:
+    """A list item: a `<ListItem>`/`<li>`, or any other child (a string, an element) as one item."""
+    if type(item) is n.Node and item.type in (n.LIST_ITEM, "li"):
+        return _inline_text(item.children, renderer, on_structural), item.props.get("checked")
+    return _inline_text([item], renderer, on_structural), None
 
 
 def _table(node: n.Node, renderer: Renderer, on_structural: Callable[[n.Node], None]) -> str:

@@ -75,6 +75,14 @@ class App:
         )
         return handle
 
+    async def delete(self, id: str) -> None:
+        """Close the session `id` if it is open and delete its stored snapshot."""
+        session = self.sessions.get(id)
+        if session is not None:
+            await session.close()
+        if self.store is not None:
+            await self.store.delete(id)
+
     def forget(self, session: Session) -> None:
         if self.sessions.get(session.id) is session:
             del self.sessions[session.id]

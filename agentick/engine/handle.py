@@ -42,6 +42,7 @@ class ExecutionHandle:
         self._abort: Callable[[str], None] | None = None
         self._abort_reason: str | None = None
         self._confirmations: dict[str, tuple[anyio.Event, list[Any]]] = {}
+        self._finish_callbacks: list[Callable[[SendResult | None, BaseException | None], None]] = []
 
     # --- result --------------------------------------------------------------------------------
 
@@ -52,10 +53,9 @@ class ExecutionHandle:
 
     async def _wait(self) -> SendResult:
         await self._done.wait()
-        if self.status == "aborted":
-            raise AbortError(f"execution {self.execution_id} was aborted: {self._abort_reason or 'no reason given'}")
-        if self._error is not None:
-            raise self._error
+        error = self._final_error()
+        if error is not None:
+            raise error
         assert self._result is not None
         return self._result
 
@@ -107,6 +107,18 @@ class ExecutionHandle:
             self._changed = None
             changed.set()
 
+    def on_finish(self, callback: Callable[[SendResult | None, BaseException | None], None]) -> None:
+        """Call `callback(result, error)` when the execution finishes (at once if it has)."""
+        if self._done.is_set():
+            callback(self._result, self._final_error())
+        else:
+            self._finish_callbacks.append(callback)
+
+    def _final_error(self) -> BaseException | None:
+        if self.status == "aborted":
+            return AbortError(f"execution {self.execution_id} was aborted: {self._abort_reason or 'no reason given'}")
+        return self._error
+
     def finish(self, result: SendResult | None, error: BaseException | None) -> None:
         if self.status == "running":
             self.status = "completed" if error is None else "error"
@@ -117,6 +129,9 @@ class ExecutionHandle:
             self._changed.set()
             self._changed = None
         self._done.set()
+        callbacks, self._finish_callbacks = self._finish_callbacks, []
+        for callback in callbacks:
+            callback(result, self._final_error())
 
     # --- events --------------------------------------------------------------------------------
 

@@ -136,16 +136,17 @@ class Session:
         self.queued.append(value)
         await self._notify(value)
 
-    def interrupt(self, message: str | Message | dict[str, Any] | None = None, reason: str | None = None) -> None:
-        """Abort the running execution; with a message, a new execution then delivers it."""
+    def interrupt(
+        self, message: str | Message | dict[str, Any] | None = None, reason: str | None = None
+    ) -> ExecutionHandle | None:
+        """Abort the running execution. With a message, an execution then delivers it (right away
+        when idle, after the aborted one has unwound otherwise); its handle is returned."""
         self._check_open()
-        if message is not None:
-            self.queued.extend(_messages(message, None))
-            if self.status == "running" and self._next is None:
-                self._next = ExecutionHandle(new_id("exec"), self.id)
-            elif self.status != "running":
-                self._request([], max_ticks=None, tools=[])
         self.abort_current(reason or "interrupted")
+        if message is None:
+            return None
+        self.queued.extend(_messages(message, None))
+        return self._request([], max_ticks=None, tools=[])
 
     def abort_current(self, reason: str) -> None:
         if self._current is not None:
@@ -205,18 +206,18 @@ class Session:
         if parent is not None:
             parent.push(_spawn_event(SpawnStartEvent, self, parent, child, handle, component=type_name(component)))
 
-        async def watch() -> None:
-            try:
-                result = await handle.result
-                fields = {"response": result.response}
-            except Exception as error:
-                fields = {"error": f"{type(error).__name__}: {error}"}
+        def ended(result: Any, error: BaseException | None) -> None:
+            # Runs as the child finishes, before anyone awaiting its result resumes, so the event
+            # lands in the parent's stream while the parent is still running.
             if parent is not None:
+                fields = (
+                    {"response": result.response} if error is None else {"error": f"{type(error).__name__}: {error}"}
+                )
                 parent.push(_spawn_event(SpawnEndEvent, self, parent, child, handle, **fields))
             if child in self.children:
                 self.children.remove(child)
 
-        start_background(watch, self._tasks)
+        handle.on_finish(ended)
         return handle
 
     # --- executions ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from ..errors import ModelError
 from ..types import (
+    BlockDelta,
     ContentBlock,
     Message,
     MessageStartDelta,
@@ -124,6 +125,8 @@ def deltas_of(output: ModelOutput) -> list[StreamDelta]:
                 ToolCallDelta(index=index, id=block.tool_use_id, name=block.name, arguments=json.dumps(block.input))
             )
             index += 1
+        else:
+            deltas.append(BlockDelta(block=block))
     deltas.append(UsageDelta(input_tokens=output.usage.input_tokens, output_tokens=output.usage.output_tokens))
     deltas.append(StopDelta(reason=output.stop_reason))
     return deltas
@@ -152,6 +155,7 @@ class StreamAccumulator:
         self._text: list[str] = []
         self._reasoning: list[str] = []
         self._calls: dict[int, _PendingCall] = {}
+        self._blocks: list[ContentBlock] = []
         self._input_tokens = 0
         self._output_tokens = 0
         self.stop_reason: str | None = None
@@ -176,6 +180,8 @@ class StreamAccumulator:
             self._output_tokens += delta.output_tokens
         elif isinstance(delta, StopDelta):
             self.stop_reason = delta.reason
+        elif isinstance(delta, BlockDelta):
+            self._blocks.append(delta.block)
         elif isinstance(delta, MessageStartDelta):
             if delta.model:
                 self.model = delta.model
@@ -204,6 +210,7 @@ class StreamAccumulator:
         text = "".join(self._text)
         if text:
             content.append(TextBlock(text=text))
+        content.extend(self._blocks)
         tool_uses = self.tool_uses()
         content.extend(tool_uses)
         stop_reason = self.stop_reason or ("tool_use" if tool_uses else "stop")

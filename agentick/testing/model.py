@@ -19,6 +19,7 @@ import anyio
 
 from ..models.base import BaseModel, deltas_of
 from ..types import (
+    BlockDelta,
     ContentBlock,
     ImageBlock,
     MediaSource,
@@ -117,6 +118,8 @@ class TestModel(BaseModel):
                 for start in range(0, len(arguments), self.chunk_size):
                     yield ToolCallDelta(index=calls, arguments=arguments[start : start + self.chunk_size])
                 calls += 1
+            else:
+                yield BlockDelta(block=block)
         yield UsageDelta(input_tokens=output.usage.input_tokens, output_tokens=output.usage.output_tokens)
         yield StopDelta(reason=output.stop_reason)
 

@@ -236,3 +236,13 @@ def test_an_invalid_prop_type_in_a_component_is_a_component_error_naming_it():
 
     with pytest.raises(ComponentError, match=r"System > Broken \(.*test_output.py:\d+\) raised ZeroDivisionError"):
         compile_element(h(System, None, h(Broken)))
+
+
+def test_list_children_that_are_not_list_items_are_items_each():
+    assert system(h(List, None, "apples", h("b", None, "pears"), h(ListItem, {"checked": True}, "figs"))) == (
+        "- apples\n- **pears**\n- [x] figs"
+    )
+
+
+def test_whitespace_at_a_block_boundary_is_trimmed():
+    assert system("Intro:   ", h(H1, None, "Title"), "   after") == "Intro:\n\n# Title\n\nafter"

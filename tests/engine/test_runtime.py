@@ -26,7 +26,7 @@ from agentick import (
     use_on_tick_start,
     use_queued_messages,
 )
-from agentick.engine import SqliteStore
+from agentick.engine import MemoryStore, SqliteStore
 from agentick.testing import create_test_model, render_agent
 from tests.engine.support import agent_with, assert_consistent, chat
 
@@ -391,3 +391,58 @@ async def test_run_on_trio_too():
 
     result = await anyio.to_thread.run_sync(lambda: anyio.run(main, backend="trio"))
     assert result.response == "from trio"
+
+
+async def test_interrupt_with_a_message_on_an_idle_session_answers_it():
+    session = await create_app(Chat, model=create_test_model(default_response="on it")).session()
+
+    handle = session.interrupt("urgent")
+    result = await handle.result
+
+    assert (handle.status, result.response) == ("completed", "on it")
+    assert [e.message.text for e in session.timeline] == ["urgent", "on it"]
+
+
+async def test_spawn_start_and_end_reach_the_parent_stream_before_it_ends():
+    def Child():
+        return chat(system="child")
+
+    @tool
+    async def delegate(com) -> str:
+        """Ask a child agent."""
+        child_model = create_test_model(default_response="from the child")
+        return (await (await com.spawn(Child, messages="sub task", model=child_model)).result).response
+
+    model = create_test_model()
+    model.respond_with([{"tool": {"name": "delegate", "input": {}}}, "done"])
+    session = await create_app(agent_with(delegate), model=model).session()
+    handle = await session.send("go")
+
+    types = [event.type async for event in handle]
+
+    assert types.index("spawn_start") < types.index("spawn_end") < types.index("tool_result")
+    [end] = [event for event in handle.events if event.type == "spawn_end"]
+    assert end.response == "from the child" and end.error is None
+
+
+async def test_a_streamed_response_keeps_its_image_blocks():
+    model = create_test_model(streaming=True)
+    model.respond_with([["Here:", {"image": {"url": "https://x.test/cat.png"}}]])
+    session = await create_app(Chat, model=model).session()
+
+    await session.send("draw a cat").result
+
+    [text, image] = session.timeline[-1].message.content
+    assert (text.text, image.source.url) == ("Here:", "https://x.test/cat.png")
+
+
+async def test_app_delete_closes_the_session_and_removes_its_snapshot():
+    store = MemoryStore()
+    app = create_app(Chat, model=create_test_model(), store=store)
+    session = await app.session("gone")
+    await session.send("hi").result
+
+    await app.delete("gone")
+
+    assert session.status == "closed"
+    assert await store.load("gone") is None
