@@ -97,6 +97,12 @@ class ExecutableTool:
     def __name__(self) -> str:
         return self.name
 
+    @property
+    def pure(self) -> bool:
+        """Rendered with equal props, a tool without `use=` or `render=` renders the same node, so
+        the reconciler skips it like a `memo` component."""
+        return self.use is None and self.render is None
+
     def __repr__(self) -> str:
         return f"<tool {self.name}>"
 

@@ -230,6 +230,29 @@ class TimelineEntry(_Model):
     def text(self) -> str:
         return self.message.text
 
+    @classmethod
+    def trusted(
+        cls, id: str, message: Message, tags: list[str], execution_id: str | None, tick: int | None
+    ) -> TimelineEntry:
+        """An entry from values that are already valid (the engine's own), without validating them.
+
+        Importing a long history creates thousands of entries at once; this builds the instance
+        the way `model_construct` does, minus its generic per-field work (about 4x faster).
+        """
+        entry = _new_object(cls)
+        _set_attribute(
+            entry, "__dict__", {"id": id, "message": message, "tags": tags, "execution_id": execution_id, "tick": tick}
+        )
+        _set_attribute(entry, "__pydantic_fields_set__", _ENTRY_FIELDS)
+        _set_attribute(entry, "__pydantic_extra__", None)
+        _set_attribute(entry, "__pydantic_private__", None)
+        return entry
+
+
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+_ENTRY_FIELDS = frozenset(TimelineEntry.model_fields)
+
 
 # --- tools ------------------------------------------------------------------------------------
 

@@ -89,6 +89,16 @@ class _Collector:
                     self.structure.system_parts.append(_text_of(message))
                 else:
                     conversation.append(message)
+            elif kind == n.ENTRIES:
+                messages = node.props["messages"]
+                if node.props["system"]:
+                    for message in messages:
+                        if message.role == "system":
+                            self.structure.system_parts.append(_text_of(message))
+                        else:
+                            conversation.append(message)
+                else:
+                    conversation.extend(messages)
             elif kind == n.SYSTEM:
                 self.structure.system_parts.append(_cached(node, renderer, _compile_text, self.found))
             elif kind == n.SECTION:

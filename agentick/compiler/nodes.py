@@ -20,6 +20,7 @@ __all__ = [
 SYSTEM = "@system"
 SECTION = "@section"
 ENTRY = "@entry"
+ENTRIES = "@entries"  # many stored messages at once (the Timeline's default output)
 TOOL = "@tool"
 EPHEMERAL = "@ephemeral"
 MODEL = "@model"

@@ -40,11 +40,11 @@ def Timeline(
     runtime = use_runtime("Timeline")
     use_tick_updates(runtime)
     if not children and roles is None and filter is None and limit is None and max_tokens is None:
-        # The common case: the whole history, then this execution's messages, as one list that
-        # only grows at its end. The history's elements are built once per execution; the
-        # reconciler finds the unchanged prefix at C speed and diffs only the new entries.
-        history_elements = use_memo(lambda: _elements(runtime, runtime.history), [runtime.history])
-        return [history_elements + _elements(runtime, runtime.pending)]
+        # The common case: the whole history, then this execution's messages. The history does not
+        # change during an execution, so its part of the list is built once per execution.
+        history_messages, history_system = use_memo(lambda: _summary(runtime.history), [runtime.history])
+        pending_messages, pending_system = _summary(runtime.pending)
+        return _entries(history_messages + pending_messages, history_system or pending_system)
     history: list[TimelineEntry] = runtime.history
     if roles is not None:
         history = [entry for entry in history if entry.message.role in roles]
@@ -75,11 +75,19 @@ def Timeline(
         if render is None:
             return children
         return _as_children(runtime, render(history, pending, budget))
-    return _elements(runtime, [*history, *pending])
+    messages, system = _summary([*history, *pending])
+    return _entries(messages, system)
 
 
-def _elements(runtime: AgentRuntime, entries: list[TimelineEntry]) -> list[Element]:
-    return [_element(runtime, entry) for entry in entries if entry.message.content]
+def _summary(entries: list[TimelineEntry]) -> tuple[list[Message], bool]:
+    """The messages worth sending (empty ones are skipped) and whether any is a system message."""
+    messages = [entry.message for entry in entries if entry.message.content]
+    return messages, any(message.role == "system" for message in messages)
+
+
+def _entries(messages: list[Message], system: bool) -> Element:
+    """One host node for all the messages: no fiber per message, whatever the history's length."""
+    return h(n.ENTRIES, {"messages": messages, "system": system})
 
 
 def _report_evictions(on_evict: Callable[[list[TimelineEntry]], Any] | None, evicted: list[TimelineEntry]) -> None:
@@ -98,7 +106,7 @@ def _nothing() -> None:
 
 
 def _element(runtime: AgentRuntime, entry: TimelineEntry) -> Element:
-    """The host element of a stored entry, built once per entry so later ticks reuse it as is."""
+    """The host element of one stored entry (for render functions), built once per entry."""
     element = runtime.entry_elements.get(entry.id)
     if element is None or element.props["message"] is not entry.message:
         element = runtime.entry_elements[entry.id] = h(n.ENTRY, {"message": entry.message}, key=entry.id)

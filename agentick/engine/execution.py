@@ -133,7 +133,7 @@ class Execution:
         runtime.history = list(session.entries)
         runtime.pending = []
         self.emit(ExecutionStartEvent)
-        self._commit([Message.model_validate(m) for m in self.messages], tags=["input"], tick=1)
+        self._commit(self.messages, tags=["input"], tick=1)
         props = session.props or {}
         tool_sources = [app.tools, session.tools, self.tools]
         max_ticks = self.max_ticks or session.max_ticks or app.max_ticks
@@ -267,9 +267,7 @@ class Execution:
         """Append whole messages to the timeline (the session's and the rendering runtime's)."""
         session = self.session
         for message in messages:
-            entry = TimelineEntry(
-                id=new_id("entry"), message=message, tags=tags, execution_id=self.handle.execution_id, tick=tick
-            )
+            entry = TimelineEntry.trusted(session.entry_id(), message, tags, self.handle.execution_id, tick)
             session.entries.append(entry)
             session.runtime.pending.append(entry)
             self.added.append(entry)

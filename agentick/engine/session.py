@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
+import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -75,6 +77,8 @@ class Session:
         self._next_options: dict[str, Any] = {}
         self._tasks: set[Any] = set()
         self._dumped: dict[str, dict[str, Any]] = {}  # snapshot form of each entry, made once
+        self._entry_ids = itertools.count(1)
+        self._entry_prefix = f"entry_{uuid.uuid4().hex[:12]}_"
         self.send = Procedure(self._send, name="session.send")
         self.render = Procedure(self._render, name="session.render")
         self.queue = Procedure(self._queue, name="session.queue")
@@ -88,6 +92,11 @@ class Session:
     @property
     def timeline(self) -> list[TimelineEntry]:
         return list(self.entries)
+
+    def entry_id(self) -> str:
+        """A timeline entry id: unique within the session (a random prefix, then a counter) and
+        cheap, since long imported histories need thousands at once."""
+        return f"{self._entry_prefix}{next(self._entry_ids)}"
 
     def compiler(self) -> Compiler:
         if self._compiler is None:
@@ -118,8 +127,9 @@ class Session:
         new = _messages(input, messages)
         if props is not None:
             self.props = props
-        for message in new:
-            await self._notify(message)
+        if len(self.runtime.message):
+            for message in new:
+                await self._notify(message)
         return self._request(new, max_ticks=max_ticks, tools=list(tools or ()))
 
     async def _render(self, props: dict[str, Any] | None = None, max_ticks: int | None = None) -> ExecutionHandle:

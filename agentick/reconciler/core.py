@@ -208,8 +208,8 @@ class Root:
             return
         if mounted and not fiber.dirty:
             same = element is fiber.element
-            if not same and type(fiber.type) is Memo and fiber.hooks_ready:
-                same = _memo_equal(fiber.type, fiber.element, element)
+            if not same and fiber.memo is not None and fiber.hooks_ready:
+                same = _memo_equal(fiber.memo, fiber.element, element)
                 if same:
                     fiber.p_element = element
                     work.rendered.append(fiber)
@@ -518,8 +518,8 @@ class Root:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _memo_equal(memo: Memo, old: Element, new: Element) -> bool:
-    if memo.compare is not None:
+def _memo_equal(memo: Memo | bool, old: Element, new: Element) -> bool:
+    if type(memo) is Memo and memo.compare is not None:
         return bool(memo.compare(old.props, new.props)) and old.children == new.children
     return old.props == new.props and old.children == new.children
 

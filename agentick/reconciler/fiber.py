@@ -48,6 +48,7 @@ class Fiber:
         "host_parent",
         "instance",
         "kind",
+        "memo",
         "mounted",
         "p_children",
         "p_element",
@@ -77,6 +78,9 @@ class Fiber:
         self.contexts: set[Any] | None = None
         self.p_element: Any = UNSET
         self.p_children: Any = UNSET
+        # Components skipped while their props are equal: memo() wrappers, and component objects
+        # that declare themselves `pure` (a tool without use=/render= renders the same node).
+        self.memo: Any = type if isinstance(type, Memo) else (True if getattr(type, "pure", False) is True else None)
         if parent is None:
             self.host_parent: Fiber | None = None
             self.providers: dict[Any, Fiber] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Sequence
 from itertools import count
 from typing import Any
@@ -71,6 +72,7 @@ class TestModel(BaseModel):
         self._error: BaseException | None = None
         self._ids = count(1)
         self._prefix = uuid.uuid4().hex[:8]
+        self._characters: dict[int, int] = {}  # text length per message object, computed once
 
     # --- scripting -------------------------------------------------------------------------
 
@@ -137,7 +139,7 @@ class TestModel(BaseModel):
             content = [TextBlock(text=self.default_response), *self._parts(self.tool_calls)]
         has_calls = any(isinstance(block, ToolUseBlock) for block in content)
         text = "".join(block.text for block in content if isinstance(block, TextBlock))
-        usage = Usage(input_tokens=_estimate(model_input), output_tokens=len(text) // 4 + 1, total_tokens=0)
+        usage = Usage(input_tokens=self._estimate(model_input), output_tokens=len(text) // 4 + 1, total_tokens=0)
         usage.total_tokens = usage.input_tokens + usage.output_tokens
         return ModelOutput(
             message=Message(role="assistant", content=content),
@@ -145,6 +147,19 @@ class TestModel(BaseModel):
             usage=usage,
             model=self.metadata.id,
         )
+
+    def _estimate(self, model_input: ModelInput) -> int:
+        """A cheap input-token estimate (characters / 4): a scripted model must not cost tokenising
+        the history on every call, so each message's length is measured once."""
+        known = self._characters
+        characters = 0
+        for message in model_input.messages:
+            size = known.get(id(message))
+            if size is None:
+                size = known[id(message)] = sum(len(b.text) for b in message.content if type(b) is TextBlock)
+                weakref.finalize(message, known.pop, id(message), None)
+            characters += size
+        return characters // 4 + 1
 
     def _parts(self, response: Any) -> list[ContentBlock]:
         if isinstance(response, list | tuple):
@@ -240,13 +255,3 @@ def example_arguments(schema: dict[str, Any]) -> Any:
     if kind == "null":
         return None
     return "example"
-
-
-def _estimate(model_input: ModelInput) -> int:
-    """A cheap input-token estimate (characters / 4): the test model must not cost tokenisation."""
-    characters = 0
-    for message in model_input.messages:
-        for block in message.content:
-            if type(block) is TextBlock:
-                characters += len(block.text)
-    return characters // 4 + 1

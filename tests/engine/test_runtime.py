@@ -28,6 +28,7 @@ from agentick import (
 )
 from agentick.engine import MemoryStore, SqliteStore
 from agentick.testing import create_test_model, render_agent
+from agentick.types import TextBlock
 from tests.engine.support import agent_with, assert_consistent, chat
 
 pytestmark = pytest.mark.anyio
@@ -446,3 +447,16 @@ async def test_app_delete_closes_the_session_and_removes_its_snapshot():
 
     assert session.status == "closed"
     assert await store.load("gone") is None
+
+
+def test_trusted_entries_equal_validated_ones():
+    from agentick.types import Message, TimelineEntry
+
+    message = Message(role="user", content=[TextBlock(text="hi")])
+    trusted = TimelineEntry.trusted("e1", message, ["input"], "x", 1)
+    validated = TimelineEntry(id="e1", message=message, tags=["input"], execution_id="x", tick=1)
+
+    assert trusted == validated
+    assert trusted.model_dump() == validated.model_dump()
+    assert trusted.model_fields_set == validated.model_fields_set
+    assert TimelineEntry.model_validate(trusted.model_dump(mode="json")) == trusted
