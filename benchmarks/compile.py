@@ -17,39 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from pydantic import BaseModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import environment, median_ms, table, timed, write_section
+from workload import SYSTEM, TOOLS, chat_tools
 
-from agentick import Fragment, Section, System, Timeline, create_tool, h
+from agentick import Fragment, Section, System, Timeline, h
 from agentick.compiler.compile import Compiler, compile_until_stable, entries_from, run_sync
 from agentick.runtime import AgentRuntime
 from agentick.types import Message, TimelineEntry
 
-SYSTEM = (
-    "You are a meticulous travel assistant. You help people plan trips, compare options, and book "
-    "transport and lodging. Ask clarifying questions when the request is ambiguous, prefer concrete "
-    "recommendations with prices, and always confirm before booking anything on the user's behalf."
-)
-
-
-class Arguments(BaseModel):
-    city: str
-    days: int
-
-
-async def _handler(arguments: Arguments) -> str:
-    return f"{arguments.city}: {arguments.days} days"
-
-
-TOOLS = [
-    create_tool(
-        name=f"tool_{i}", description=f"Look up travel fact number {i} for a city.", input=Arguments, handler=_handler
-    )
-    for i in range(20)
-]
 SECTIONS = [
     (f"section_{i}", f"Section {i}", f"Guidance paragraph {i}: keep answers short and factual.") for i in range(20)
 ]
@@ -79,10 +57,7 @@ def floor(entries: list[TimelineEntry]) -> str:
     system = "\n\n".join([SYSTEM, *(f"## {title}\n\n{body}" for _, title, body in SECTIONS)])
     messages = [{"role": "system", "content": system}]
     messages += [{"role": entry.message.role, "content": entry.message.text} for entry in entries]
-    tools = [
-        {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.input_schema}}
-        for t in TOOLS
-    ]
+    tools = chat_tools()
     return json.dumps({"model": "gpt-4o", "messages": messages, "tools": tools})
 
 

@@ -20,37 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from pydantic import BaseModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import environment, median_ms, p90_ms, table, write_section
+from workload import SYSTEM, TOOLS, chat_tools
 
-from agentick import Fragment, System, Timeline, create_app, create_tool, h
+from agentick import Fragment, System, Timeline, create_app, h
 from agentick.testing import create_test_model
-
-SYSTEM = (
-    "You are a meticulous travel assistant. You help people plan trips, compare options, and book "
-    "transport and lodging. Ask clarifying questions when the request is ambiguous, prefer concrete "
-    "recommendations with prices, and always confirm before booking anything on the user's behalf."
-)
-
-
-class Arguments(BaseModel):
-    city: str
-    days: int
-
-
-async def _handler(arguments: Arguments) -> str:
-    return f"{arguments.city}: sunny for {arguments.days} days"
-
-
-TOOLS = [
-    create_tool(
-        name=f"tool_{i}", description=f"Look up travel fact number {i} for a city.", input=Arguments, handler=_handler
-    )
-    for i in range(20)
-]
 
 
 def Agent() -> Any:
@@ -66,10 +43,7 @@ def history(count: int) -> list[dict[str, Any]]:
 
 def floor(session: Any) -> None:
     """Both requests of a run, built by hand from the session's messages and serialised."""
-    tools = [
-        {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.input_schema}}
-        for t in TOOLS
-    ]
+    tools = chat_tools()
     base = [{"role": "system", "content": SYSTEM}]
     base += [{"role": e.message.role, "content": e.message.text} for e in session.entries]
     first = [*base, {"role": "user", "content": "Plan it."}]
