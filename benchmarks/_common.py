@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import re
 import statistics
@@ -32,8 +33,9 @@ def timed(fn: Callable[[], object]) -> float:
 
 def environment(*packages: str) -> str:
     versions = ", ".join(f"{name} {metadata.version(name)}" for name in ("agentick", *packages))
+    cores = os.cpu_count() or 1
     return (
-        f"Measured {date.today().isoformat()} on {platform.machine()} ({platform.processor() or 'cpu'}), "
+        f"Measured {date.today().isoformat()} on {platform.system()} {platform.machine()} ({cores} CPUs), "
         f"Python {sys.version.split()[0]}, {versions}."
     )
 
