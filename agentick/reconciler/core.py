@@ -41,14 +41,13 @@ RERENDER_LIMIT = 25  # updates of a component during its own render before we ca
 SETTLE_LIMIT = 50  # passes `render`/`flush` run while effects keep scheduling updates
 
 _INDEX = object()
-_index_slots: list[tuple[object, int]] = []
+_INDEX_SLOTS = tuple((_INDEX, i) for i in range(4096))  # shared, immutable: no per-child tuple
 
 
 def _index_slot(index: int) -> tuple[object, int]:
-    """The implicit key of an unkeyed child: its position (holes such as None count)."""
-    while len(_index_slots) <= index:
-        _index_slots.append((_INDEX, len(_index_slots)))
-    return _index_slots[index]
+    """The implicit key of an unkeyed child: its position (holes such as None count). Slots compare
+    by value, so positions past the table simply get a new tuple."""
+    return _INDEX_SLOTS[index] if index < 4096 else (_INDEX, index)
 
 
 class _Work:

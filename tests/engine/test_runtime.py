@@ -163,13 +163,13 @@ async def test_interrupt_with_a_message_aborts_and_a_new_execution_delivers_it()
     with anyio.fail_after(2):
         await entered.wait()
 
-    session.interrupt("actually, stop", reason="user changed their mind")
+    follow_up = session.interrupt("actually, stop", reason="user changed their mind")
 
     with pytest.raises(AbortError, match="user changed their mind"):
         await first.result
     with anyio.fail_after(2):
-        while len(model.inputs) < 1 or session.status != "idle":
-            await anyio.sleep(0.01)
+        await follow_up.result
+    assert follow_up is not first and len(model.inputs) == 1
     assert [e.message.text for e in session.timeline] == ["long task", "actually, stop", "Test response"]
 
 

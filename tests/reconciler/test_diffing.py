@@ -264,3 +264,20 @@ def test_unchanged_children_are_skipped_but_dirty_ones_below_them_render():
         {"name": "2", "value": 0},
         {"name": "3", "value": 0},
     ]
+
+
+def test_unkeyed_children_beyond_thousands_keep_their_positions():
+    setters = []
+
+    def Last():
+        value, set_value = use_state("a")
+        setters.append(set_value)
+        return h("last", {"value": value})
+
+    many = ["x"] * 5000
+    root = HostRoot()
+    root.render(h("box", None, *many, h(Last)))
+    setters[-1]("b")
+    root.render(h("box", None, *many, h(Last)))
+
+    assert root.tree()[0][2][-1] == ("last", {"value": "b"}, [])
