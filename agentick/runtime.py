@@ -48,9 +48,6 @@ class Registry:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def refs(self) -> set[int]:
-        return {id(ref) for ref, _ in self._entries.values()}
-
 
 class Com:
     """The session's context object, passed to tick hooks and tool handlers.

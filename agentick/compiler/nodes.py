@@ -48,8 +48,6 @@ SYSTEM_EVENT = "@system_event"
 STATE_CHANGE = "@state_change"
 COLLAPSED = "@collapsed"
 
-STRUCTURAL = frozenset({SYSTEM, SECTION, ENTRY, TOOL, EPHEMERAL, MODEL})
-
 
 class Node:
     """A host node: an intrinsic element's type and props, its children, and a compile cache."""

@@ -12,6 +12,7 @@ without its result, and the session can send again.
 
 from __future__ import annotations
 
+import inspect
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -230,7 +231,9 @@ class Execution:
         model_input = compiled.model_input
         runner = self.session.app.runner
         if runner is not None and hasattr(runner, "transform_model_input"):
-            model_input = await _maybe_await(runner.transform_model_input(model_input))
+            model_input = runner.transform_model_input(model_input)
+            if inspect.isawaitable(model_input):
+                model_input = await model_input
         self.emit(ModelRequestEvent, model=model.metadata.id)
         stream = getattr(model, "stream", None)
         if stream is None:
@@ -305,9 +308,3 @@ class Execution:
                 error = persist_error
         session.execution_ended(self.handle)
         self.handle.finish(result if error is None else None, error)
-
-
-async def _maybe_await(value: Any) -> Any:
-    if hasattr(value, "__await__"):
-        return await value
-    return value

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..element import Element, Fragment, Memo, type_name
+from ..element import Fragment, Memo, type_name
 
 __all__ = ["COMPONENT", "FRAGMENT", "HOST", "PROVIDER", "ROOT", "TEXT", "UNSET", "Fiber", "Provider", "schedule"]
 
@@ -100,11 +100,6 @@ class Fiber:
             return "list"
         return type_name(self.type)
 
-    @property
-    def props(self) -> dict[str, Any]:
-        element = self.element
-        return element.props if isinstance(element, Element) else {}
-
     def current_element(self) -> Any:
         """The element of the render in progress, else the committed one."""
         return self.element if self.p_element is UNSET else self.p_element
@@ -150,7 +145,3 @@ def kind_of(element_type: Any) -> int:
     if isinstance(element_type, Provider):
         return PROVIDER
     return COMPONENT
-
-
-def is_memo(element_type: Any) -> bool:
-    return isinstance(element_type, Memo)
