@@ -321,9 +321,15 @@ def _json_default(value: Any) -> Any:
 
 
 async def _invoke(handler: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Call a handler; a plain function runs in a worker thread.
+
+    A thread cannot be interrupted, so when the call is cancelled (its timeout, an abort) the wait
+    for the thread is abandoned: the caller moves on at once, the thread finishes in the background
+    and what it returns or raises is discarded.
+    """
     if inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(type(handler).__call__):
         return await handler(*args, **kwargs)
-    result = await anyio.to_thread.run_sync(lambda: handler(*args, **kwargs))
+    result = await anyio.to_thread.run_sync(lambda: handler(*args, **kwargs), abandon_on_cancel=True)
     if inspect.isawaitable(result):
         return await result
     return result
