@@ -7,13 +7,14 @@ something that is not content. Nothing a tool does can break the tick loop.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 import anyio
 
 from ..compiler import CompiledContext
-from ..errors import ToolError
+from ..errors import HookError, ToolError
 from ..tools import ExecutableTool, normalize_result
 from ..types import TextBlock, ToolCall, ToolResultBlock
 from .events import Event, ToolConfirmationRequiredEvent, ToolConfirmationResultEvent, ToolResultEvent
@@ -22,6 +23,7 @@ from .handle import ExecutionHandle
 __all__ = ["run_tool_calls"]
 
 Emit = Callable[..., Event]
+log = logging.getLogger(__name__)
 
 
 async def run_tool_calls(
@@ -102,6 +104,18 @@ async def _execute(
         content = normalize_result(value, tool.name)
     except ToolError as error:
         return _error(call, str(error))
+    except HookError as error:
+        # The model gets the error like any other, but a hook in a handler is a bug in the agent's
+        # code that no model retry can fix, so the developer hears about it too.
+        log.error(
+            "tool %r called a hook in its handler, which runs outside any component render: %s. Call the "
+            "hook in a component or in the tool's use= hook and read its value from the handler's deps, "
+            "or keep the state with com.get_state()/com.set_state()",
+            tool.name,
+            error,
+            exc_info=error,
+        )
+        return _error(call, f"{type(error).__name__}: {error}")
     except Exception as error:
         return _error(call, f"{type(error).__name__}: {error}")
     return ToolResultBlock(tool_use_id=call.id, name=call.name, content=content)
