@@ -8,7 +8,7 @@ from typing import Any
 import anyio
 
 from ..element import Element
-from ..tools import ExecutableTool
+from ..tools import ExecutableTool, check_confirmation_timeout
 from ..types import Message
 from .execution import new_id
 from .handle import ExecutionHandle
@@ -32,6 +32,7 @@ class App:
         max_ticks: int = 10,
         store: Any = None,
         runner: Any = None,
+        confirmation_timeout: float | None = None,
     ) -> None:
         if max_ticks < 1:
             raise ValueError(f"max_ticks must be at least 1, not {max_ticks}")
@@ -41,6 +42,8 @@ class App:
         self.max_ticks = max_ticks
         self.store = store_from(store)
         self.runner = runner
+        # the default for tools without their own: seconds before an unanswered confirmation is a denial
+        self.confirmation_timeout = check_confirmation_timeout(confirmation_timeout, error=ValueError)
         self.sessions: dict[str, Session] = {}
         self.run = Procedure(self._run, name="app.run")
 
@@ -104,10 +107,20 @@ def create_app(
     max_ticks: int = 10,
     store: Any = None,
     runner: Any = None,
+    confirmation_timeout: float | None = None,
 ) -> App:
     """An app for `component`. `model` is used unless the tree renders one; `store` is None (memory),
-    a SQLite path, or an object with async save/load/delete."""
-    return App(component, model=model, tools=tools, max_ticks=max_ticks, store=store, runner=runner)
+    a SQLite path, or an object with async save/load/delete. `confirmation_timeout` (seconds) turns
+    a confirmation request nobody answers into a denial, for tools that set none of their own."""
+    return App(
+        component,
+        model=model,
+        tools=tools,
+        max_ticks=max_ticks,
+        store=store,
+        runner=runner,
+        confirmation_timeout=confirmation_timeout,
+    )
 
 
 async def _run(

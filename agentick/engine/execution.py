@@ -175,7 +175,13 @@ class Execution:
             results = []
             if calls:
                 results = await run_tool_calls(
-                    calls, compiled, com=runtime.com, handle=self.handle, emit=self.emit, runner=app.runner
+                    calls,
+                    compiled,
+                    com=runtime.com,
+                    handle=self.handle,
+                    emit=self.emit,
+                    runner=app.runner,
+                    confirmation_timeout=app.confirmation_timeout,
                 )
             tick_messages = [output.message]
             if results:

@@ -34,11 +34,21 @@ async def run_tool_calls(
     handle: ExecutionHandle,
     emit: Emit,
     runner: Any = None,
+    confirmation_timeout: float | None = None,
 ) -> list[ToolResultBlock]:
+    """Run `calls` concurrently; `confirmation_timeout` is the app's default for tools without one."""
     results: list[ToolResultBlock | None] = [None] * len(calls)
 
     async def run(index: int, call: ToolCall) -> None:
-        result = await _run_one(call, compiled, com=com, handle=handle, emit=emit, runner=runner)
+        result = await _run_one(
+            call,
+            compiled,
+            com=com,
+            handle=handle,
+            emit=emit,
+            runner=runner,
+            confirmation_timeout=confirmation_timeout,
+        )
         results[index] = result
         emit(ToolResultEvent, call_id=call.id, name=call.name, content=result.content, is_error=result.is_error)
 
@@ -52,7 +62,14 @@ async def run_tool_calls(
 
 
 async def _run_one(
-    call: ToolCall, compiled: CompiledContext, *, com: Any, handle: ExecutionHandle, emit: Emit, runner: Any
+    call: ToolCall,
+    compiled: CompiledContext,
+    *,
+    com: Any,
+    handle: ExecutionHandle,
+    emit: Emit,
+    runner: Any,
+    confirmation_timeout: float | None,
 ) -> ToolResultBlock:
     tool = compiled.find_tool(call.name)
     if tool is None or tool.audience == "user":
@@ -60,7 +77,7 @@ async def _run_one(
         return _error(call, f"unknown tool {call.name!r}; the tools available are: {offered}")
 
     async def execute() -> ToolResultBlock:
-        return await _execute(call, tool, com=com, handle=handle, emit=emit)
+        return await _execute(call, tool, com=com, handle=handle, emit=emit, confirmation_timeout=confirmation_timeout)
 
     if runner is not None and hasattr(runner, "execute_tool_call"):
         try:
@@ -77,7 +94,13 @@ async def _run_one(
 
 
 async def _execute(
-    call: ToolCall, tool: ExecutableTool, *, com: Any, handle: ExecutionHandle, emit: Emit
+    call: ToolCall,
+    tool: ExecutableTool,
+    *,
+    com: Any,
+    handle: ExecutionHandle,
+    emit: Emit,
+    confirmation_timeout: float | None,
 ) -> ToolResultBlock:
     try:
         validated = tool.validate(call.input)
@@ -85,18 +108,11 @@ async def _execute(
         return _error(call, f"{error}. Call {tool.name} again with arguments that match its schema.")
     try:
         if await tool.needs_confirmation(validated):
-            answer = handle.expect_confirmation(call.id)
-            emit(
-                ToolConfirmationRequiredEvent,
-                call_id=call.id,
-                name=call.name,
-                input=call.input,
-                message=tool.confirmation_text(validated),
+            denial = await _confirm(
+                call, tool, validated, handle=handle, emit=emit, default_timeout=confirmation_timeout
             )
-            approved, reason = await answer
-            emit(ToolConfirmationResultEvent, call_id=call.id, approved=approved, reason=reason)
-            if not approved:
-                return _error(call, "the user denied this tool call" + (f": {reason}" if reason else ""))
+            if denial is not None:
+                return denial
         with anyio.move_on_after(tool.timeout) as scope:
             value = await tool.call(validated, com=com)
         if scope.cancelled_caught:
@@ -119,6 +135,39 @@ async def _execute(
     except Exception as error:
         return _error(call, f"{type(error).__name__}: {error}")
     return ToolResultBlock(tool_use_id=call.id, name=call.name, content=content)
+
+
+async def _confirm(
+    call: ToolCall,
+    tool: ExecutableTool,
+    validated: Any,
+    *,
+    handle: ExecutionHandle,
+    emit: Emit,
+    default_timeout: float | None,
+) -> ToolResultBlock | None:
+    """Ask for confirmation and wait for the answer: None when approved, else the denial's error
+    result. A request nobody answers within the tool's (else the app's) `confirmation_timeout`
+    is a denial too, so an absent user cannot hold the execution forever."""
+    handle.expect_confirmation(call.id)
+    emit(
+        ToolConfirmationRequiredEvent,
+        call_id=call.id,
+        name=call.name,
+        input=call.input,
+        message=tool.confirmation_text(validated),
+    )
+    timeout = tool.confirmation_timeout if tool.confirmation_timeout is not None else default_timeout
+    answer = await handle.wait_for_confirmation(call.id, timeout)
+    if answer is None:
+        expired = f"the user did not answer the confirmation request within {timeout:g}s"
+        emit(ToolConfirmationResultEvent, call_id=call.id, approved=False, reason=expired)
+        return _error(call, f"{tool.name} was not run: {expired}")
+    approved, reason = answer
+    emit(ToolConfirmationResultEvent, call_id=call.id, approved=approved, reason=reason)
+    if approved:
+        return None
+    return _error(call, "the user denied this tool call" + (f": {reason}" if reason else ""))
 
 
 def _error(call: ToolCall, message: str) -> ToolResultBlock:
