@@ -5,9 +5,10 @@
 continuation callbacks → 7. continue or stop.
 
 The timeline only ever receives whole ticks: the user's input when the execution starts, then per
-tick the assistant message together with the tool message answering its calls. An error or an
-abort anywhere in a tick leaves that tick out entirely, so the timeline never holds a tool call
-without its result, and the session can send again.
+tick the assistant message together with the tool message answering its calls, committed together
+at step 5. An error or an abort before that commit leaves the tick out entirely; one after it (a
+tick-end, continuation or execution-end hook, saving) keeps the committed tick. Either way the
+timeline never holds a tool call without its result, and the session can send again.
 """
 
 from __future__ import annotations
