@@ -23,7 +23,7 @@ from .handle import ExecutionHandle
 __all__ = ["run_tool_calls"]
 
 Emit = Callable[..., Event]
-log = logging.getLogger(__name__)
+log = logging.getLogger("agentick")
 
 
 async def run_tool_calls(

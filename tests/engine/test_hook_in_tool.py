@@ -47,7 +47,7 @@ async def test_a_hook_in_a_tool_handler_is_an_error_result_and_an_error_log(coun
     assert_consistent(session.timeline)
 
     [record] = [r for r in caplog.records if r.name.startswith("agentick")]
-    assert (record.name, record.levelno) == ("agentick.engine.tool_runner", logging.ERROR)
+    assert (record.name, record.levelno) == ("agentick", logging.ERROR)
     assert record.getMessage() == (
         f"tool {counter.name!r} called a hook in its handler, which runs outside any component render: "
         "use_state() was called outside a component render; hooks can only be called while a component "
