@@ -78,6 +78,12 @@ def test_a_key_on_the_last_line_is_the_key_keyword() -> None:
     assert python.endswith("x = _agentick_h('li', None, (i), key=(i))\n")
 
 
+def test_a_key_keyword_after_a_multi_line_tag_stays_on_the_key_line() -> None:
+    python = agentick_jsx.transpile("x = <b\n  id={a}\n  key={k}/>\n")
+
+    assert python.splitlines()[1:] == ["'id': (a)}", ", key=(k))"]
+
+
 def test_a_key_that_would_change_lines_stays_in_the_props_at_its_line() -> None:
     python = agentick_jsx.transpile("x = (\n    <li key={i}>\n        {i}\n    </li>\n)\n")
 
