@@ -55,7 +55,12 @@ class Emitter:
         if isinstance(node, Fragment):
             parts.append(f"{self._h}({self._fragment}, None")
         else:
-            parts.append(f"{self._h}({node.tag!r}" if node.intrinsic else f"{self._h}({node.tag}")
+            if node.intrinsic:
+                parts.append(f"{self._h}({node.tag!r}")
+            else:  # a Python expression: on the line of its name, which may follow `<` on a later line
+                parts.append(f"{self._h}(")
+                self._sync(node.tag_pos)
+                parts.append(node.tag)
             if node.key is not None and self._key_fits_keyword(node.key, node.end):
                 key_keyword = node.key
             self._props(node.attrs, key_keyword)

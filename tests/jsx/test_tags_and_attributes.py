@@ -155,6 +155,34 @@ def test_whitespace_is_allowed_inside_tags() -> None:
     assert (namespace["el"].props, namespace["el"].children) == ({"a": "1", "b": 2}, ("x",))
 
 
+def test_whitespace_after_the_angle_bracket_opens_a_tag_inside_jsx_as_in_babel() -> None:
+    namespace = run_source(
+        """
+        def I(**props):
+            return props
+
+        el = <p slot=< i />>< b>x</ b>< >y</ >< i>z< / i>< / p>
+        """
+    )
+    el = namespace["el"]
+    bold, fragment, italic = el.children
+
+    assert (el.props["slot"].type, bold.type, bold.children) == ("i", "b", ("x",))
+    assert (fragment.type, fragment.children, italic.type, italic.children) == (Fragment, ("y",), "i", ("z",))
+
+
+def test_in_python_code_only_an_angle_bracket_directly_before_a_name_starts_jsx() -> None:
+    source = "x = < b>a</b>\ny = (< >a</ >)\n"
+
+    assert agentick_jsx.transpile(source) == source
+
+
+def test_a_component_name_after_a_line_break_stays_on_its_line() -> None:
+    python = agentick_jsx.transpile("x = <b>\n  <\n  Card\n  >a</Card></b>\n")
+
+    assert python.splitlines()[1:] == ["_agentick_h(", "Card, None, ", "'a'))"]
+
+
 @pytest.mark.parametrize("name", ["ClassBody", "method"])
 def test_injected_names_survive_class_bodies(name: str) -> None:
     namespace = run_source(
