@@ -34,7 +34,7 @@ from typing import Any, Protocol
 from . import codec
 from .errors import JSXSyntaxError
 
-__all__ = ["SUFFIXES", "JSXLoader", "Rewriter", "install", "use_rewriter"]
+__all__ = ["SUFFIXES", "JSXLoader", "Rewriter", "install", "installed", "use_rewriter"]
 
 SUFFIXES = [".px", ".pyx"]
 
@@ -63,7 +63,7 @@ def install() -> None:
     """Make `.px`/`.pyx` modules importable and register the `jsx` codec. Safe to call repeatedly."""
     global _hook
     codec.register()
-    if _hook is not None and _hook in sys.path_hooks:
+    if installed():
         return
     _hook = importlib.machinery.FileFinder.path_hook(
         (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES),
@@ -73,6 +73,11 @@ def install() -> None:
     )
     sys.path_hooks.insert(0, _hook)
     sys.path_importer_cache.clear()  # directories already seen get a finder that knows .px/.pyx
+
+
+def installed() -> bool:
+    """Whether `install()` put the JSX path hook in `sys.path_hooks` (and it is still there)."""
+    return _hook is not None and _hook in sys.path_hooks
 
 
 def use_rewriter(rewriter: Rewriter | None) -> None:
