@@ -5,6 +5,9 @@ standard extension, source and bytecode loaders first and then `JSXLoader` for `
 Because it is the ordinary `FileFinder`, a `foo.py` beside `foo.px` wins, `pkg/__init__.px` makes a
 regular package, and relative imports, `__file__` and namespace packages behave as usual.
 
+Code objects lose the column positions of the lines the transpiler rewrote (`positions`), so
+tracebacks do not underline the wrong characters of the original JSX line.
+
 `JSXLoader` is a `SourceLoader`, so `get_code` caches the compiled module as
 `__pycache__/<name>.<tag>.pyc` and re-transpiles only when the source changes. The `.pyc` is
 stamped with the source mtime plus a salt taken from the transpiler's own files, so installing,
@@ -33,6 +36,7 @@ from typing import Any, Protocol
 
 from . import codec
 from .errors import JSXSyntaxError
+from .positions import changed_lines, drop_columns
 
 __all__ = ["SUFFIXES", "JSXLoader", "Rewriter", "install", "installed", "use_rewriter"]
 
@@ -93,7 +97,8 @@ class JSXLoader(importlib.abc.FileLoader, importlib.abc.SourceLoader):
         rewriter = _rewriter
         if rewriter is not None and rewriter.applies(self.path):
             # Never cached: rewritten code must not end up in the .pyc that plain imports use.
-            return rewriter.compile(transpile_file(self.path), self.path)
+            source, python = _transpile_bytes(Path(self.path).read_bytes(), self.path)
+            return drop_columns(rewriter.compile(python, self.path), changed_lines(source, python))
         return super().get_code(fullname)
 
     def path_stats(self, path: str) -> Mapping[str, Any]:
@@ -120,14 +125,15 @@ class JSXLoader(importlib.abc.FileLoader, importlib.abc.SourceLoader):
 
 def transpile_file(path: str) -> str:
     """The transpiled Python of the file at `path` (decoded like a `.py` file: BOM, coding cookie)."""
-    return _transpile_bytes(Path(path).read_bytes(), path)
+    return _transpile_bytes(Path(path).read_bytes(), path)[1]
 
 
 def compile_source(data: bytes, path: str) -> CodeType:
-    """Decode, transpile and compile one module; `.pyx` errors carry a hint about Cython sources."""
-    python = _transpile_bytes(data, path)
+    """Decode, transpile and compile one module, without columns on rewritten lines; `.pyx` errors carry
+    a hint about Cython sources."""
+    source, python = _transpile_bytes(data, path)
     try:
-        return compile(python, path, "exec", dont_inherit=True)
+        code = compile(python, path, "exec", dont_inherit=True)
     except SyntaxError as error:
         if not path.endswith(".pyx"):
             raise
@@ -136,9 +142,11 @@ def compile_source(data: bytes, path: str) -> CodeType:
             f"{error.msg}{_CYTHON_HINT}",
             (path, error.lineno, error.offset, line, error.end_lineno, error.end_offset),
         ) from None
+    return drop_columns(code, changed_lines(source, python))
 
 
-def _transpile_bytes(data: bytes, path: str) -> str:
+def _transpile_bytes(data: bytes, path: str) -> tuple[str, str]:
+    """The decoded source and its transpiled Python."""
     from .transpiler import transpile
 
     hint = _CYTHON_HINT if path.endswith(".pyx") else ""
@@ -147,7 +155,7 @@ def _transpile_bytes(data: bytes, path: str) -> str:
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
         raise JSXSyntaxError(f"cannot decode {path}: {error}{hint}", (path, 1, 1, None, 1, 1)) from None
     try:
-        return transpile(text, path)
+        return text, transpile(text, path)
     except JSXSyntaxError as error:
         if not hint:
             raise
@@ -180,7 +188,7 @@ def _cache_salt() -> int:
     """
     digest = 0
     directory = os.path.dirname(__file__)
-    for name in ("emitter", "errors", "inject", "nodes", "parser", "scanner", "text", "transpiler"):
+    for name in ("emitter", "errors", "inject", "nodes", "parser", "positions", "scanner", "text", "transpiler"):
         try:
             stat = os.stat(os.path.join(directory, name + ".py"))
             digest = zlib.crc32(f"{name}:{stat.st_size}:{stat.st_mtime_ns}".encode(), digest)

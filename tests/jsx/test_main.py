@@ -111,7 +111,7 @@ def test_run_executes_the_file_as_main_with_its_arguments_and_directory(tmp_path
         "{'name': 'PARIS'}",
     ]
     assert done.returncode == 1
-    assert [line for line in done.stderr.splitlines() if line.strip(" ^~")] == [
+    assert done.stderr.splitlines() == [
         "Traceback (most recent call last):",
         f'  File "{path}", line 14, in <module>',
         "    plan(None)",
