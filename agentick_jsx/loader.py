@@ -36,7 +36,7 @@ from typing import Any, Protocol
 
 from . import codec
 from .errors import JSXSyntaxError
-from .positions import changed_lines, drop_columns
+from .positions import changed_lines, drop_columns, syntax_error_location
 
 __all__ = ["SUFFIXES", "JSXLoader", "Rewriter", "install", "installed", "use_rewriter"]
 
@@ -134,15 +134,27 @@ def compile_source(data: bytes, path: str) -> CodeType:
     source, python = _transpile_bytes(data, path)
     try:
         code = compile(python, path, "exec", dont_inherit=True)
-    except SyntaxError as error:
-        if not path.endswith(".pyx"):
-            raise
-        line = _source_line(data, error.lineno)
-        raise JSXSyntaxError(
-            f"{error.msg}{_CYTHON_HINT}",
-            (path, error.lineno, error.offset, line, error.end_lineno, error.end_offset),
-        ) from None
+    except SyntaxError:
+        error = _syntax_error(python, path)
+        location = syntax_error_location(error, source, python)  # the original line, columns carried over
+        if path.endswith(".pyx"):
+            raise JSXSyntaxError(f"{error.msg}{_CYTHON_HINT}", location) from None
+        raise type(error)(error.msg, location) from None
     return drop_columns(code, changed_lines(source, python))
+
+
+def _syntax_error(python: str, path: str) -> SyntaxError:
+    """The `SyntaxError` of `python` with columns in its own lines.
+
+    Compiled under the name of a file, Python reads the error's line from that file (the JSX source)
+    and clamps the column to it; `path/<transpiled>` is never a file, since `path` is one.
+    """
+    try:
+        compile(python, os.path.join(path, "<transpiled>"), "exec", dont_inherit=True)
+    except SyntaxError as error:
+        error.filename = path
+        return error
+    raise AssertionError(f"{path} compiled on the second attempt")
 
 
 def _transpile_bytes(data: bytes, path: str) -> tuple[str, str]:
@@ -170,13 +182,6 @@ def _decode(data: bytes) -> str:
     codec.register()  # so that detect_encoding knows the name `jsx`
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     return data.decode("utf-8" if encoding == "jsx" else encoding)
-
-
-def _source_line(data: bytes, lineno: int | None) -> str | None:
-    if not lineno:
-        return None
-    lines = data.decode("utf-8", "replace").splitlines()
-    return lines[lineno - 1] + "\n" if 0 < lineno <= len(lines) else None
 
 
 @functools.cache

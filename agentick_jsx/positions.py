@@ -8,16 +8,20 @@ line. `drop_columns` keeps the lines of every instruction and removes the column
 first or last line was rewritten: tracebacks then show the line without carets, as for code
 compiled without column information. Lines the transpiler copied unchanged keep their carets.
 
-It re-encodes `co_linetable` in the documented location-table format of CPython 3.11 and later
+A `SyntaxError` that Python finds in a rewritten line is relocated the same way by
+`syntax_error_location`: the original line, and the columns mapped back onto it.
+
+`drop_columns` re-encodes `co_linetable` in the documented location-table format of CPython 3.11 and later
 (InternalDocs/locations.md): entries on rewritten lines keep their length and lines and get no
 columns, everything else is copied byte for byte.
 """
 
 from __future__ import annotations
 
+import difflib
 from types import CodeType
 
-__all__ = ["changed_lines", "drop_columns"]
+__all__ = ["changed_lines", "drop_columns", "syntax_error_location"]
 
 _NO_COLUMNS = 13
 _LONG = 14
@@ -26,13 +30,59 @@ _NO_LOCATION = 15
 
 def changed_lines(source: str, python: str) -> frozenset[int]:
     """The 1-based numbers of the lines of `python` that differ from the same lines of `source`."""
-    if "\r" in source:
-        source = source.replace("\r\n", "\n").replace("\r", "\n")
     return frozenset(
         number
-        for number, (original, transpiled) in enumerate(zip(source.split("\n"), python.split("\n"), strict=False), 1)
+        for number, (original, transpiled) in enumerate(zip(_lines(source), python.split("\n"), strict=False), 1)
         if original != transpiled
     )
+
+
+SyntaxErrorDetails = tuple[str | None, int | None, int | None, str | None, int | None, int | None]
+
+
+def syntax_error_location(error: SyntaxError, source: str, python: str) -> SyntaxErrorDetails:
+    """`(filename, lineno, offset, text, end_lineno, end_offset)` of `error`, raised compiling `python`,
+    in the original `source`: the line's own text, and on a rewritten line the columns carried over
+    from the transpiled line (a column in generated code goes to the end of the copied code before it,
+    which is where the original Python stopped making sense)."""
+    original = _lines(source)
+    transpiled = python.split("\n")
+
+    def column(lineno: int | None, offset: int | None) -> int | None:
+        if lineno is None or offset is None or not 0 < lineno <= len(original):
+            return offset
+        return _carry_column(transpiled[lineno - 1], original[lineno - 1], offset - 1) + 1
+
+    lineno = error.lineno
+    text = original[lineno - 1] + "\n" if lineno is not None and 0 < lineno <= len(original) else error.text
+    return (
+        error.filename,
+        lineno,
+        column(lineno, error.offset),
+        text,
+        error.end_lineno,
+        column(error.end_lineno, error.end_offset),
+    )
+
+
+def _carry_column(transpiled: str, original: str, index: int) -> int:
+    """The index in `original` of the character at `index` in `transpiled` (0-based)."""
+    if transpiled == original:
+        return index
+    carried = 0
+    matcher = difflib.SequenceMatcher(None, transpiled, original, autojunk=False)
+    for start, original_start, size in matcher.get_matching_blocks():
+        if start <= index < start + size:
+            return original_start + index - start
+        if start + size <= index:
+            carried = original_start + size
+    return carried
+
+
+def _lines(source: str) -> list[str]:
+    if "\r" in source:
+        source = source.replace("\r\n", "\n").replace("\r", "\n")
+    return source.split("\n")
 
 
 def drop_columns(code: CodeType, lines: frozenset[int]) -> CodeType:

@@ -120,3 +120,31 @@ def test_changed_lines_compares_after_normalising_line_endings() -> None:
     source = '"""Doc."""\r\nimport os\r\nb = <x />\r\n'
 
     assert changed_lines(source, agentick_jsx.transpile(source)) == {1, 3}
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "column", "text"),
+    [
+        # the generated `)` after the copied `x +` goes to the `}` after it
+        ("def f(x):\n    return <b title={x +}>hi</b>\n", 2, 25, "    return <b title={x +}>hi</b>\n"),
+        # a column in copied code is carried over exactly (`=>` is invalid at its `>`, as in Python)
+        (
+            "def f(items):\n    return <ul>{items.map(x => <li />)}</ul>\n",
+            2,
+            30,
+            "    return <ul>{items.map(x => <li />)}</ul>\n",
+        ),
+        # a line the transpiler did not touch keeps Python's own column
+        ("x = <b>fine</b>\ny = (1 + * 2)\n", 2, 10, "y = (1 + * 2)\n"),
+    ],
+)
+def test_a_python_syntax_error_is_located_in_the_original_line(
+    import_dir: Path, source: str, line: int, column: int, text: str
+) -> None:
+    path = write(import_dir, "typo_mod.px", source)
+
+    with pytest.raises(SyntaxError) as info:
+        importlib.import_module("typo_mod")
+
+    error = info.value
+    assert (error.filename, error.lineno, error.offset, error.text) == (str(path), line, column, text)
