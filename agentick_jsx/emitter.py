@@ -57,6 +57,8 @@ class Emitter:
         else:
             if node.intrinsic:
                 parts.append(f"{self._h}({node.tag!r}")
+            elif node.tag_pos == node.start + 1:
+                parts.append(f"{self._h}({node.tag}")
             else:  # a Python expression: on the line of its name, which may follow `<` on a later line
                 parts.append(f"{self._h}(")
                 self._sync(node.tag_pos)
@@ -106,7 +108,7 @@ class Emitter:
     def _expr(self, expr: Expr, opening: str) -> None:
         self._sync(expr.start)
         self._parts.append(opening + expr.code + ")")
-        self._pos = max(self._pos, expr.end)
+        self._pos = expr.end
 
     def _key_fits_keyword(self, key: Attr, end: int) -> bool:
         """A key can move to the `key=` keyword at the end of the call when doing so moves no Python
@@ -124,8 +126,7 @@ class Emitter:
         children before it share that line, `_key_fits_keyword` made sure of it)."""
         if isinstance(value, Expr):
             self._sync(value.start)
-            self._parts.append(", key=")
-            self._expr(value, "(")
+            self._parts.append(f", key=({value.code})")
         elif isinstance(value, Text):
             self._parts.append(f", key={value.value!r}")
         else:

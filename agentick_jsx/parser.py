@@ -55,7 +55,9 @@ class JSXParser:
         Whitespace may follow the `<` (`< b>`, `< >`), as in Babel.
         """
         source = self._source
-        name = _skip_space(source, pos + 1)
+        name = pos + 1
+        if source[name : name + 1].isspace():
+            name = _skip_space(source, name)
         if source.startswith(">", name):
             fragment = Fragment(pos)
             fragment.children, fragment.end = self._children(name + 1, "", pos)
@@ -237,6 +239,9 @@ def _skip_space(source: str, pos: int) -> int:
 
 def _first_after_space(source: str, pos: int) -> str:
     """The first non-whitespace character at or after `pos` (empty at the end of the source)."""
+    char = source[pos : pos + 1]
+    if not char.isspace():
+        return char
     index = _skip_space(source, pos)
     return source[index : index + 1]
 
