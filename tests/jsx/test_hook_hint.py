@@ -51,6 +51,17 @@ def test_importing_a_px_module_without_the_hook_names_the_file_and_the_fix(tmp_p
     ]
 
 
+def test_find_spec_raises_the_same_error(tmp_path: Path) -> None:
+    write(tmp_path, "trip.px", "x = <b>hi</b>\n")
+    path = tmp_path / "trip.px"
+
+    assert report(tmp_path, "import agentick, importlib.util", 'importlib.util.find_spec("trip")') == [
+        "trip",
+        str(path),
+        f"No module named 'trip', but there is {path}: {FIX}",
+    ]
+
+
 def test_the_uncaught_error_is_what_the_user_sees(tmp_path: Path) -> None:
     write(tmp_path, "trip.px", "x = <b>hi</b>\n")
 
