@@ -5,6 +5,8 @@ re-renders the tree; the compiler turns it into exactly the request the model re
 between ticks and decide what happens next.
 """
 
+from agentick_jsx import hook_hint as _jsx_hook_hint
+
 from .compiler import CompiledContext, compile_element
 from .components import (
     H1,
@@ -149,6 +151,8 @@ useComputed = use_computed
 createApp = create_app
 createTool = create_tool
 createContext = create_context
+
+_jsx_hook_hint.install()  # `import trip` beside trip.px without the JSX import hook says how to install it
 
 __all__ = [
     "H1",
