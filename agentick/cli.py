@@ -20,6 +20,7 @@ import argparse
 import importlib.machinery
 import importlib.util
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -44,6 +45,7 @@ class UsageError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    _show_warnings()
     try:
         if args.command == "transpile":
             return _transpile(args)
@@ -63,6 +65,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         print(f"agentick: error: {describe(error, base_url=_base_url(args))}", file=sys.stderr)
         return 1
+
+
+class _OneLine(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"agentick: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def _show_warnings() -> None:
+    """Print the library's warnings (a missing <Timeline />, ...) as `agentick: warning: ...` lines."""
+    logger = logging.getLogger("agentick")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_OneLine())
+        logger.addHandler(handler)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -196,11 +212,13 @@ def _transpile(args: argparse.Namespace) -> int:
 
 
 async def _compile(component: Any, args: argparse.Namespace) -> int:
+    from .engine.lint import lint
     from .testing import compile_agent
     from .tokens import TokenCounter
 
     messages = [{"role": "user", "content": text} for text in args.message or []]
     compiled = await compile_agent(component, props=_props(args), messages=messages)
+    lint(compiled, component=component, has_messages=bool(messages), root=None, warned=set())
     tokens = TokenCounter()
     out = sys.stdout
     if compiled.system is not None:
