@@ -4,6 +4,7 @@ and the fix (docs/common-mistakes.md)."""
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import re
 
@@ -19,6 +20,7 @@ from agentick import (
     compile_element,
     create_app,
     h,
+    run_sync,
     tool,
     use_after_compile,
     use_continuation,
@@ -265,3 +267,82 @@ async def test_an_unresolvable_host_is_reported_as_a_dns_failure():
         r"\([A-Za-z ]+\)\. Check that the server is running and that base_url=\.\.\. \(or OPENAI_BASE_URL\) is right\.",
         str(raised.value),
     ), str(raised.value)
+
+
+# --- async misuse -------------------------------------------------------------------------------
+
+
+def Chat():
+    return h(Fragment, None, h(System, None, "You are terse."), h(Timeline))
+
+
+@pytest.mark.anyio
+async def test_using_app_session_without_await_says_to_await_it_first():
+    app = create_app(Chat, model=create_test_model())
+    opening = app.session("user-1")
+
+    with pytest.raises(AttributeError) as raised:
+        opening.send("Hi")
+
+    assert str(raised.value) == (
+        "app.session(...) returns an awaitable, so `app.session(...).send` does not exist: await it first, "
+        "`session = await app.session(...)`, then use `session.send`"
+    )
+    session = await opening
+    assert (await session.send("Hi").result).response == "Test response"
+    await session.close()
+
+
+@pytest.mark.anyio
+async def test_a_send_that_is_never_awaited_warns_at_the_line_that_called_it():
+    app = create_app(Chat, model=create_test_model())
+    session = await app.session()
+
+    with pytest.warns(RuntimeWarning) as warned:
+        line = inspect.currentframe().f_lineno + 1
+        session.send("Hi")  # the promise is dropped at once
+
+    assert [(str(w.message), w.filename, w.lineno) for w in warned] == [
+        (
+            "session.send(...) was never awaited, so it never ran; write `await session.send(...)`, "
+            "`await session.send(...).result` or `async for event in session.send(...)`",
+            __file__,
+            line,
+        )
+    ]
+    assert session.timeline == []
+    await session.close()
+
+
+def test_an_app_session_that_is_never_awaited_warns_at_the_line_that_called_it():
+    app = create_app(Chat, model=create_test_model())
+
+    with pytest.warns(RuntimeWarning) as warned:
+        line = inspect.currentframe().f_lineno + 1
+        app.session("user-1")
+
+    assert [(str(w.message), w.filename, w.lineno) for w in warned] == [
+        (
+            "app.session(...) was never awaited, so it never ran; write `session = await app.session(...)`",
+            __file__,
+            line,
+        )
+    ]
+    assert app.sessions == {}
+
+
+@pytest.mark.anyio
+async def test_run_sync_inside_an_event_loop_says_to_await_run(anyio_backend_name):
+    with pytest.raises(RuntimeError) as raised:
+        run_sync(h(Chat), messages=[{"role": "user", "content": "Hi"}], model=create_test_model())
+
+    assert str(raised.value) == (
+        f"run_sync() cannot be used inside a running event loop ({anyio_backend_name} runs in this thread); in "
+        "async code write `result = await run(...).result` instead"
+    )
+
+
+def test_run_sync_outside_an_event_loop_returns_the_result():
+    result = run_sync(h(Chat), messages=[{"role": "user", "content": "Hi"}], model=create_test_model())
+
+    assert result.response == "Test response"
