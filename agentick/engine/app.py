@@ -10,6 +10,7 @@ import anyio
 from ..element import Element
 from ..tools import ExecutableTool, check_confirmation_timeout
 from ..types import Message
+from .awaiting import must_await, running_event_loop
 from .execution import new_id
 from .handle import ExecutionHandle
 from .procedure import Procedure
@@ -47,6 +48,7 @@ class App:
         self.sessions: dict[str, Session] = {}
         self.run = Procedure(self._run, name="app.run")
 
+    @must_await("app.session")
     async def session(self, id: str | None = None, *, tools: Iterable[ExecutableTool] = ()) -> Session:
         """The open session `id`, else one restored from the store, else a new one (new id if None).
 
@@ -146,7 +148,14 @@ run = Procedure(_run, name="run")
 
 
 def run_sync(element: Any, **options: Any) -> SendResult:
-    """`run(...)` from synchronous code: blocks until the result."""
+    """`run(...)` from synchronous code: blocks until the result. Inside an event loop (async code,
+    a notebook) it cannot block: there the error says to `await run(...).result`."""
+    running = running_event_loop()
+    if running is not None:
+        raise RuntimeError(
+            f"run_sync() cannot be used inside a running event loop ({running} runs in this thread); "
+            "in async code write `result = await run(...).result` instead"
+        )
 
     async def main() -> SendResult:
         result: SendResult = await run(element, **options).result
