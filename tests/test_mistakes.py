@@ -3,11 +3,14 @@ and the fix (docs/common-mistakes.md)."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import logging
 import re
+from typing import Any
 
+import anyio
 import pytest
 
 from agentick import (
@@ -346,3 +349,26 @@ def test_run_sync_outside_an_event_loop_returns_the_result():
     result = run_sync(h(Chat), messages=[{"role": "user", "content": "Hi"}], model=create_test_model())
 
     assert result.response == "Test response"
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+@pytest.mark.anyio
+async def test_app_session_is_a_coroutine_that_tasks_accept(anyio_backend_name):
+    """`app.session(...)` can be scheduled like any coroutine: a task group, or asyncio.create_task."""
+    app = create_app(Chat, model=create_test_model())
+    opened: list[Any] = []
+
+    async def open_one() -> None:
+        opened.append(await app.session("user-1"))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(app.session, "user-2")
+        group.start_soon(open_one)
+    expected = ["user-1", "user-2"]
+    if anyio_backend_name == "asyncio":
+        opened.append(await asyncio.create_task(app.session("user-3")))
+        expected.append("user-3")
+
+    assert sorted(app.sessions) == expected
+    assert [session.id for session in opened] == [name for name in expected if name != "user-2"]
+    await app.close()

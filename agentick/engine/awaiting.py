@@ -1,11 +1,11 @@
 """Calls that must be awaited, and say so when they are not.
 
-`app.session(...)` is asynchronous (it may load the session from a store). A coroutine would let
-`app.session().send("Hi")` through to the coroutine's own `send` and fail with "can't send non-None
-value to a just-started coroutine"; the `Opening` it returns instead is awaitable and nothing else:
-any attribute says to await it first. Like a coroutine, an opening or a procedure call (`Procedure`)
-that is never awaited warns when it is garbage collected, at the line that made it, since its work
-never ran.
+`app.session(...)` is asynchronous (it may load the session from a store). A plain coroutine would
+let `app.session().send("Hi")` through to the coroutine's own `send` and fail with "can't send
+non-None value to a just-started coroutine"; the `Opening` it returns instead is a coroutine whose
+`send` with a value, and any session attribute, says to await it first. Like a coroutine, an
+opening or a procedure call (`Procedure`) that is never awaited warns when it is garbage collected,
+at the line that made it, since its work never ran.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import functools
 import sys
 import warnings
 from collections.abc import Callable, Coroutine, Generator
-from typing import Any, Generic, NoReturn, ParamSpec, TypeVar
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 __all__ = ["Opening", "caller", "must_await", "running_event_loop", "warn_never_awaited"]
 
@@ -34,32 +34,61 @@ def warn_never_awaited(what: str, where: tuple[str, int], advice: str) -> None:
     warnings.warn_explicit(f"{what} was never awaited, so it never ran; {advice}", RuntimeWarning, *where)
 
 
-class Opening(Generic[T]):
-    """What `app.session(...)` returns: `await` it for the session; nothing else works on it."""
+class Opening(Coroutine[Any, Any, T]):
+    """What `app.session(...)` returns: a coroutine (await it, or hand it to `asyncio.create_task`,
+    an anyio task group or trio) whose misuse as a session says to await it first.
 
-    __slots__ = ("_awaited", "_start", "_what", "_where")
+    `app.session().send("Hi")` reaches the coroutine protocol's own `send`: a value other than the
+    `None` an event loop sends, or any keyword, is that mistake and raises the explanation instead
+    of "can't send non-None value to a just-started coroutine". Other session attributes
+    (`.timeline`, `.id`, ...) raise the same explanation.
+    """
+
+    __slots__ = ("_coroutine", "_quiet", "_start", "_what", "_where")
 
     def __init__(self, start: Callable[[], Coroutine[Any, Any, T]], what: str, where: tuple[str, int]) -> None:
         self._start = start
         self._what = what
         self._where = where
-        self._awaited = False
+        self._coroutine: Coroutine[Any, Any, T] | None = None
+        self._quiet = False  # misused (the error said it all) or closed unstarted: no never-awaited warning
 
-    def __await__(self) -> Generator[Any, None, T]:
-        self._awaited = True
-        return self._start().__await__()
+    def _running(self) -> Coroutine[Any, Any, T]:
+        if self._coroutine is None:
+            self._coroutine = self._start()
+        return self._coroutine
 
-    def __getattr__(self, name: str) -> NoReturn:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        self._awaited = True  # the error says it all; no second complaint when it is collected
-        raise AttributeError(
+    def _misused(self, name: str) -> AttributeError:
+        self._quiet = True
+        return AttributeError(
             f"{self._what}(...) returns an awaitable, so `{self._what}(...).{name}` does not exist: await it "
             f"first, `session = await {self._what}(...)`, then use `session.{name}`"
         )
 
+    def __await__(self) -> Generator[Any, None, T]:
+        return self._running().__await__()
+
+    def send(self, value: Any = None, /, *args: Any, **kwargs: Any) -> Any:
+        if value is not None or args or kwargs:
+            raise self._misused("send")
+        return self._running().send(None)
+
+    def throw(self, *args: Any) -> Any:
+        return self._running().throw(*args)
+
+    def close(self) -> None:
+        if self._coroutine is None:
+            self._quiet = True
+        else:
+            self._coroutine.close()
+
+    def __getattr__(self, name: str) -> NoReturn:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise self._misused(name)
+
     def __del__(self) -> None:
-        if not self._awaited:
+        if self._coroutine is None and not self._quiet:
             warn_never_awaited(f"{self._what}(...)", self._where, f"write `session = await {self._what}(...)`")
 
     def __repr__(self) -> str:
