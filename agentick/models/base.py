@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
 
 from ..errors import ModelError
 from ..types import (
@@ -106,6 +106,17 @@ class BaseModel(metaclass=_ComponentClass):
         if type(self).stream is BaseModel.stream:
             raise NotImplementedError(f"{type(self).__name__} implements neither stream() nor generate()")
         return await accumulate(self.stream(model_input), model=self.metadata.id)
+
+    async def aclose(self) -> None:
+        """Close the network clients this model opened for the running event loop (API.md §17).
+
+        Adapters that hold clients override this; a closed model reopens on its next use."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.metadata.id!r})"

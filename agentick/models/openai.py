@@ -10,12 +10,12 @@ import json
 import os
 import re
 import socket
-from collections.abc import AsyncIterator, Iterable, Sequence
+import ssl
+import sys
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
 
 import anyio
-import anyio.lowlevel
 import pydantic
 
 from ..errors import ModelError
@@ -46,12 +46,11 @@ from ..types import (
 )
 from .base import BaseModel
 from .catalog import canonical_model_id, lookup_model
+from .clients import LoopClients
+from .sse import EventDecoder
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
-    from openai.types.chat import ChatCompletionChunk
-    from openai.types.chat.chat_completion_chunk import ChoiceDeltaToolCall
-    from openai.types.completion_usage import CompletionUsage
 
 __all__ = ["OpenAIModel", "openai"]
 
@@ -89,7 +88,9 @@ class OpenAIModel(BaseModel):
     (tree options win over the defaults given here). `api_key` and `base_url` default to
     `OPENAI_API_KEY` and `OPENAI_BASE_URL`. The SDK client is created on the first request (so a
     missing key fails the first call, not the import of an agent) and reused; an event loop gets a
-    client of its own, because pooled connections cannot move between loops. `timeout` bounds each
+    client of its own, because pooled connections cannot move between loops, and that client is
+    closed inside its loop when the loop ends (or at `aclose()`; see `clients.py`). A `client`
+    passed in is used as it is and never closed here. `timeout` bounds each
     read, `connect_timeout` the connection; `max_retries` is the SDK's retry budget for 408, 409,
     429, 5xx and connection failures. `context_window` and `max_output_tokens` override the catalog.
     """
@@ -127,7 +128,7 @@ class OpenAIModel(BaseModel):
         self.connect_timeout = connect_timeout
         self.max_retries = max_retries
         self._client = client
-        self._clients: WeakKeyDictionary[object, AsyncOpenAI] = WeakKeyDictionary()
+        self._clients: LoopClients[AsyncOpenAI] = LoopClients(self._new_client, _close_client)
 
     # --- client ------------------------------------------------------------------------------------
 
@@ -135,11 +136,7 @@ class OpenAIModel(BaseModel):
         """The SDK client for the running event loop (the one given to the constructor, if any)."""
         if self._client is not None:
             return self._client
-        loop = anyio.lowlevel.current_token().native_token
-        client = self._clients.get(loop)
-        if client is None:
-            client = self._clients[loop] = self._new_client()
-        return client
+        return self._clients.get()
 
     def _new_client(self) -> AsyncOpenAI:
         from openai import AsyncOpenAI, Timeout
@@ -160,21 +157,58 @@ class OpenAIModel(BaseModel):
         )
 
     async def aclose(self) -> None:
-        """Close the client this model created for the running event loop (a client passed in is left open)."""
-        if self._client is not None:
-            return
-        loop = anyio.lowlevel.current_token().native_token
-        client = self._clients.pop(loop, None)
-        if client is not None:
-            await client.close()
+        """Close the client this model opened for the running event loop, once the requests using it
+        have ended; the next request opens a new one. A client passed in is left open."""
+        if self._client is None:
+            await self._clients.aclose()
 
     # --- streaming ---------------------------------------------------------------------------------
 
     async def stream(self, model_input: ModelInput) -> AsyncIterator[StreamDelta]:
         """Stream one response as deltas: message start (with the model that answered), text,
-        reasoning, tool-call pieces, then usage and the stop reason once the server has finished."""
+        reasoning, tool-call pieces, then usage and the stop reason once the server has finished.
+
+        The body is read here rather than by iterating the SDK's stream object, whose nested async
+        generators are left to the garbage collector when it stops at `[DONE]` or is cancelled
+        (see `sse.py`): the response and its body iterators are closed before this generator
+        finishes, however it finishes."""
         request = self._request(model_input)
-        client = self.client()
+        model = request["model"]
+        lease = None if self._client is not None else self._clients.acquire()
+        try:
+            response = await self._post(lease.client if lease is not None else self.client(), request)
+            chunks = _ChunkMapper(model)
+            events = EventDecoder()
+            body = response.aiter_bytes()
+            try:
+                async for data in body:
+                    for event in events.feed(data):
+                        for delta in chunks.feed(_chunk(event, response)):
+                            yield delta
+                for event in events.flush():
+                    for delta in chunks.feed(_chunk(event, response)):
+                        yield delta
+            except Exception as exc:
+                cause = _sdk_error(exc, response)
+                error = self._model_error(cause, model, streaming=True)
+                if error is None:
+                    raise
+                raise error from cause
+            finally:
+                await _close_body(response, body)
+        finally:
+            if lease is not None:
+                await lease.release()
+        if chunks.finish_reason is None:
+            raise ModelError(
+                f"The response stream of OpenAI model {model!r} at {self.base_url} ended before the model "
+                "finished (no finish_reason): the connection was probably cut. Try the request again."
+            )
+        for delta in chunks.finish():
+            yield delta
+
+    async def _post(self, client: AsyncOpenAI, request: dict[str, Any]) -> Any:
+        """Send the request; the streamed HTTP response once its status is known to be a success."""
         from openai import AsyncStream
         from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
@@ -182,7 +216,7 @@ class OpenAIModel(BaseModel):
             # `client.post` (the SDK's documented way to send a prepared request) instead of
             # `chat.completions.create`: the body is already in wire format, and `create` would
             # re-walk every message through the SDK's type transform (about 0.2 ms per message).
-            response = await client.post(
+            stream = await client.post(
                 "/chat/completions",
                 body={**request, "stream": True, "stream_options": {"include_usage": True}},
                 cast_to=ChatCompletion,
@@ -194,26 +228,7 @@ class OpenAIModel(BaseModel):
             if error is None:
                 raise
             raise error from exc
-        chunks = _ChunkMapper(request["model"])
-        try:
-            async for chunk in response:
-                for delta in chunks.feed(chunk):
-                    yield delta
-        except Exception as exc:
-            error = self._model_error(exc, request["model"], streaming=True)
-            if error is None:
-                raise
-            raise error from exc
-        finally:
-            with anyio.CancelScope(shield=True):
-                await response.close()
-        if chunks.finish_reason is None:
-            raise ModelError(
-                f"The response stream of OpenAI model {request['model']!r} at {self.base_url} ended before the model "
-                "finished (no finish_reason): the connection was probably cut. Try the request again."
-            )
-        for delta in chunks.finish():
-            yield delta
+        return stream.response  # read by `stream`; the SDK's own iterator is never started
 
     # --- request -----------------------------------------------------------------------------------
 
@@ -265,6 +280,71 @@ class OpenAIModel(BaseModel):
                 "The server does not speak the Chat Completions streaming protocol correctly."
             )
         return None
+
+
+async def _close_client(client: AsyncOpenAI) -> None:
+    await client.close()
+
+
+BODY_CLOSE_SECONDS = 1.0  # reading what a closed response had buffered takes microseconds
+
+
+async def _close_body(response: Any, body: AsyncGenerator[bytes, None]) -> None:
+    """Close a response whose body may be partly read, and end its body iterators.
+
+    Closing `body` half-way leaves the innermost iterator of httpx2 (`PoolByteStream.__aiter__`)
+    to the garbage collector, a `ResourceWarning` under trio (pydantic/httpx2#1212). Closing the
+    response first (which closes its connection) and then reading on lets every iterator end by
+    itself: what was already buffered comes out, then a `ReadError`. A body read to its end ends
+    at once. Shielded: this runs while an abort unwinds the request."""
+    with anyio.CancelScope(shield=True):
+        await response.aclose()
+        with anyio.move_on_after(BODY_CLOSE_SECONDS):
+            try:
+                async for _ in body:
+                    pass
+            except Exception:  # the closed connection's ReadError, or whatever the body failed with
+                pass
+        await body.aclose()
+
+
+def _chunk(event: str, response: Any) -> dict[str, Any] | None:
+    """One streamed event as a chunk dict, or `None` for `[DONE]`; an error event raises the SDK's
+    `APIError`, as the SDK's own stream does."""
+    if event.startswith("[DONE]"):
+        return None
+    chunk = json.loads(event)
+    if not isinstance(chunk, dict):
+        raise json.JSONDecodeError("a stream event is not a JSON object", event, 0)
+    error = chunk.get("error")
+    if error:
+        import openai as sdk
+
+        message = error.get("message") if isinstance(error, dict) else None
+        raise sdk.APIError(
+            message if isinstance(message, str) and message else "An error occurred during streaming",
+            response.request,
+            body=error,
+        )
+    return chunk
+
+
+def _sdk_error(exc: Exception, response: Any) -> Exception:
+    """A transport failure while reading the body as the SDK reports one (`APITimeoutError`,
+    `APIConnectionError`); anything else unchanged. The HTTP library is the response's own
+    (httpx, or httpx2 since openai 3); TLS and stream-end failures count as connection failures,
+    as in the SDK."""
+    import openai as sdk
+
+    library = sys.modules[type(response).__module__.partition(".")[0]]
+    if isinstance(exc, library.TimeoutException):
+        error: Exception = sdk.APITimeoutError(request=response.request)
+    elif isinstance(exc, library.RequestError | ssl.SSLError | anyio.EndOfStream | anyio.BrokenResourceError):
+        error = sdk.APIConnectionError(request=response.request)
+    else:
+        return exc
+    error.__cause__ = exc
+    return error
 
 
 def _connection_failure(exc: BaseException) -> str:
@@ -324,84 +404,95 @@ class _ToolSlot:
 
 
 class _ChunkMapper:
-    """Turns one stream's chunks into deltas. One per stream: tool-call ids live here, not on the model.
+    """Turns one stream's chunks (decoded JSON) into deltas. One per stream: tool-call ids live here.
 
     OpenAI sends a call's id and name only on its first fragment; later fragments carry only the
     index, so the id is remembered per index and repeated on every `ToolCallDelta`. A fragment with
     a new id at an index already in use (some compatible servers send every call at index 0) starts
     a new call. Usage arrives after the finish reason; the last usage seen is reported once, at the
-    end, with the stop reason.
+    end, with the stop reason. Compatible servers omit fields OpenAI always sends, or send them as
+    null, so every field is optional here.
     """
 
-    __slots__ = ("_next_index", "_slots", "finish_reason", "model", "started", "usage")
+    __slots__ = ("_next_index", "_slots", "done", "finish_reason", "model", "started", "usage")
 
     def __init__(self, model: str) -> None:
         self.model = model
         self.started = False
+        self.done = False
         self.finish_reason: str | None = None
-        self.usage: CompletionUsage | None = None
+        self.usage: dict[str, Any] | None = None
         self._slots: dict[int, _ToolSlot] = {}
         self._next_index = 0
 
-    def feed(self, chunk: ChatCompletionChunk) -> list[StreamDelta]:
+    def feed(self, chunk: dict[str, Any] | None) -> list[StreamDelta]:
+        """The deltas of one chunk; `None` is `[DONE]`, after which nothing counts (the rest of the
+        body is still read, so the connection can be reused)."""
+        if chunk is None or self.done:
+            self.done = True
+            return []
         deltas: list[StreamDelta] = []
         if not self.started:
             self.started = True
-            deltas.append(MessageStartDelta(model=getattr(chunk, "model", None) or self.model))
-        # Compatible servers omit fields OpenAI always sends, and the SDK does not validate chunks.
-        for choice in getattr(chunk, "choices", None) or ():
-            if getattr(choice, "index", 0):  # only the first choice is used (n > 1 is not supported)
+            deltas.append(MessageStartDelta(model=chunk.get("model") or self.model))
+        for choice in chunk.get("choices") or ():
+            if choice.get("index"):  # only the first choice is used (n > 1 is not supported)
                 continue
-            delta = getattr(choice, "delta", None)
-            if delta is not None:
+            delta = choice.get("delta")
+            if delta:
                 reasoning = _reasoning_text(delta)
                 if reasoning:
                     deltas.append(ReasoningDelta(text=reasoning))
-                if delta.content:
-                    deltas.append(TextDelta(text=delta.content))
-                if delta.refusal:
-                    deltas.append(TextDelta(text=delta.refusal))
-                for call in delta.tool_calls or ():
+                content = delta.get("content")
+                if content:
+                    deltas.append(TextDelta(text=content))
+                refusal = delta.get("refusal")
+                if refusal:
+                    deltas.append(TextDelta(text=refusal))
+                for call in delta.get("tool_calls") or ():
                     deltas.append(self._tool_call(call))
-            if choice.finish_reason:
-                self.finish_reason = choice.finish_reason
-        if chunk.usage is not None:
-            self.usage = chunk.usage
+            finish_reason = choice.get("finish_reason")
+            if finish_reason:
+                self.finish_reason = finish_reason
+        usage = chunk.get("usage")
+        if usage is not None:
+            self.usage = usage
         return deltas
 
-    def _tool_call(self, call: ChoiceDeltaToolCall) -> ToolCallDelta:
-        server_index = getattr(call, "index", None) or 0
+    def _tool_call(self, call: dict[str, Any]) -> ToolCallDelta:
+        server_index = call.get("index") or 0
+        call_id = call.get("id")
         slot = self._slots.get(server_index)
-        if slot is None or (call.id and slot.id and call.id != slot.id):
-            slot = self._slots[server_index] = _ToolSlot(self._next_index, call.id)
+        if slot is None or (call_id and slot.id and call_id != slot.id):
+            slot = self._slots[server_index] = _ToolSlot(self._next_index, call_id)
             self._next_index += 1
-        elif call.id and slot.id is None:
-            slot.id = call.id
-        function = call.function
+        elif call_id and slot.id is None:
+            slot.id = call_id
+        function = call.get("function") or {}
         return ToolCallDelta(
             index=slot.index,
             id=slot.id,
-            name=(function.name or None) if function else None,
-            arguments=(function.arguments or "") if function else "",
+            name=function.get("name") or None,
+            arguments=function.get("arguments") or "",
         )
 
     def finish(self) -> list[StreamDelta]:
         deltas: list[StreamDelta] = []
         if self.usage is not None:
             deltas.append(
-                UsageDelta(input_tokens=self.usage.prompt_tokens or 0, output_tokens=self.usage.completion_tokens or 0)
+                UsageDelta(
+                    input_tokens=self.usage.get("prompt_tokens") or 0,
+                    output_tokens=self.usage.get("completion_tokens") or 0,
+                )
             )
         reason = self.finish_reason or "stop"
         deltas.append(StopDelta(reason=STOP_REASONS.get(reason, reason)))
         return deltas
 
 
-def _reasoning_text(delta: Any) -> str | None:
+def _reasoning_text(delta: dict[str, Any]) -> str | None:
     """Reasoning text some compatible servers stream (`reasoning_content`: DeepSeek, vLLM; `reasoning`: OpenRouter)."""
-    extra = delta.model_extra
-    if not extra:
-        return None
-    text = extra.get("reasoning_content") or extra.get("reasoning")
+    text = delta.get("reasoning_content") or delta.get("reasoning")
     return text if isinstance(text, str) else None
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import warnings
+from contextlib import aclosing
 from typing import Any
 
+import anyio
 import pydantic
 import pytest
 
@@ -183,6 +187,40 @@ async def test_streaming_works_under_trio(fake_openai):
     await model.aclose()
 
     assert output.text == "from trio"
+
+
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+async def test_streams_left_early_failing_or_cancelled_close_their_responses(fake_openai):
+    release = threading.Event()
+    fake_openai.respond_with(
+        reply("abcdefgh", chunk_size=1),
+        reply("Hello", error_after=2),
+        reply("Hello world", chunk_size=2, drop_after=3),
+        reply("held back", hold=release, hold_after=1),
+        "still works",
+    )
+    model = openai(api_key="test-key", base_url=fake_openai.base_url, max_retries=0)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with aclosing(model.stream(HELLO)) as deltas:
+            async for _ in deltas:
+                break  # the consumer has seen enough
+        with pytest.raises(ModelError, match="reported an error in its response stream"):
+            await model.generate(HELLO)
+        with pytest.raises(ModelError, match="was cut off"):
+            await model.generate(HELLO)
+        with anyio.CancelScope() as scope:  # an abort while the server holds the stream
+            async with aclosing(model.stream(HELLO)) as deltas:
+                async for _ in deltas:
+                    scope.cancel()
+        release.set()
+        last = await model.generate(HELLO)
+        await model.aclose()
+        gc.collect()
+
+    assert last.text == "still works"
+    assert [str(warning.message) for warning in caught if issubclass(warning.category, ResourceWarning)] == []
 
 
 # --- the client -------------------------------------------------------------------------------------
