@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import anyio
 
@@ -16,13 +17,16 @@ from .handle import ExecutionHandle
 from .procedure import Procedure
 from .results import SendResult
 from .session import Session
-from .stores import store_from
+from .stores import SqliteStore, store_from
 
 __all__ = ["App", "create_app", "run", "run_sync"]
 
 
 class App:
-    """An agent component with its model, tools, tick limit and session store."""
+    """An agent component with its model, tools, tick limit and session store.
+
+    An async context manager: `async with create_app(...) as app:` closes it on the way out.
+    """
 
     def __init__(
         self,
@@ -42,10 +46,12 @@ class App:
         self.tools = list(tools)
         self.max_ticks = max_ticks
         self.store = store_from(store)
+        self._opened_store = self.store if isinstance(self.store, SqliteStore) and self.store is not store else None
         self.runner = runner
         # the default for tools without their own: seconds before an unanswered confirmation is a denial
         self.confirmation_timeout = check_confirmation_timeout(confirmation_timeout, error=ValueError)
         self.sessions: dict[str, Session] = {}
+        self._models: dict[int, Any] = {}  # every model an execution called, by identity: closed with the app
         self.run = Procedure(self._run, name="app.run")
 
     @must_await("app.session")
@@ -92,10 +98,33 @@ class App:
         if self.sessions.get(session.id) is session:
             del self.sessions[session.id]
 
+    def model_used(self, model: Any) -> None:
+        """Remember a model one of this app's executions called (the app's, a tree's, a spawn's)."""
+        if id(model) not in self._models:
+            self._models[id(model)] = model
+
     async def close(self) -> None:
-        """Close every open session."""
+        """Close every open session, then the network clients of every model the app used (for the
+        running event loop), and the SQLite store it opened from a path.
+
+        Nothing here is final: models and the store reopen on their next use, so the app still
+        works afterwards. A client or store you passed in is yours, and stays open."""
         for session in list(self.sessions.values()):
             await session.close()
+        for model in {id(model): model for model in (self.model, *self._models.values())}.values():
+            aclose = getattr(model, "aclose", None)
+            if callable(aclose):
+                await aclose()
+        if self._opened_store is not None:
+            await anyio.to_thread.run_sync(self._opened_store.close)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        await self.close()
 
     def __repr__(self) -> str:
         return f"<App {getattr(self.component, '__name__', self.component)!r} sessions={len(self.sessions)}>"

@@ -245,6 +245,7 @@ class Execution:
 
     async def _call_model(self, compiled: CompiledContext) -> ModelOutput:
         model = self._model(compiled)
+        self.session.app.model_used(model)
         model_input = compiled.model_input
         runner = self.session.app.runner
         if runner is not None and hasattr(runner, "transform_model_input"):

@@ -1,0 +1,109 @@
+"""Closing an app (API.md §17): its sessions, the clients of every model it used, and the store it opened."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentick import Fragment, System, Timeline, create_app, h
+from agentick.models import OpenAIModel, openai
+from agentick.testing.fake_openai import FakeOpenAI, fake_openai_fixture
+
+pytestmark = pytest.mark.anyio
+
+fake_openai = fake_openai_fixture(default="ok")
+
+
+def gpt_at(server: FakeOpenAI, name: str = "gpt-4o-mini") -> OpenAIModel:
+    return openai(name, api_key="k", base_url=server.base_url, max_retries=0)
+
+
+def plain(*children: Any) -> Any:
+    def Agent() -> Any:
+        return h(Fragment, None, h(System, None, "Be brief."), *children, h(Timeline))
+
+    return Agent
+
+
+async def test_async_with_an_app_closes_its_sessions_and_its_models_clients(fake_openai):
+    gpt = gpt_at(fake_openai)
+
+    async with create_app(plain(), model=gpt) as app:
+        session = await app.session("s1")
+        assert (await session.send("Hi").result).response == "ok"
+        client = gpt.client()
+        open_inside = not client.is_closed()
+
+    assert open_inside and client.is_closed()
+    assert session.status == "closed" and app.sessions == {}
+
+
+async def test_close_closes_the_models_its_sessions_rendered_and_spawned_with(fake_openai):
+    rendered, spawned = gpt_at(fake_openai, "gpt-4o"), gpt_at(fake_openai, "gpt-4.1")
+    app = create_app(plain(h(rendered)))  # no app model: the tree picks one
+    session = await app.session()
+    await session.send("Hi").result
+    await (await session.spawn(plain(), "Sub-task", model=spawned)).result
+    clients = [rendered.client(), spawned.client()]
+
+    await app.close()
+
+    assert [client.is_closed() for client in clients] == [True, True]
+    assert [request.body["model"] for request in fake_openai.requests] == ["gpt-4o", "gpt-4.1"]
+
+
+async def test_a_closed_app_reopens_what_it_needs_on_next_use(fake_openai):
+    gpt = gpt_at(fake_openai)
+    app = create_app(plain(), model=gpt)
+    await (await app.session("s1")).send("Hi").result
+    first = gpt.client()
+    await app.close()
+
+    result = await (await app.session("s1")).send("Hi again").result
+    second = gpt.client()
+    await app.close()
+
+    assert result.response == "ok"
+    assert first.is_closed() and second is not first and second.is_closed()
+
+
+async def test_a_client_passed_in_stays_open_when_the_app_closes(fake_openai):
+    from openai import AsyncOpenAI
+
+    client = AsyncOpenAI(api_key="own", base_url=fake_openai.base_url, max_retries=0)
+    async with create_app(plain(), model=OpenAIModel("gpt-4o", client=client)) as app:
+        await (await app.session()).send("Hi").result
+
+    open_after = not client.is_closed()
+    await client.close()
+    assert open_after
+
+
+def files_open(path: Path) -> list[str]:
+    """The files under `path` (the database, its WAL and shared-memory files) this process has open."""
+    links = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            links.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except FileNotFoundError:  # the listing's own descriptor, closed by now
+            continue
+    return [link for link in links if link.startswith(str(path))]
+
+
+async def test_close_closes_the_sqlite_store_the_app_opened(fake_openai, tmp_path):
+    database = tmp_path / "sessions.db"
+    app = create_app(plain(), model=gpt_at(fake_openai), store=str(database))
+    await (await app.session("s1")).send("Hi").result
+    open_before = files_open(database)
+
+    await app.close()
+    open_after = files_open(database)
+    restored = await app.session("s1")  # reopened on demand
+    timeline = [entry.message.text for entry in restored.timeline]
+    await app.close()
+
+    assert open_before != [] and open_after == []
+    assert timeline == ["Hi", "ok"]
