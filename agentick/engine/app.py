@@ -52,23 +52,53 @@ class App:
         self.confirmation_timeout = check_confirmation_timeout(confirmation_timeout, error=ValueError)
         self.sessions: dict[str, Session] = {}
         self._models: dict[int, Any] = {}  # every model an execution called, by identity: closed with the app
+        self._loading: dict[str, _Loading] = {}  # sessions whose snapshot is being loaded, by id
         self.run = Procedure(self._run, name="app.run")
 
     @must_await("app.session")
     async def session(self, id: str | None = None, *, tools: Iterable[ExecutableTool] = ()) -> Session:
         """The open session `id`, else one restored from the store, else a new one (new id if None).
 
-        `tools` are session-level tools (above the app's, below a send's and the tree's)."""
-        if id is not None and id in self.sessions:
-            return self.sessions[id]
-        session = Session(self, id or new_id("session"), tools=tools)
-        if id is not None and self.store is not None:
+        `tools` are session-level tools (above the app's, below a send's and the tree's). Calls for
+        one id made while its snapshot loads wait for that load and get the same `Session` (two
+        objects would each save over the other's turns); if the load fails they all raise its
+        error, and the next call loads again."""
+        if id is None:
+            session = Session(self, new_id("session"), tools=tools)
+            self.sessions[session.id] = session
+            return session
+        while True:  # one Session per id: concurrent calls share the load in flight
+            open_session = self.sessions.get(id)
+            if open_session is not None:
+                return open_session
+            loading = self._loading.get(id)
+            if loading is None:
+                break
+            await loading.done.wait()
+            if loading.error is not None:
+                raise loading.error
+        loading = self._loading[id] = _Loading()
+        try:
+            session = await self._open(id, tools)
+        except Exception as error:  # shared with the calls waiting now; the next call loads again
+            loading.error = error  # (a cancelled load is not shared: a waiting call then loads itself)
+            raise
+        else:
+            self.sessions[id] = session
+        finally:
+            del self._loading[id]
+            loading.done.set()
+        return session
+
+    async def _open(self, id: str, tools: Iterable[ExecutableTool]) -> Session:
+        """A session restored from the store, or a new one."""
+        session = Session(self, id, tools=tools)
+        if self.store is not None:
             snapshot = await self.store.load(id)
             if snapshot is not None:
                 session.restore(snapshot)
                 if self.runner is not None and hasattr(self.runner, "on_restore"):
                     self.runner.on_restore(session, snapshot)
-        self.sessions[session.id] = session
         return session
 
     async def _run(
@@ -128,6 +158,16 @@ class App:
 
     def __repr__(self) -> str:
         return f"<App {getattr(self.component, '__name__', self.component)!r} sessions={len(self.sessions)}>"
+
+
+class _Loading:
+    """A session load in flight, shared by the `app.session(id)` calls that overlap it."""
+
+    __slots__ = ("done", "error")
+
+    def __init__(self) -> None:
+        self.done = anyio.Event()
+        self.error: BaseException | None = None
 
 
 def create_app(
