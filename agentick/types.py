@@ -44,6 +44,10 @@ __all__ = [
 ]
 
 Role = Literal["system", "user", "assistant", "tool"]
+BYTES_ARE_NOT_TEXT = (
+    "message text must be str, not bytes: decode the bytes first, e.g. data.decode('utf-8') "
+    "(or data.decode('utf-8', errors='replace') if they may not be UTF-8)"
+)
 ROLES: frozenset[str] = frozenset(("system", "user", "assistant", "tool"))
 
 
@@ -186,6 +190,8 @@ class Message(_Model):
     def _text_content(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [TextBlock(text=value)]
+        if isinstance(value, bytes | bytearray | memoryview):
+            raise TypeError(BYTES_ARE_NOT_TEXT)
         return value
 
     @property

@@ -37,6 +37,7 @@ from ..types import (
     TextDelta,
     TimelineEntry,
 )
+from ..utf8 import is_encodable, repaired, repaired_text
 from .context_info import ContextInfo
 from .events import (
     CompiledEvent,
@@ -255,7 +256,7 @@ class Execution:
         self.emit(ModelRequestEvent, model=model.metadata.id)
         stream = getattr(model, "stream", None)
         if stream is None:
-            output: ModelOutput = await model.generate(model_input)
+            output: ModelOutput = repaired(await model.generate(model_input))
             self.emit(MessageStartEvent, model=output.model or model.metadata.id)
             if output.text:
                 self.emit(ContentDeltaEvent, delta=output.text)
@@ -271,6 +272,8 @@ class Execution:
         started = False
         async with aclosing(deltas) as stream:  # type: ignore[type-var]
             async for delta in stream:
+                if isinstance(delta, TextDelta | ReasoningDelta) and not is_encodable(delta.text):
+                    delta = type(delta)(text=repaired_text(delta.text))  # the event's text too (utf8.py)
                 accumulator.add(delta)
                 if not started:
                     started = True

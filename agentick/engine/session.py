@@ -16,7 +16,8 @@ from ..errors import PersistenceError, SessionClosedError, ToolError
 from ..hooks.data import DataEntry, data_store
 from ..runtime import AgentRuntime
 from ..tools import ExecutableTool, normalize_result
-from ..types import ContentBlock, Message, TextBlock, TimelineEntry
+from ..types import BYTES_ARE_NOT_TEXT, ContentBlock, Message, TextBlock, TimelineEntry
+from ..utf8 import input_problem, repaired
 from .events import SpawnEndEvent, SpawnStartEvent
 from .execution import Execution, new_id
 from .handle import ExecutionHandle
@@ -152,10 +153,11 @@ class Session:
         """Abort the running execution. With a message, an execution then delivers it (right away
         when idle, after the aborted one has unwound otherwise); its handle is returned."""
         self._check_open()
+        delivered = _messages(message, None) if message is not None else []
         self.abort_current(reason or "interrupted")
         if message is None:
             return None
-        self.queued.extend(_messages(message, None))
+        self.queued.extend(delivered)
         return self._request([], max_ticks=None, tools=[])
 
     def abort_current(self, reason: str) -> None:
@@ -307,7 +309,8 @@ class Session:
     def restore(self, snapshot: dict[str, Any]) -> None:
         """Load a snapshot into this (new, unmounted) session."""
         try:
-            self.entries = [TimelineEntry.model_validate(entry) for entry in snapshot.get("timeline", [])]
+            # Repaired, not refused: a stored session must stay usable (see agentick/utf8.py).
+            self.entries = [repaired(TimelineEntry.model_validate(entry)) for entry in snapshot.get("timeline", [])]
             self.usage = ExecutionUsage.model_validate(snapshot.get("usage") or {})
         except Exception as error:
             raise PersistenceError(f"the stored snapshot of session {self.id!r} is invalid: {error}") from error
@@ -356,7 +359,11 @@ class Session:
 
 
 def _messages(input: Any, messages: Iterable[Any] | None) -> list[Message]:
+    """The messages given to send/queue/interrupt/run (a string is one user message), checked:
+    bytes raise `TypeError`, text no provider can encode raises `ValueError` naming the message."""
     out: list[Message] = []
+    if isinstance(input, bytes | bytearray | memoryview) or isinstance(messages, bytes | bytearray | memoryview):
+        raise TypeError(BYTES_ARE_NOT_TEXT)
     if input is not None:
         if isinstance(input, str):
             out.append(Message(role="user", content=[TextBlock(text=input)]))
@@ -367,7 +374,19 @@ def _messages(input: Any, messages: Iterable[Any] | None) -> list[Message]:
         else:
             out.extend(_messages(None, input))
     for message in messages or ():
+        if isinstance(message, bytes | bytearray | memoryview):
+            raise TypeError(BYTES_ARE_NOT_TEXT)
         out.append(message if isinstance(message, Message) else Message.model_validate(message))
+    for index, message in enumerate(out):
+        problem = input_problem(message)
+        if problem is not None:
+            raise ValueError(
+                f"message {index} (role {message.role!r}) has text that cannot be encoded as UTF-8 at {problem}: "
+                "a lone surrogate, which no model provider accepts. Such text comes from bytes decoded with "
+                "errors='surrogateescape' (file names, sys.argv, os.environ) or from JSON '\\udXXX' escapes: "
+                "decode the bytes with errors='replace', or repair the text with "
+                "agentick.utf8.repaired_text(text). Nothing was sent."
+            )
     return out
 
 

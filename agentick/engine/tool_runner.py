@@ -17,6 +17,7 @@ from ..compiler import CompiledContext
 from ..errors import HookError, ToolError
 from ..tools import ExecutableTool, normalize_result
 from ..types import TextBlock, ToolCall, ToolResultBlock
+from ..utf8 import repaired
 from .events import Event, ToolConfirmationRequiredEvent, ToolConfirmationResultEvent, ToolResultEvent
 from .handle import ExecutionHandle
 
@@ -40,14 +41,17 @@ async def run_tool_calls(
     results: list[ToolResultBlock | None] = [None] * len(calls)
 
     async def run(index: int, call: ToolCall) -> None:
-        result = await _run_one(
-            call,
-            compiled,
-            com=com,
-            handle=handle,
-            emit=emit,
-            runner=runner,
-            confirmation_timeout=confirmation_timeout,
+        # Repaired here, before the event: a tool's text (a file name, say) may hold lone surrogates.
+        result = repaired(
+            await _run_one(
+                call,
+                compiled,
+                com=com,
+                handle=handle,
+                emit=emit,
+                runner=runner,
+                confirmation_timeout=confirmation_timeout,
+            )
         )
         results[index] = result
         emit(ToolResultEvent, call_id=call.id, name=call.name, content=result.content, is_error=result.is_error)

@@ -31,6 +31,7 @@ from ..types import (
     Usage,
     UsageDelta,
 )
+from ..utf8 import repaired
 
 __all__ = ["BaseModel", "ModelAdapter", "StreamAccumulator", "accumulate"]
 
@@ -159,6 +160,8 @@ class StreamAccumulator:
     of a call names it, later pieces append argument text); usage deltas add up; the last stop
     reason wins. A tool call whose arguments are not a JSON object is kept with its raw text under
     `input["_raw_arguments"]`, so the engine can answer it with an error result the model can read.
+    Text no provider could encode (lone surrogates, e.g. from `\\udXXX` escapes in the arguments'
+    JSON) is repaired to U+FFFD, so the output can be sent back (see `agentick/utf8.py`).
     """
 
     def __init__(self, model: str | None = None) -> None:
@@ -211,17 +214,18 @@ class StreamAccumulator:
             except json.JSONDecodeError:
                 parsed = None
             arguments: dict[str, Any] = parsed if isinstance(parsed, dict) else {"_raw_arguments": raw}
-            blocks.append(ToolUseBlock(tool_use_id=call.id or f"call_{index}", name=call.name, input=arguments))
+            call_id, name = repaired(call.id or f"call_{index}"), repaired(call.name)
+            blocks.append(ToolUseBlock(tool_use_id=call_id, name=name, input=repaired(arguments)))
         return blocks
 
     def result(self) -> ModelOutput:
         content: list[ContentBlock] = []
         if self._reasoning:
-            content.append(ReasoningBlock(text="".join(self._reasoning)))
-        text = "".join(self._text)
+            content.append(ReasoningBlock(text=repaired("".join(self._reasoning))))
+        text = repaired("".join(self._text))
         if text:
             content.append(TextBlock(text=text))
-        content.extend(self._blocks)
+        content.extend(repaired(self._blocks))
         tool_uses = self.tool_uses()
         content.extend(tool_uses)
         stop_reason = self.stop_reason or ("tool_use" if tool_uses else "stop")

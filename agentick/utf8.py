@@ -1,0 +1,113 @@
+"""Text every provider can encode: UTF-8 without lone surrogates (API.md §6.3).
+
+A Python `str` may hold lone surrogates (U+D800–U+DFFF), which have no UTF-8 encoding: bytes
+decoded with `errors="surrogateescape"` (file names, `sys.argv`, `os.environ`), JSON with `\\udXXX`
+escapes, text cut in the middle of a UTF-16 pair. Sent to a provider, such text fails the request
+with a `UnicodeEncodeError`, and since the timeline is resent every tick, every later request of
+the session fails the same way. So the engine keeps it out of sessions:
+
+- text given to `send`/`run` is *checked*: `input_problem` names the message and where the
+  character is, and the caller raises `ValueError` before anything is committed;
+- text arriving from a model, a tool or a store is *repaired*: surrogate pairs become the
+  character they encode, lone surrogates U+FFFD.
+
+The check costs what `str.isascii()` (and, for non-ASCII text, one `encode`) costs; the walk that
+locates a problem runs only once one is known to exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+__all__ = ["input_problem", "is_encodable", "repair", "repaired", "repaired_text"]
+
+T = TypeVar("T")
+
+
+def repaired_text(text: str) -> str:
+    """`text` with surrogate pairs joined and lone surrogates replaced by U+FFFD."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def _encodable_text(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def is_encodable(value: Any) -> bool:
+    """Whether every string in `value` (a string, a pydantic model, or lists, tuples and dicts of
+    them, keys included) can be encoded as UTF-8."""
+    if isinstance(value, str):
+        return _encodable_text(value)
+    if isinstance(value, BaseModel):
+        return all(is_encodable(item) for item in value.__dict__.values())
+    if isinstance(value, list | tuple):
+        return all(is_encodable(item) for item in value)
+    if isinstance(value, dict):
+        return all(is_encodable(key) and is_encodable(item) for key, item in value.items())
+    return True
+
+
+def repair(value: Any) -> Any:
+    """A copy of `value` (as `is_encodable` walks it) with every string repaired; pydantic models
+    are copied with `model_copy` (their fields were valid, and repairing keeps them so)."""
+    if isinstance(value, str):
+        return value if _encodable_text(value) else repaired_text(value)
+    if isinstance(value, BaseModel):
+        return value.model_copy(update={name: repair(item) for name, item in value.__dict__.items()})
+    if isinstance(value, list):
+        return [repair(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(repair(item) for item in value)
+    if isinstance(value, dict):
+        return {repair(key): repair(item) for key, item in value.items()}
+    return value
+
+
+def repaired(value: T) -> T:
+    """`value` itself when it is clean (the common case, checked cheaply), else a repaired copy."""
+    return value if is_encodable(value) else repair(value)
+
+
+def input_problem(message: Any) -> str | None:
+    """Where `message` (a `Message`) holds text that cannot be encoded, as `content[0].text,
+    character 3 ('\\udce9')`, or `None` when it is clean."""
+    if is_encodable(message):
+        return None
+    return _locate(message, "")
+
+
+def _locate(value: Any, path: str) -> str | None:
+    if isinstance(value, str):
+        if _encodable_text(value):
+            return None
+        for index, character in enumerate(value):
+            if "\ud800" <= character <= "\udfff":
+                return f"{path or 'text'}, character {index} ({character!r})"
+        return None  # pragma: no cover - a str that fails to encode holds a surrogate
+    if isinstance(value, BaseModel):
+        items: Any = value.__dict__.items()
+        return _first(((f"{path}.{name}" if path else name), item) for name, item in items)
+    if isinstance(value, list | tuple):
+        return _first((f"{path}[{index}]", item) for index, item in enumerate(value))
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _locate(key, f"{path} key") or _locate(item, f"{path}[{key!r}]")
+            if found:
+                return found
+    return None
+
+
+def _first(pairs: Any) -> str | None:
+    for path, item in pairs:
+        found = _locate(item, path)
+        if found:
+            return found
+    return None
