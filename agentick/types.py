@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+from pydantic_core import to_jsonable_python
 
 __all__ = [
     "AudioBlock",
@@ -296,17 +297,39 @@ class Usage(_Model):
 
 
 class ModelInput(_Model):
-    """Exactly what a model adapter receives: messages (system first), tools and options."""
+    """Exactly what a model adapter receives: messages (system first), tools and options.
+
+    Options are whatever the tree or the model was given, Python objects included (a pydantic
+    class as `response_format`, say). In JSON (`model_dump_json()`, `model_dump(mode="json")`, so in
+    every `compiled` event) they are written as pydantic writes JSON values, and what it cannot
+    write is described instead: a pydantic model class as `{"type": "json_schema", "name", "schema"}`
+    (the `response_format` shape adapters accept), another class or a function as its dotted name,
+    any other object as its `repr()`. Python-mode dumps keep the objects.
+    """
 
     messages: list[Message] = Field(default_factory=list)
     tools: list[ToolDefinition] = Field(default_factory=list)
     options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_serializer("options", when_used="json")
+    def _options_as_json(self, options: dict[str, Any]) -> Any:
+        return to_jsonable_python(options, fallback=_json_description)
 
     @property
     def system(self) -> str | None:
         if self.messages and self.messages[0].role == "system":
             return self.messages[0].text
         return None
+
+
+def _json_description(value: Any) -> Any:
+    """A JSON stand-in for an option value pydantic cannot write as JSON (see `ModelInput`)."""
+    if isinstance(value, type) and issubclass(value, BaseModel):
+        return {"type": "json_schema", "name": value.__name__, "schema": value.model_json_schema()}
+    name = getattr(value, "__qualname__", None)
+    if isinstance(name, str) and (isinstance(value, type) or callable(value)):
+        return f"{getattr(value, '__module__', None) or 'builtins'}.{name}"
+    return repr(value)
 
 
 class ModelOutput(_Model):
