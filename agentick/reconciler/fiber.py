@@ -11,13 +11,32 @@ from typing import Any
 
 from ..element import Fragment, Memo, type_name
 
-__all__ = ["COMPONENT", "FRAGMENT", "HOST", "PROVIDER", "ROOT", "TEXT", "UNSET", "Fiber", "Provider", "schedule"]
+__all__ = [
+    "COMPONENT",
+    "FORCED",
+    "FRAGMENT",
+    "HOST",
+    "PROVIDER",
+    "ROOT",
+    "STATE",
+    "TEXT",
+    "UNSET",
+    "Fiber",
+    "Provider",
+    "schedule",
+]
 
 ROOT, COMPONENT, HOST, TEXT, FRAGMENT, PROVIDER = range(6)
 UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET", "__slots__": ()})()
 
 TEXT_TYPE: Any = type("TextType", (), {"__repr__": lambda self: "#text", "__slots__": ()})()
-LIST_TYPE: Any = type("ListType", (), {"__repr__": lambda self: "#list", "__slots__": ()})()
+
+# Why a fiber is dirty (`Fiber.dirty` is a bit set). A fiber dirty only through STATE may skip its
+# render when its queued state updates end at the committed values; FORCED always renders.
+STATE = 1  # a use_state/use_reducer update was queued
+FORCED = 2  # a context value changed, a suspended render must retry, ...
+
+PATH_LIMIT = 12  # component names shown in a path before the middle is elided
 
 
 class Provider:
@@ -40,6 +59,7 @@ class Fiber:
     __slots__ = (
         "children",
         "contexts",
+        "depth",
         "dirty",
         "element",
         "hooks",
@@ -73,7 +93,7 @@ class Fiber:
         self.mounted = False  # True once committed; until then the fiber is pending as a whole
         self.instance: Any = None
         self.host_children: list[Fiber] = []
-        self.dirty = False
+        self.dirty = 0  # STATE | FORCED: why the fiber must render at the next pass
         self.subtree_dirty = False
         self.contexts: set[Any] | None = None
         self.p_element: Any = UNSET
@@ -82,9 +102,11 @@ class Fiber:
         # that declare themselves `pure` (a tool without use=/render= renders the same node).
         self.memo: Any = type if isinstance(type, Memo) else (True if getattr(type, "pure", False) is True else None)
         if parent is None:
+            self.depth = 0
             self.host_parent: Fiber | None = None
             self.providers: dict[Any, Fiber] = {}
         else:
+            self.depth = parent.depth + 1  # orders layout deepest-first without walking up
             self.host_parent = parent if parent.kind in (HOST, ROOT) else parent.host_parent
             self.providers = parent.providers
             if kind == PROVIDER:
@@ -96,8 +118,6 @@ class Fiber:
             return "text"
         if self.kind == ROOT:
             return "root"
-        if self.type is LIST_TYPE:
-            return "list"
         return type_name(self.type)
 
     def current_element(self) -> Any:
@@ -105,21 +125,32 @@ class Fiber:
         return self.element if self.p_element is UNSET else self.p_element
 
     def path(self) -> str:
-        """`Agent > Timeline > Message`: the component path (providers left out), for error messages."""
+        """`Agent > Timeline > Message`: the component path (providers left out), for error messages.
+
+        In a very deep tree the middle of the path is elided (`Agent > Chain > … 4,990 more … >
+        Chain > Leaf`), so a message stays readable whatever the depth.
+        """
         names = []
         fiber: Fiber | None = self
         while fiber is not None and fiber.kind != ROOT:
             if fiber.kind == COMPONENT:
                 names.append(fiber.name)
             fiber = fiber.parent
-        return " > ".join(reversed(names)) or self.name
+        if not names:
+            return self.name
+        names.reverse()
+        if len(names) > PATH_LIMIT:
+            keep = PATH_LIMIT // 2
+            names[keep:-keep] = [f"… {len(names) - 2 * keep:,} more …"]
+        return " > ".join(names)
 
     def __repr__(self) -> str:
         return f"<Fiber {self.name} slot={self.slot!r}>"
 
 
-def schedule(fiber: Fiber, stop: Fiber | None = None) -> None:
-    """Mark `fiber` for re-render and flag the path above it, so the next pass finds it.
+def schedule(fiber: Fiber, stop: Fiber | None = None, reason: int = FORCED) -> None:
+    """Mark `fiber` for re-render (for `reason`, STATE or FORCED) and flag the path above it, so the
+    next pass finds it.
 
     The walk stops at the first ancestor already flagged (or at `stop`), which keeps marking
     O(depth) once and O(1) for further updates below the same path.
@@ -127,7 +158,7 @@ def schedule(fiber: Fiber, stop: Fiber | None = None) -> None:
     root = fiber.root
     if root is None:  # unmounted: updates are ignored
         return
-    fiber.dirty = True
+    fiber.dirty |= reason
     parent = fiber.parent
     while parent is not None and parent is not stop and not parent.subtree_dirty:
         parent.subtree_dirty = True
@@ -140,7 +171,7 @@ def kind_of(element_type: Any) -> int:
     """The fiber kind an element type renders as."""
     if isinstance(element_type, str):
         return HOST
-    if element_type is Fragment or element_type is LIST_TYPE:
+    if element_type is Fragment:
         return FRAGMENT
     if isinstance(element_type, Provider):
         return PROVIDER
