@@ -757,7 +757,13 @@ def _descend(fiber: Fiber, work: _Work, stack: list[Any]) -> None:
     """Push the dirty parts below a fiber that itself does not re-render (checked when reached)."""
     fiber.subtree_dirty = False
     work.descended.append(fiber)
-    stack.append(iter(fiber.children))
+    children = fiber.children
+    if len(children) != 1:
+        stack.append(iter(children))
+    else:  # a lone child (a wrapper chain) is checked now: nothing can dirty it before it is reached
+        child = children[0]
+        if child.dirty or child.subtree_dirty:
+            stack.append((child, child.element))
 
 
 _STATE_HOOKS = (StateHook, ReducerHook)

@@ -255,7 +255,7 @@ class StateHook(Hook):
                 return  # equal values do not re-render
             update = _Eager(value)
         self.queue.append(update)
-        schedule(fiber, reason=STATE)
+        schedule(fiber, None, STATE)
 
     def current(self, work: Any) -> Any:
         """The value this render sees: the committed value with the queued updates applied.
