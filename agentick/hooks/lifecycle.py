@@ -29,9 +29,11 @@ __all__ = [
 
 def _register(hook: str, registry: str, callback: Callable[..., Any]) -> None:
     runtime = use_runtime(hook)
-    name = current_component(hook).fiber.path()
+    fiber = current_component(hook).fiber
     ref = use_latest(callback)
-    use_effect(lambda: getattr(runtime, registry).add(ref, f"{hook} of {name}"), [])
+    # The component path (for error messages) is computed once, at mount: O(depth) per render
+    # would make every render of a deep tree quadratic.
+    use_effect(lambda: getattr(runtime, registry).add(ref, f"{hook} of {fiber.path()}"), [])
 
 
 def use_on_tick_start(callback: Callable[..., Any]) -> None:

@@ -36,7 +36,7 @@ TEXT_TYPE: Any = type("TextType", (), {"__repr__": lambda self: "#text", "__slot
 STATE = 1  # a use_state/use_reducer update was queued
 FORCED = 2  # a context value changed, a suspended render must retry, ...
 
-PATH_LIMIT = 12  # component names shown in a path before the middle is elided
+PATH_ENDS = 6  # component names shown at each end of a path before its middle is elided
 
 
 class Provider:
@@ -73,6 +73,7 @@ class Fiber:
         "p_children",
         "p_element",
         "parent",
+        "path_summary",
         "providers",
         "root",
         "slot",
@@ -98,6 +99,7 @@ class Fiber:
         self.contexts: set[Any] | None = None
         self.p_element: Any = UNSET
         self.p_children: Any = UNSET
+        self.path_summary: tuple[int, tuple[str, ...], tuple[str, ...]] | None = None  # see path()
         # Components skipped while their props are equal: memo() wrappers, and component objects
         # that declare themselves `pure` (a tool without use=/render= renders the same node).
         self.memo: Any = type if isinstance(type, Memo) else (True if getattr(type, "pure", False) is True else None)
@@ -130,19 +132,36 @@ class Fiber:
         In a very deep tree the middle of the path is elided (`Agent > Chain > … 4,990 more … >
         Chain > Leaf`), so a message stays readable whatever the depth.
         """
-        names = []
-        fiber: Fiber | None = self
-        while fiber is not None and fiber.kind != ROOT:
-            if fiber.kind == COMPONENT:
-                names.append(fiber.name)
-            fiber = fiber.parent
-        if not names:
+        count, head, tail = self._path_summary()
+        if not count:
             return self.name
-        names.reverse()
-        if len(names) > PATH_LIMIT:
-            keep = PATH_LIMIT // 2
-            names[keep:-keep] = [f"… {len(names) - 2 * keep:,} more …"]
-        return " > ".join(names)
+        if count <= 2 * PATH_ENDS:
+            rest = count - len(head)  # names after the head, all of them in the tail
+            return " > ".join((*head, *tail[len(tail) - rest :]))
+        return " > ".join((*head, f"… {count - 2 * PATH_ENDS:,} more …", *tail))
+
+    def _path_summary(self) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
+        """`(components on the path, first names, last names)`, cached on every fiber of the path:
+        a fiber never changes parents, so each summary extends its parent's in O(1) and computing
+        the paths of a whole deep tree stays linear."""
+        chain = []
+        fiber: Fiber | None = self
+        while fiber is not None and fiber.kind != ROOT and fiber.path_summary is None:
+            chain.append(fiber)
+            fiber = fiber.parent
+        summary = fiber.path_summary if fiber is not None and fiber.path_summary is not None else (0, (), ())
+        for fiber in reversed(chain):
+            if fiber.kind == COMPONENT:
+                count, head, tail = summary
+                name = fiber.name
+                summary = (
+                    count + 1,
+                    (*head, name) if count < PATH_ENDS else head,
+                    (*tail, name)[-PATH_ENDS:],
+                )
+            if fiber.parent is not None:  # a detached (unmounted) fiber's path is partial: not kept
+                fiber.path_summary = summary
+        return summary
 
     def __repr__(self) -> str:
         return f"<Fiber {self.name} slot={self.slot!r}>"

@@ -6,7 +6,19 @@ from typing import Any
 
 import pytest
 
-from agentick import XML, List, ListItem, Markdown, Section, System, Timeline, User, compile_element, h
+from agentick import (
+    XML,
+    List,
+    ListItem,
+    Markdown,
+    Section,
+    System,
+    Timeline,
+    User,
+    compile_element,
+    h,
+    use_on_tick_start,
+)
 from agentick.testing import create_test_model, render_agent
 
 DEPTH = 5000
@@ -35,13 +47,17 @@ def test_nested_sections_compile_to_nested_headings():
     [
         (lambda level, child: h("b", None, child), "**" * DEPTH + "x" + "**" * DEPTH),
         (lambda level, child: h("q", None, "[", child, "]"), '"[' * DEPTH + "x" + ']"' * DEPTH),
-        (lambda level, child: h(XML if level % 2 else Markdown, None, h("i", None, child)), "".join(
-            "<em>" if level % 2 else "*" for level in range(DEPTH)
-        ) + "x" + "".join("</em>" if level % 2 else "*" for level in reversed(range(DEPTH)))),
+        (
+            lambda level, child: h(XML if level % 2 else Markdown, None, h("i", None, child)),
+            "".join("<em>" if level % 2 else "*" for level in range(DEPTH))
+            + "x"
+            + "".join("</em>" if level % 2 else "*" for level in reversed(range(DEPTH))),
+        ),
         (lambda level, child: h(List, None, h(ListItem, None, child)), "- " * DEPTH + "x"),
-        (lambda level, child: h("section", {"n": level}, child), "".join(
-            f'<section n="{level}">' for level in range(DEPTH)
-        ) + "x" + "</section>" * DEPTH),
+        (
+            lambda level, child: h("section", {"n": level}, child),
+            "".join(f'<section n="{level}">' for level in range(DEPTH)) + "x" + "</section>" * DEPTH,
+        ),
     ],
     ids=["bold", "quotes", "renderers", "lists", "tags"],
 )
@@ -60,9 +76,15 @@ def test_deep_message_content_and_top_level_grouping_compile():
 
 
 @pytest.mark.anyio
-async def test_a_session_ticks_a_deep_tree():
+async def test_a_session_ticks_a_deep_tree_with_tick_hooks_at_every_level():
+    calls: list[int] = []
+
+    def Level(depth: int) -> Any:
+        use_on_tick_start(lambda tick_state, com: calls.append(depth))
+        return sections(DEPTH) if depth == 0 else h(Level, {"depth": depth - 1})
+
     def Agent() -> Any:
-        return [sections(DEPTH), h(Timeline)]
+        return [h(Level, {"depth": DEPTH}), h(Timeline)]
 
     model = create_test_model()
     harness = await render_agent(Agent, model=model)
@@ -70,4 +92,5 @@ async def test_a_session_ticks_a_deep_tree():
 
     assert result.response == "Test response"
     assert model.inputs[0].messages[0].text == "".join(f"## t{level}\n\n" for level in range(DEPTH)) + "deep"
+    assert calls == list(range(DEPTH + 1))  # children before parents
     await harness.unmount()

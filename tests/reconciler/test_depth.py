@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentick import Fragment, h, memo, use_effect, use_state
+import pytest
+
+from agentick import ComponentError, Fragment, h, memo, use_effect, use_state
 from tests.reconciler.host import HostRoot, Node, Text
 
 DEPTH = 5000
@@ -111,3 +113,23 @@ def test_effects_of_a_deep_chain_run_children_first_and_cleanups_parents_first()
     log.clear()
     root.root.unmount()
     assert log == [("cleanup", depth) for depth in range(DEPTH, -1, -1)]
+
+
+def test_an_error_deep_in_the_tree_names_an_elided_path():
+    def Fails() -> Any:
+        raise ValueError("deep")
+
+    def Chain(depth: int) -> Any:
+        return h(Fails) if depth == 0 else h(Chain, {"depth": depth - 1})
+
+    root = HostRoot()
+    with pytest.raises(ComponentError) as info:
+        root.render(h(Chain, {"depth": DEPTH}))
+
+    line = Fails.__code__.co_firstlineno + 1
+    chain = " > ".join(["Chain"] * 6)
+    assert str(info.value) == (
+        f"{chain} > … {DEPTH + 2 - 12:,} more … > {' > '.join(['Chain'] * 5)} > Fails ({__file__}:{line}) raised "
+        "ValueError: deep"
+    )
+    assert root.tree() == []

@@ -326,7 +326,9 @@ def test_an_unkeyed_fragment_and_a_list_at_one_position_keep_what_is_inside():
 
 def test_a_component_returning_a_fragment_or_a_list_keeps_its_children():
     Item, mounts = _counted()
-    shapes = iter([lambda items: h(Fragment, None, *items), lambda items: items, lambda items: h(Fragment, None, items)])
+    shapes = iter(
+        [lambda items: h(Fragment, None, *items), lambda items: items, lambda items: h(Fragment, None, items)]
+    )
 
     def Group():
         return next(shapes)([h(Item, {"label": "a"}), h(Item, {"label": "b"})])

@@ -54,7 +54,11 @@ def Agent(child: Any) -> Any:
     [
         (Bomb, line_of(Bomb, "raise"), "ValueError: boom"),
         (Indirect, line_of(explode, "raise"), "KeyError: 'missing'"),  # the innermost line of user code
-        (Parser, line_of(Parser, "json.loads"), "JSONDecodeError: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+        (
+            Parser,
+            line_of(Parser, "json.loads"),
+            "JSONDecodeError: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+        ),
     ],
     ids=["raise", "helper", "library"],
 )
