@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from agentick import ComponentError, Fragment, h, memo, use_effect, use_state
+from agentick import ComponentError, Fragment, create_context, h, memo, use_context, use_effect, use_state
 from tests.reconciler.host import HostRoot, Node, Text
 
 DEPTH = 5000
@@ -133,3 +133,24 @@ def test_an_error_deep_in_the_tree_names_an_elided_path():
         "ValueError: deep"
     )
     assert root.tree() == []
+
+
+def test_a_deep_chain_of_providers_delivers_the_nearest_value_and_its_changes():
+    Level = create_context(-1)
+    seen: list[int] = []
+
+    def Reader() -> Any:
+        seen.append(use_context(Level))
+        return None
+
+    def chain(innermost: int) -> Any:
+        element = h(Level.Provider, {"value": innermost}, h(Reader))
+        for depth in range(DEPTH - 1, -1, -1):
+            element = h(Level.Provider, {"value": depth}, h("p", None, element))
+        return element
+
+    root = HostRoot()
+    root.render(chain(DEPTH))
+    root.render(chain(DEPTH + 1))
+
+    assert seen == [DEPTH, DEPTH + 1]
