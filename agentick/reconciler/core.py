@@ -796,14 +796,17 @@ def _stable_indices(sequence: list[int]) -> set[int]:
 def _unmount(fiber: Fiber) -> list[BaseException]:
     """Unmount a removed subtree, parents first, and release every reference it holds."""
     errors: list[BaseException] = []
+    removed = []
     stack = [fiber]
     while stack:
         current = stack.pop()
+        removed.append(current)
         for hook in current.hooks:
             for error in hook.unmount():
                 errors.append(_effect_error(current, error, "cleanup"))
         stack.extend(reversed(current.children))
         current.root = None
+    for current in removed:  # after every cleanup ran, so error paths are complete
         current.parent = None
         current.children = []
         current.host_children = []
@@ -852,10 +855,15 @@ def _run_effects(effects: list[EffectHook]) -> list[BaseException]:
 
 
 def _effect_error(fiber: Fiber, error: BaseException, phase: str) -> BaseException:
+    """An effect or cleanup error naming the component path and the line that raised."""
     if isinstance(error, AgentickError):
         return error
+    where = raise_site(error.__traceback__)
     wrapped = ComponentError(
-        f"an {phase} of {fiber.path()} raised {type(error).__name__}: {error}", component=fiber.name, phase=phase
+        f"{'an effect' if phase == 'effect' else 'a cleanup'} of {fiber.path()}{f' ({where})' if where else ''} "
+        f"raised {type(error).__name__}: {error}",
+        component=fiber.name,
+        phase=phase,
     )
     wrapped.__cause__ = error
     return wrapped

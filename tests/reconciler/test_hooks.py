@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 
 import pytest
 
@@ -316,9 +317,11 @@ def test_an_effect_error_names_the_component_and_other_effects_still_run():
         return None
 
     root = HostRoot()
-    with pytest.raises(ComponentError, match="an effect of Bad raised RuntimeError: effect failed") as info:
+    with pytest.raises(ComponentError) as info:
         root.render(h("box", None, h(Bad), h(Good)))
 
+    line = inspect.getsourcelines(Bad)[1] + 2
+    assert str(info.value) == f"an effect of Bad ({__file__}:{line}) raised RuntimeError: effect failed"
     assert info.value.phase == "effect"
     assert log == ["good"]
     root.render(h("box", None, h(Good)))
@@ -560,3 +563,31 @@ def test_rendering_component_is_the_type_being_rendered_and_none_elsewhere():
 
     assert seen == [Outer, MemoInner]
     assert rendering_component() is None
+
+
+def test_a_cleanup_error_names_the_component_and_the_line():
+    def Leaky():
+        def effect():
+            def cleanup():
+                raise OSError("still open")
+
+            return cleanup
+
+        use_effect(effect, [])
+        return None
+
+    def Panel():
+        return h("panel", None, h(Leaky))
+
+    def App(open):
+        return h("app", None, h(Panel) if open else None)
+
+    root = HostRoot()
+    root.render(h(App, {"open": True}))
+    with pytest.raises(ComponentError) as info:
+        root.render(h(App, {"open": False}))
+
+    line = inspect.getsourcelines(Leaky)[1] + 3
+    assert str(info.value) == f"a cleanup of App > Panel > Leaky ({__file__}:{line}) raised OSError: still open"
+    assert info.value.phase == "cleanup"
+    assert root.tree() == [("app", {}, [])]
