@@ -25,11 +25,13 @@ from typing import Any
 from ..element import Element, Fragment, Memo, type_name
 from ..errors import AgentickError, ComponentError, HookError
 from .fiber import (
+    BELOW,
     COMPONENT,
     FRAGMENT,
     HOST,
     PROVIDER,
     ROOT,
+    SELF,
     STATE,
     TEXT,
     TEXT_TYPE,
@@ -126,7 +128,7 @@ class Root:
     @property
     def dirty(self) -> bool:
         """True when a state update is waiting for the next pass."""
-        return self.fiber.subtree_dirty
+        return bool(self.fiber.flags & BELOW)
 
     def render(self, element: Any, *, settle: bool = True) -> None:
         """Render `element` as the root's only child, commit, and run effects."""
@@ -138,7 +140,7 @@ class Root:
     def flush(self, *, settle: bool = True) -> None:
         """Apply pending state updates: re-render only dirty components (and what they render)."""
         self.visited = 0
-        if self.fiber.subtree_dirty:
+        if self.fiber.flags & BELOW:
             self._perform(None)
         if settle:
             self._settle()
@@ -162,9 +164,9 @@ class Root:
         pending = [iter(self.fiber.children)]
         while pending:
             for fiber in pending[-1]:
-                if fiber.dirty and fiber.kind == COMPONENT:
+                if fiber.flags & SELF and fiber.kind == COMPONENT:
                     paths.append(fiber.path())
-                if fiber.subtree_dirty:
+                if fiber.flags & BELOW:
                     pending.append(iter(fiber.children))
                     break
             else:
@@ -175,7 +177,7 @@ class Root:
 
     def _settle(self) -> None:
         for _ in range(SETTLE_LIMIT):
-            if not self.fiber.subtree_dirty or self.suspended:
+            if not self.fiber.flags & BELOW or self.suspended:
                 return
             self._perform(None)
         updating = ", ".join(self.dirty_components()) or "no component"
@@ -198,9 +200,9 @@ class Root:
             if items is None:
                 _descend(root, work, stack)
             else:
-                dirty_below = root.subtree_dirty
+                dirty_below = bool(root.flags & BELOW)
                 if dirty_below:  # every child is visited below, so dirty ones are reached
-                    root.subtree_dirty = False
+                    root.flags &= ~BELOW
                     work.descended.append(root)
                 self._reconcile_children(root, items, work, dirty_below, stack)
             self._work_loop(stack, work)
@@ -217,9 +219,9 @@ class Root:
         a tree's depth is bounded by memory, not by Python's recursion limit).
 
         An entry's type says what it holds (no wrapper per entry: fewer allocations per pass):
-        a `zip` of `(fiber, element)` pairs to visit with that element; a `list_iterator` of
-        committed fibers, each visited with its committed element only if it (or something below
-        it) has a pending update by the time it is reached; a `list` of a component's effects,
+        a `tuple` `(fiber, element)` or a `zip` of such pairs to visit with that element; a
+        `list_iterator` of committed fibers, each visited with its committed element if it has a
+        pending update at or below it by the time it is reached; a `list` of a component's effects,
         pushed below its children so they are queued after those of its subtree (children before
         parents). A visit that has work of its own first pushes back the iterator of the siblings
         left (see `_begin`), so they continue after that work.
@@ -240,7 +242,7 @@ class Root:
                 effects.extend(entries)
             else:
                 for fiber in entries:
-                    if (fiber.dirty or fiber.subtree_dirty) and begin(fiber, fiber.element, work, stack, entries):
+                    if fiber.flags and begin(fiber, fiber.element, work, stack, entries):
                         break
 
     def _begin(self, fiber: Fiber, element: Any, work: _Work, stack: list[Any], siblings: Any) -> bool:
@@ -258,13 +260,14 @@ class Root:
                 work.rendered.append(fiber)
             return False
         if mounted:
-            dirty = fiber.dirty
+            dirty = fiber.flags & SELF
             if dirty == STATE and fiber.hooks_ready:
                 for hook in fiber.hooks:
                     if type(hook) in _STATE_HOOKS and hook.queue and hook.changed(work):
                         break
                 else:  # its updates end at the committed values: nothing changed
-                    fiber.dirty = dirty = 0
+                    fiber.flags &= ~SELF
+                    dirty = 0
                     work.was_dirty.append((fiber, STATE))
             if not dirty:
                 same = element is fiber.element
@@ -274,18 +277,18 @@ class Root:
                         fiber.p_element = element
                         work.rendered.append(fiber)
                 if same:
-                    if not fiber.subtree_dirty:
+                    if not fiber.flags & BELOW:
                         return False
                     if siblings is not None:
                         stack.append(siblings)
                     _descend(fiber, work, stack)
                     return True
             else:
-                fiber.dirty = 0
+                fiber.flags &= ~SELF
                 work.was_dirty.append((fiber, dirty))
-        dirty_below = fiber.subtree_dirty
+        dirty_below = bool(fiber.flags & BELOW)
         if dirty_below:  # re-rendering visits every child, so dirty descendants are reached
-            fiber.subtree_dirty = False
+            fiber.flags &= ~BELOW
             work.descended.append(fiber)
         effects: list[EffectHook] | None = None
         if kind == COMPONENT:
@@ -502,7 +505,7 @@ class Root:
             stack.append((fibers[-1], elements[0]))
         elif elements:
             stack.append(zip(islice(fibers, prefix, None) if prefix else fibers, elements, strict=True))
-        if prefix and (dirty_below or parent.subtree_dirty):
+        if prefix and (dirty_below or parent.flags & BELOW):
             stack.append(iter(old[:prefix]))
 
     # --- commit and discard -------------------------------------------------------------------
@@ -517,7 +520,7 @@ class Root:
             fiber.hooks = []
             fiber.hooks_ready = False
         for fiber in work.descended:
-            fiber.subtree_dirty = True
+            fiber.flags |= BELOW
         for fiber, reason in work.was_dirty:
             schedule(fiber, reason=reason)
 
@@ -755,14 +758,14 @@ def _host_nodes(fibers: list[Fiber]) -> list[Fiber]:
 
 def _descend(fiber: Fiber, work: _Work, stack: list[Any]) -> None:
     """Push the dirty parts below a fiber that itself does not re-render (checked when reached)."""
-    fiber.subtree_dirty = False
+    fiber.flags &= ~BELOW
     work.descended.append(fiber)
     children = fiber.children
     if len(children) != 1:
         stack.append(iter(children))
     else:  # a lone child (a wrapper chain) is checked now: nothing can dirty it before it is reached
         child = children[0]
-        if child.dirty or child.subtree_dirty:
+        if child.flags:
             stack.append((child, child.element))
 
 

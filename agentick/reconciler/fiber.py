@@ -12,12 +12,14 @@ from typing import Any
 from ..element import Fragment, Memo, type_name
 
 __all__ = [
+    "BELOW",
     "COMPONENT",
     "FORCED",
     "FRAGMENT",
     "HOST",
     "PROVIDER",
     "ROOT",
+    "SELF",
     "STATE",
     "TEXT",
     "UNSET",
@@ -31,10 +33,13 @@ UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET", "__slots__": (
 
 TEXT_TYPE: Any = type("TextType", (), {"__repr__": lambda self: "#text", "__slots__": ()})()
 
-# Why a fiber is dirty (`Fiber.dirty` is a bit set). A fiber dirty only through STATE may skip its
-# render when its queued state updates end at the committed values; FORCED always renders.
+# `Fiber.flags`: what is pending at a fiber (one attribute, so a scan of siblings for pending work
+# reads one value per fiber). A fiber dirty only through STATE may skip its render when its queued
+# state updates end at the committed values; FORCED always renders.
 STATE = 1  # a use_state/use_reducer update was queued
 FORCED = 2  # a context value changed, a suspended render must retry, ...
+SELF = STATE | FORCED  # the fiber itself must render
+BELOW = 4  # some descendant has a pending update
 
 PATH_ENDS = 6  # component names shown at each end of a path before its middle is elided
 
@@ -60,8 +65,8 @@ class Fiber:
         "children",
         "contexts",
         "depth",
-        "dirty",
         "element",
+        "flags",
         "hooks",
         "hooks_ready",
         "host_children",
@@ -77,7 +82,6 @@ class Fiber:
         "providers",
         "root",
         "slot",
-        "subtree_dirty",
         "type",
     )
 
@@ -94,8 +98,7 @@ class Fiber:
         self.mounted = False  # True once committed; until then the fiber is pending as a whole
         self.instance: Any = None
         self.host_children: list[Fiber] = []
-        self.dirty = 0  # STATE | FORCED: why the fiber must render at the next pass
-        self.subtree_dirty = False
+        self.flags = 0  # STATE | FORCED | BELOW: what the next pass must do here
         self.contexts: set[Any] | None = None
         self.p_element: Any = UNSET
         self.p_children: Any = UNSET
@@ -177,10 +180,10 @@ def schedule(fiber: Fiber, stop: Fiber | None = None, reason: int = FORCED) -> N
     root = fiber.root
     if root is None:  # unmounted: updates are ignored
         return
-    fiber.dirty |= reason
+    fiber.flags |= reason
     parent = fiber.parent
-    while parent is not None and parent is not stop and not parent.subtree_dirty:
-        parent.subtree_dirty = True
+    while parent is not None and parent is not stop and not parent.flags & BELOW:
+        parent.flags |= BELOW
         parent = parent.parent
     if stop is None:
         root.notify_update()
