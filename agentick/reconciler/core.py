@@ -411,7 +411,7 @@ class Root:
         # something below them is dirty. A list that only grew at its end (each old item made one
         # fiber) is recognised at C speed.
         prefix = 0
-        previous = parent.element if parent.kind == FRAGMENT and parent.mounted else None
+        previous = _previous_list(parent) if type(items) is list and parent.mounted else None
         if (
             type(previous) is list
             and len(previous) == n_old
@@ -646,6 +646,19 @@ def _child_items(children: tuple[Any, ...]) -> Sequence[Any]:
         return children
     sequence = _as_sequence(only)
     return children if sequence is None else sequence
+
+
+def _previous_list(parent: Fiber) -> Any:
+    """The list the committed children of `parent` were made from, when they came from one: a
+    nested list's own fiber, or a host, fragment or provider whose lone child was a list. (A
+    component's children come from its output, which is not kept.)"""
+    if parent.kind in (COMPONENT, ROOT):
+        return None
+    committed = parent.element
+    if type(committed) is list:
+        return committed
+    children = committed.children
+    return children[0] if len(children) == 1 else None
 
 
 def _fragment_items(children: tuple[Any, ...]) -> Sequence[Any]:
