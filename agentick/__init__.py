@@ -5,6 +5,10 @@ re-renders the tree; the compiler turns it into exactly the request the model re
 between ticks and decide what happens next.
 """
 
+from importlib.metadata import version as _distribution_version
+
+from agentick_jsx import hook_hint as _jsx_hook_hint
+
 from .compiler import CompiledContext, compile_element
 from .components import (
     H1,
@@ -149,6 +153,9 @@ useComputed = use_computed
 createApp = create_app
 createTool = create_tool
 createContext = create_context
+
+_jsx_hook_hint.install()  # `import trip` beside trip.px without the JSX import hook says how to install it
+__version__ = _distribution_version("agentick")  # the installed distribution's, as `agentick --version` prints
 
 __all__ = [
     "H1",

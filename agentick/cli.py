@@ -3,10 +3,15 @@
     agentick run FILE[:Component] [-m MESSAGE] [--model NAME] [--base-url URL]
     agentick compile FILE[:Component] [-m MESSAGE]
     agentick transpile FILE
+    agentick --version
 
-`Component` defaults to `Agent`. `--model test` runs offline with a scripted model that calls each
+`Component` defaults to `Agent`; `FILE` may leave out its suffix (`tutor` finds `tutor.px`, then
+`tutor.pyx`, then `tutor.py`). `--model test` runs offline with a scripted model that calls each
 tool once and then answers; without `--model`, an OpenAI-compatible endpoint is configured from
 `OPENAI_API_KEY` / `OPENAI_BASE_URL`.
+
+An error is printed as one line, `agentick: error: FILE:LINE: Type: message`, where FILE:LINE is the
+innermost line of the user's own code involved; `--traceback` prints the whole trace first.
 """
 
 from __future__ import annotations
@@ -15,28 +20,32 @@ import argparse
 import importlib.machinery
 import importlib.util
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
 import anyio
 
-from .errors import AgentickError
+from .cli_errors import describe
 
 __all__ = ["main"]
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+AGENT_SUFFIXES = (".px", ".pyx", ".py")
 
 
 class UsageError(Exception):
-    """A mistake on the command line: printed without a traceback, exit status 2."""
+    """A mistake on the command line: printed without a location, exit status 2."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    _show_warnings()
     try:
         if args.command == "transpile":
             return _transpile(args)
@@ -44,35 +53,57 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "compile":
             return anyio.run(_compile, target, args)
         return anyio.run(_run, target, args)
-    except UsageError as error:
-        print(f"agentick: {error}", file=sys.stderr)
-        return 2
-    except SyntaxError as error:
-        print(f"{error.filename}:{error.lineno}:{error.offset}: {error.msg}", file=sys.stderr)
-        return 1
-    except (AgentickError, TimeoutError) as error:
-        print(f"agentick: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        if args.traceback:
+            import traceback
+
+            traceback.print_exception(error, file=sys.stderr)
+        if isinstance(error, UsageError):
+            print(f"agentick: error: {error}", file=sys.stderr)
+            return 2
+        print(f"agentick: error: {describe(error, base_url=_base_url(args))}", file=sys.stderr)
+        return 1
+
+
+class _OneLine(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"agentick: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def _show_warnings() -> None:
+    """Print the library's warnings (a missing <Timeline />, ...) as `agentick: warning: ...` lines."""
+    logger = logging.getLogger("agentick")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_OneLine())
+        logger.addHandler(handler)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="agentick", description="Run and inspect agentick agents.")
+    parser.add_argument("--version", action="version", version=f"agentick {metadata.version('agentick')}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--traceback", action="store_true", help="print the full trace of an error")
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="chat with an agent (a REPL unless -m is given)")
-    compile_ = commands.add_parser("compile", help="print exactly what the model would receive, with token counts")
+    run = commands.add_parser("run", parents=[common], help="chat with an agent (a REPL unless -m is given)")
+    compile_ = commands.add_parser(
+        "compile", parents=[common], help="print exactly what the model would receive, with token counts"
+    )
     for command in (run, compile_):
         command.add_argument(
-            "target", metavar="FILE[:Component]", help="a .px, .pyx or .py file; Component defaults to Agent"
+            "target",
+            metavar="FILE[:Component]",
+            help="a .px, .pyx or .py file (the suffix may be left out); Component defaults to Agent",
         )
         command.add_argument("-m", "--message", action="append", help="a user message (repeatable)")
         command.add_argument("--props", default=None, help="component props as a JSON object")
     run.add_argument("--model", help="'test' for the offline test model, or a model name for the OpenAI endpoint")
     run.add_argument("--base-url", help="an OpenAI-compatible base URL (default: OPENAI_BASE_URL)")
     run.add_argument("--max-ticks", type=int, default=10, help="the most model calls per message (default 10)")
-    transpile = commands.add_parser("transpile", help="print the Python a JSX file transpiles to")
-    transpile.add_argument("file")
+    transpile = commands.add_parser("transpile", parents=[common], help="print the Python a JSX file transpiles to")
+    transpile.add_argument("file", help="a .px or .pyx file (the suffix may be left out)")
     return parser
 
 
@@ -84,9 +115,7 @@ def _load(target: str) -> Any:
     path_text, _, name = target.partition(":")
     if len(path_text) == 1 and name and name[0] in "\\/":  # a Windows drive letter, not a component
         path_text, _, name = target.rpartition(":")
-    path = Path(path_text)
-    if not path.is_file():
-        raise UsageError(f"{path_text}: no such file")
+    path = _find(path_text)
     import agentick_jsx
     from agentick_jsx.loader import JSXLoader
 
@@ -109,11 +138,31 @@ def _load(target: str) -> Any:
     component_name = name or "Agent"
     component = getattr(module, component_name, None)
     if component is None:
-        found = sorted(n for n, v in vars(module).items() if callable(v) and n[:1].isupper())
+        found = sorted(  # the file's own components, not the ones it imports
+            n
+            for n, v in vars(module).items()
+            if callable(v) and n[:1].isupper() and getattr(v, "__module__", None) == module_name
+        )
         raise UsageError(
-            f"{path_text} has no component {component_name!r} (components found: {', '.join(found) or 'none'})"
+            f"{path} has no component {component_name!r} (components defined there: {', '.join(found) or 'none'})"
         )
     return component
+
+
+def _find(path_text: str) -> Path:
+    """The agent file `path_text` names: the path itself, else (without a known suffix) the path with
+    `.px`, `.pyx` or `.py` added."""
+    path = Path(path_text)
+    tried = [path]
+    if path.suffix not in AGENT_SUFFIXES:
+        tried += [path.with_name(path.name + suffix) for suffix in AGENT_SUFFIXES]
+    for candidate in tried:
+        if candidate.is_file():
+            return candidate
+    where = "" if path.is_absolute() else f" in {Path.cwd()}"
+    if len(tried) == 1:
+        raise UsageError(f"{path_text}: no such file{where}")
+    raise UsageError(f"{path_text}: no such file; tried {', '.join(map(str, tried))}{where}")
 
 
 def _props(args: argparse.Namespace) -> dict[str, Any]:
@@ -136,7 +185,7 @@ def _model(args: argparse.Namespace) -> Any:
     from .models import openai
 
     api_key = os.environ.get("OPENAI_API_KEY")
-    base_url = args.base_url or os.environ.get("OPENAI_BASE_URL")
+    base_url = _base_url(args)
     if args.model is None and not (api_key or base_url):
         raise UsageError(
             "no model configured: set OPENAI_API_KEY (and optionally OPENAI_BASE_URL for another "
@@ -147,25 +196,29 @@ def _model(args: argparse.Namespace) -> Any:
     return openai(model=args.model or DEFAULT_OPENAI_MODEL, api_key=api_key or "unused", base_url=base_url)
 
 
+def _base_url(args: argparse.Namespace) -> str | None:
+    return getattr(args, "base_url", None) or os.environ.get("OPENAI_BASE_URL")
+
+
 # --- commands -----------------------------------------------------------------------------------
 
 
 def _transpile(args: argparse.Namespace) -> int:
     from agentick_jsx.loader import transpile_file
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise UsageError(f"{args.file}: no such file")
+    path = _find(args.file)
     sys.stdout.write(transpile_file(str(path)))  # decoded like an import (coding cookie, BOM)
     return 0
 
 
 async def _compile(component: Any, args: argparse.Namespace) -> int:
+    from .engine.lint import lint
     from .testing import compile_agent
     from .tokens import TokenCounter
 
     messages = [{"role": "user", "content": text} for text in args.message or []]
     compiled = await compile_agent(component, props=_props(args), messages=messages)
+    lint(compiled, component=component, has_messages=bool(messages), root=None, warned=set())
     tokens = TokenCounter()
     out = sys.stdout
     if compiled.system is not None:

@@ -29,7 +29,7 @@ __all__ = ["ExecutableTool", "Tool", "create_tool", "normalize_result", "tool"]
 TOOL_NODE = "@tool"
 Audience = Literal["model", "user", "all"]
 _INJECTED = ("com", "deps")
-_OVERRIDABLE = ("name", "description", "requires_confirmation", "confirmation_message")
+_OVERRIDABLE = ("name", "description", "requires_confirmation", "confirmation_message", "confirmation_timeout")
 _BLOCKS = TypeAdapter(list[ContentBlock])
 _schema_cache: weakref.WeakKeyDictionary[type[BaseModel], dict[str, Any]] = weakref.WeakKeyDictionary()
 # A tool defined inside a component is re-created every render; its input model is built once per
@@ -58,6 +58,7 @@ class ExecutableTool:
         aliases: Sequence[str] = (),
         requires_confirmation: bool | Callable[[Any], bool | Awaitable[bool]] = False,
         confirmation_message: str | Callable[[Any], str] | None = None,
+        confirmation_timeout: float | None = None,
         timeout: float | None = None,
         deps: dict[str, Any] | None = None,
     ) -> None:
@@ -76,6 +77,9 @@ class ExecutableTool:
         self.aliases = tuple(aliases)
         self.requires_confirmation = requires_confirmation
         self.confirmation_message = confirmation_message
+        # seconds a confirmation request waits for an answer before it counts as a denial; None
+        # defers to the app's `confirmation_timeout` (and waits forever when that is None too)
+        self.confirmation_timeout = check_confirmation_timeout(confirmation_timeout, f"tool {name!r}: ")
         self.timeout = timeout  # seconds a model-issued call may run before it becomes an error result
         self.deps = deps
         self.input_schema = _schema_of(input)
@@ -176,6 +180,8 @@ class ExecutableTool:
         deps = self.use() if self.use is not None else None
         if deps is not None and not isinstance(deps, dict):
             raise ToolError(f"the use= hook of tool {self.name!r} returned {type(deps).__name__}, expected a dict")
+        if "confirmation_timeout" in props:
+            check_confirmation_timeout(props["confirmation_timeout"], f"tool {self.name!r}: ")
         if props or deps is not None:
             current = self._with(deps=deps, **props)
         node = h(TOOL_NODE, {"tool": current})
@@ -206,6 +212,7 @@ def tool(
     aliases: Sequence[str] = (),
     requires_confirmation: bool | Callable[[Any], bool | Awaitable[bool]] = False,
     confirmation_message: str | Callable[[Any], str] | None = None,
+    confirmation_timeout: float | None = None,
     timeout: float | None = None,
 ) -> Any:
     """Make a tool from a function: its name, docstring and typed parameters become the definition.
@@ -229,6 +236,7 @@ def tool(
             aliases=aliases,
             requires_confirmation=requires_confirmation,
             confirmation_message=confirmation_message,
+            confirmation_timeout=confirmation_timeout,
             timeout=timeout,
         )
 
@@ -247,6 +255,7 @@ def create_tool(
     aliases: Sequence[str] = (),
     requires_confirmation: bool | Callable[[Any], bool | Awaitable[bool]] = False,
     confirmation_message: str | Callable[[Any], str] | None = None,
+    confirmation_timeout: float | None = None,
     timeout: float | None = None,
 ) -> ExecutableTool:
     """A tool whose handler takes one positional argument: the validated input (an instance of the
@@ -262,6 +271,7 @@ def create_tool(
         aliases=aliases,
         requires_confirmation=requires_confirmation,
         confirmation_message=confirmation_message,
+        confirmation_timeout=confirmation_timeout,
         timeout=timeout,
     )
 
@@ -279,6 +289,16 @@ def Tool(
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+
+def check_confirmation_timeout(
+    seconds: float | None, where: str = "", error: type[Exception] = ToolError
+) -> float | None:
+    """`seconds` when it is a usable confirmation timeout (a positive number, or None for none);
+    else `error` prefixed with `where`."""
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0):
+        raise error(f"{where}confirmation_timeout must be a positive number of seconds or None, not {seconds!r}")
+    return seconds
 
 
 def normalize_result(value: Any, tool_name: str = "tool") -> list[Any]:
@@ -321,9 +341,15 @@ def _json_default(value: Any) -> Any:
 
 
 async def _invoke(handler: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Call a handler; a plain function runs in a worker thread.
+
+    A thread cannot be interrupted, so when the call is cancelled (its timeout, an abort) the wait
+    for the thread is abandoned: the caller moves on at once, the thread finishes in the background
+    and what it returns or raises is discarded.
+    """
     if inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(type(handler).__call__):
         return await handler(*args, **kwargs)
-    result = await anyio.to_thread.run_sync(lambda: handler(*args, **kwargs))
+    result = await anyio.to_thread.run_sync(lambda: handler(*args, **kwargs), abandon_on_cancel=True)
     if inspect.isawaitable(result):
         return await result
     return result

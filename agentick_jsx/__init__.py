@@ -9,12 +9,16 @@ python = agentick_jsx.transpile(src)   # the pure function behind it
 
 Importing this package is cheap (the pytest plugin loads it in every pytest run, and a start-up
 hook for the codec may load it in every interpreter): the import hook and the transpiler are
-imported on the first `install()` or `transpile()` call.
+imported on the first `install()` or `transpile()` call. Importing it installs `hook_hint`, which
+makes a failed `import trip` beside `trip.px` explain that the hook is missing.
 """
 
+from . import hook_hint
 from .errors import JSXSyntaxError
 
 __all__ = ["JSXSyntaxError", "install", "transpile"]
+
+hook_hint.install()
 
 
 def install() -> None:

@@ -40,6 +40,9 @@ class Emitter:
         return "".join(self._parts)
 
     def _sync(self, pos: int) -> None:
+        """Write the newlines between the last emitted piece and `pos`; never moves backwards."""
+        if pos <= self._pos:
+            return
         newlines = self._source.count("\n", self._pos, pos)
         if newlines:
             self._parts.append("\n" * newlines)
@@ -48,14 +51,21 @@ class Emitter:
     def _node(self, node: Element | Fragment) -> None:
         parts = self._parts
         self._sync(node.start)
-        key_keyword: str | None = None
+        key_keyword: Attr | None = None
         if isinstance(node, Fragment):
             parts.append(f"{self._h}({self._fragment}, None")
         else:
-            parts.append(f"{self._h}({node.tag!r}" if node.intrinsic else f"{self._h}({node.tag}")
+            if node.intrinsic:
+                parts.append(f"{self._h}({node.tag!r}")
+            elif node.tag_pos == node.start + 1:
+                parts.append(f"{self._h}({node.tag}")
+            else:  # a Python expression: on the line of its name, which may follow `<` on a later line
+                parts.append(f"{self._h}(")
+                self._sync(node.tag_pos)
+                parts.append(node.tag)
             if node.key is not None and self._key_fits_keyword(node.key, node.end):
-                key_keyword = self._key_value(node.key.value)
-            self._props(node.attrs, node.key if key_keyword is not None else None)
+                key_keyword = node.key
+            self._props(node.attrs, key_keyword)
         for child in node.children:
             parts.append(", ")
             if isinstance(child, Text):
@@ -66,7 +76,7 @@ class Emitter:
             else:
                 self._node(child)
         if key_keyword is not None:
-            parts.append(f", key={key_keyword}")
+            self._key_keyword(key_keyword.value)
         self._sync(node.end)
         parts.append(")")
 
@@ -111,11 +121,13 @@ class Emitter:
             return not isinstance(value, Element | Fragment)
         return self._source.find("\n", value.start, end) == -1
 
-    @staticmethod
-    def _key_value(value: object) -> str:
-        if value is None:
-            return "True"
-        if isinstance(value, Text):
-            return repr(value.value)
-        assert isinstance(value, Expr)
-        return f"({value.code})"
+    def _key_keyword(self, value: object) -> None:
+        """`, key=...` after the children; an expression key is synced to its own line first (the
+        children before it share that line, `_key_fits_keyword` made sure of it)."""
+        if isinstance(value, Expr):
+            self._sync(value.start)
+            self._parts.append(f", key=({value.code})")
+        elif isinstance(value, Text):
+            self._parts.append(f", key={value.value!r}")
+        else:
+            self._parts.append(", key=True")

@@ -5,6 +5,9 @@ standard extension, source and bytecode loaders first and then `JSXLoader` for `
 Because it is the ordinary `FileFinder`, a `foo.py` beside `foo.px` wins, `pkg/__init__.px` makes a
 regular package, and relative imports, `__file__` and namespace packages behave as usual.
 
+Code objects lose the column positions of the lines the transpiler rewrote (`positions`), so
+tracebacks do not underline the wrong characters of the original JSX line.
+
 `JSXLoader` is a `SourceLoader`, so `get_code` caches the compiled module as
 `__pycache__/<name>.<tag>.pyc` and re-transpiles only when the source changes. The `.pyc` is
 stamped with the source mtime plus a salt taken from the transpiler's own files, so installing,
@@ -33,8 +36,9 @@ from typing import Any, Protocol
 
 from . import codec
 from .errors import JSXSyntaxError
+from .positions import changed_lines, drop_columns, syntax_error_location
 
-__all__ = ["SUFFIXES", "JSXLoader", "Rewriter", "install", "use_rewriter"]
+__all__ = ["SUFFIXES", "JSXLoader", "Rewriter", "install", "installed", "use_rewriter"]
 
 SUFFIXES = [".px", ".pyx"]
 
@@ -63,7 +67,7 @@ def install() -> None:
     """Make `.px`/`.pyx` modules importable and register the `jsx` codec. Safe to call repeatedly."""
     global _hook
     codec.register()
-    if _hook is not None and _hook in sys.path_hooks:
+    if installed():
         return
     _hook = importlib.machinery.FileFinder.path_hook(
         (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES),
@@ -73,6 +77,11 @@ def install() -> None:
     )
     sys.path_hooks.insert(0, _hook)
     sys.path_importer_cache.clear()  # directories already seen get a finder that knows .px/.pyx
+
+
+def installed() -> bool:
+    """Whether `install()` put the JSX path hook in `sys.path_hooks` (and it is still there)."""
+    return _hook is not None and _hook in sys.path_hooks
 
 
 def use_rewriter(rewriter: Rewriter | None) -> None:
@@ -88,7 +97,8 @@ class JSXLoader(importlib.abc.FileLoader, importlib.abc.SourceLoader):
         rewriter = _rewriter
         if rewriter is not None and rewriter.applies(self.path):
             # Never cached: rewritten code must not end up in the .pyc that plain imports use.
-            return rewriter.compile(transpile_file(self.path), self.path)
+            source, python = _transpile_bytes(Path(self.path).read_bytes(), self.path)
+            return drop_columns(rewriter.compile(python, self.path), changed_lines(source, python))
         return super().get_code(fullname)
 
     def path_stats(self, path: str) -> Mapping[str, Any]:
@@ -115,25 +125,40 @@ class JSXLoader(importlib.abc.FileLoader, importlib.abc.SourceLoader):
 
 def transpile_file(path: str) -> str:
     """The transpiled Python of the file at `path` (decoded like a `.py` file: BOM, coding cookie)."""
-    return _transpile_bytes(Path(path).read_bytes(), path)
+    return _transpile_bytes(Path(path).read_bytes(), path)[1]
 
 
 def compile_source(data: bytes, path: str) -> CodeType:
-    """Decode, transpile and compile one module; `.pyx` errors carry a hint about Cython sources."""
-    python = _transpile_bytes(data, path)
+    """Decode, transpile and compile one module, without columns on rewritten lines; `.pyx` errors carry
+    a hint about Cython sources."""
+    source, python = _transpile_bytes(data, path)
     try:
-        return compile(python, path, "exec", dont_inherit=True)
+        code = compile(python, path, "exec", dont_inherit=True)
+    except SyntaxError:
+        error = _syntax_error(python, path)
+        location = syntax_error_location(error, source, python)  # the original line, columns carried over
+        if path.endswith(".pyx"):
+            raise JSXSyntaxError(f"{error.msg}{_CYTHON_HINT}", location) from None
+        raise type(error)(error.msg, location) from None
+    return drop_columns(code, changed_lines(source, python))
+
+
+def _syntax_error(python: str, path: str) -> SyntaxError:
+    """The `SyntaxError` of `python` with columns in its own lines.
+
+    Compiled under the name of a file, Python reads the error's line from that file (the JSX source)
+    and clamps the column to it; `path/<transpiled>` is never a file, since `path` is one.
+    """
+    try:
+        compile(python, os.path.join(path, "<transpiled>"), "exec", dont_inherit=True)
     except SyntaxError as error:
-        if not path.endswith(".pyx"):
-            raise
-        line = _source_line(data, error.lineno)
-        raise JSXSyntaxError(
-            f"{error.msg}{_CYTHON_HINT}",
-            (path, error.lineno, error.offset, line, error.end_lineno, error.end_offset),
-        ) from None
+        error.filename = path
+        return error
+    raise AssertionError(f"{path} compiled on the second attempt")
 
 
-def _transpile_bytes(data: bytes, path: str) -> str:
+def _transpile_bytes(data: bytes, path: str) -> tuple[str, str]:
+    """The decoded source and its transpiled Python."""
     from .transpiler import transpile
 
     hint = _CYTHON_HINT if path.endswith(".pyx") else ""
@@ -142,7 +167,7 @@ def _transpile_bytes(data: bytes, path: str) -> str:
     except (SyntaxError, UnicodeDecodeError, LookupError) as error:
         raise JSXSyntaxError(f"cannot decode {path}: {error}{hint}", (path, 1, 1, None, 1, 1)) from None
     try:
-        return transpile(text, path)
+        return text, transpile(text, path)
     except JSXSyntaxError as error:
         if not hint:
             raise
@@ -159,13 +184,6 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8" if encoding == "jsx" else encoding)
 
 
-def _source_line(data: bytes, lineno: int | None) -> str | None:
-    if not lineno:
-        return None
-    lines = data.decode("utf-8", "replace").splitlines()
-    return lines[lineno - 1] + "\n" if 0 < lineno <= len(lines) else None
-
-
 @functools.cache
 def _cache_salt() -> int:
     """A number derived from the transpiler's files, added to the mtime stamped into `.pyc` files.
@@ -175,7 +193,7 @@ def _cache_salt() -> int:
     """
     digest = 0
     directory = os.path.dirname(__file__)
-    for name in ("emitter", "errors", "inject", "nodes", "parser", "scanner", "text", "transpiler"):
+    for name in ("emitter", "errors", "inject", "nodes", "parser", "positions", "scanner", "text", "transpiler"):
         try:
             stat = os.stat(os.path.join(directory, name + ".py"))
             digest = zlib.crc32(f"{name}:{stat.st_size}:{stat.st_mtime_ns}".encode(), digest)

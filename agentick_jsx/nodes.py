@@ -41,11 +41,15 @@ class Empty:
 
 @dataclass(slots=True)
 class Element:
-    """`<tag ...>children</tag>`; `intrinsic` tags are strings, the others Python expressions."""
+    """`<tag ...>children</tag>`; `intrinsic` tags are strings, the others Python expressions.
+
+    `start` is the index of the `<`, `tag_pos` that of the tag name (whitespace may separate them).
+    """
 
     tag: str
     intrinsic: bool
     start: int
+    tag_pos: int
     end: int = 0
     attrs: list[Attr | Spread] = field(default_factory=list)
     children: list[Child] = field(default_factory=list)

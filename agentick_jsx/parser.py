@@ -22,14 +22,20 @@ ContainerScanner = Callable[[int], tuple[str, int]]
 _SPACE = re.compile(r"\s*")
 _TAG_NAME = re.compile(r"[^\W\d][\w-]*(?:\.[^\W\d][\w-]*)*")
 _TEXT_END = re.compile(r"[<{}]")
-_CLOSING_TAG = re.compile(r"</\s*([^\W\d][\w-]*(?:\.[^\W\d][\w-]*)*)?\s*>")
+_CLOSING_TAG = re.compile(r"<\s*/\s*([^\W\d][\w-]*(?:\.[^\W\d][\w-]*)*)?\s*>")
 _ATTR_TOKEN = re.compile(r"\s*(?:([^\W\d][\w-]*)(\s*=\s*)?|(>)|(/>)|(\{))")
 _NAME, _NAME_EQUALS, _OPEN_END, _SELF_CLOSING, _BRACE = 1, 2, 3, 4, 5
 
 
 def starts_tag(source: str, pos: int) -> bool:
-    """Whether the `<` at `pos` is followed by something that opens a tag: a name or `>`."""
-    following = source[pos + 1 : pos + 2]
+    """Whether the `<` at `pos` in Python code opens a tag: it is followed directly by a name or `>`.
+
+    (`a < b` stays a comparison; inside JSX, where `<` can only open a tag, whitespace may follow it.)
+    """
+    return _opens_tag(source[pos + 1 : pos + 2])
+
+
+def _opens_tag(following: str) -> bool:
     return following == ">" or following.isalpha() or following == "_"
 
 
@@ -44,22 +50,28 @@ class JSXParser:
         self._scan = scan_container
 
     def parse(self, pos: int) -> Element | Fragment:
-        """Parse the element or fragment whose `<` is at `pos`; the node's `end` is past its last `>`."""
+        """Parse the element or fragment whose `<` is at `pos`; the node's `end` is past its last `>`.
+
+        Whitespace may follow the `<` (`< b>`, `< >`), as in Babel.
+        """
         source = self._source
-        if source.startswith(">", pos + 1):
+        name = pos + 1
+        if source[name : name + 1].isspace():
+            name = _skip_space(source, name)
+        if source.startswith(">", name):
             fragment = Fragment(pos)
-            fragment.children, fragment.end = self._children(pos + 2, "", pos)
+            fragment.children, fragment.end = self._children(name + 1, "", pos)
             return fragment
-        match = _TAG_NAME.match(source, pos + 1)
+        match = _TAG_NAME.match(source, name)
         if match is None:
-            raise self._error(pos + 1, "expected a tag name or '>' after '<'")
+            raise self._error(name, "expected a tag name or '>' after '<'")
         tag = match.group()
         intrinsic = tag[0].islower() and "." not in tag
         if not intrinsic and "-" in tag:
             raise self._error(
-                pos + 1, f"invalid component name <{tag}>: a capitalised or dotted tag is a Python expression"
+                name, f"invalid component name <{tag}>: a capitalised or dotted tag is a Python expression"
             )
-        element = Element(tag, intrinsic, pos)
+        element = Element(tag, intrinsic, pos, name)
         cursor = match.end()
         while True:
             token = _ATTR_TOKEN.match(source, cursor)
@@ -91,7 +103,21 @@ class JSXParser:
         cursor = _skip_space(source, cursor)
         if cursor >= len(source):
             return self._unclosed(opened, tag, "'>' or '/>' to end the opening tag")
-        return self._error(cursor, f"expected an attribute name, '>' or '/>' in <{tag}>, found {source[cursor]!r}")
+        hint = self._text_hint(opened, locate=True)
+        return self._error(
+            cursor, f"expected an attribute name, '>' or '/>' in <{tag}>, found {source[cursor]!r}{hint}"
+        )
+
+    def _text_hint(self, opened: int, *, locate: bool) -> str:
+        """For a tag opened by `<` and whitespace (`<p>a < b</p>`), which may have been meant as text;
+        `locate` names the `<` when the message does not already."""
+        source = self._source
+        if not source[opened + 1 : opened + 2].isspace():
+            return ""
+        if not locate:
+            return "; a '<' followed by whitespace opens a tag too: write {'<'} for a literal '<'"
+        line, column = line_and_column(source, opened)
+        return f"; the '<' at line {line}, column {column} opens a tag: write {{'<'}} for a literal '<'"
 
     def _spread_attr(self, element: Element, brace: int) -> int:
         source = self._source
@@ -117,7 +143,7 @@ class JSXParser:
             if _is_blank(code):
                 raise self._error(pos, f"attribute {name}= has an empty expression; give a value or drop the '='")
             return Expr(code, pos + 1, close), close + 1
-        if char == "<" and starts_tag(source, pos):
+        if char == "<" and _opens_tag(_first_after_space(source, pos + 1)):
             node = self.parse(pos)
             return node, node.end
         found = repr(char) if char else "the end of the file"
@@ -141,9 +167,10 @@ class JSXParser:
                 pos = self._child_container(text_end, raw)
                 has_comments = has_comments or isinstance(raw[-1], Empty)
             elif char == "<":
-                if source.startswith("</", text_end):
+                following = _first_after_space(source, text_end + 1)
+                if following == "/":
                     return build_children(raw, has_comments), self._closing_tag(text_end, tag, opened)
-                if not starts_tag(source, text_end):
+                if not _opens_tag(following):
                     raise self._error(text_end, "unexpected '<' in JSX text; write {'<'} for a literal '<'")
                 node = self.parse(text_end)
                 raw.append(node)
@@ -187,7 +214,8 @@ class JSXParser:
             line, column = line_and_column(source, opened)
             raise self._error(
                 pos,
-                f"expected closing tag </{tag}>, found </{name}> (<{tag}> was opened at line {line}, column {column})",
+                f"expected closing tag </{tag}>, found </{name}> (<{tag}> was opened at line {line}, column {column})"
+                f"{self._text_hint(opened, locate=False)}",
                 match.end(),
             )
         return match.end()
@@ -195,7 +223,9 @@ class JSXParser:
     def _unclosed(self, opened: int, tag: str, expected: str) -> JSXSyntaxError:
         line, _ = line_and_column(self._source, len(self._source))
         return self._error(
-            opened, f"unclosed tag <{tag}>: expected {expected} before the end of the file (line {line})"
+            opened,
+            f"unclosed tag <{tag}>: expected {expected} before the end of the file (line {line})"
+            f"{self._text_hint(opened, locate=False)}",
         )
 
     def _error(self, pos: int, message: str, end: int | None = None) -> JSXSyntaxError:
@@ -205,6 +235,15 @@ class JSXParser:
 def _skip_space(source: str, pos: int) -> int:
     match = _SPACE.match(source, pos)
     return match.end() if match else pos
+
+
+def _first_after_space(source: str, pos: int) -> str:
+    """The first non-whitespace character at or after `pos` (empty at the end of the source)."""
+    char = source[pos : pos + 1]
+    if not char.isspace():
+        return char
+    index = _skip_space(source, pos)
+    return source[index : index + 1]
 
 
 def _is_blank(code: str) -> bool:

@@ -95,6 +95,7 @@ class PythonScanner:
         expression = True  # is the position after the last event an expression position?
         injector = None if container else self._injector
         physical_line = pos  # start of the current physical line
+        logical_line = pos  # start of the current module-level logical line
         comment = -1  # start of the last comment
         if injector is not None:
             found = injector.line_start(0, -1)
@@ -107,7 +108,7 @@ class PythonScanner:
                 if container:
                     raise self._unclosed_container(start)
                 if injector is not None:
-                    found = injector.finish(self._code_end(size, physical_line, comment))
+                    found = injector.finish(self._code_end(size, physical_line, logical_line, comment))
                     if found is not None:
                         copied = self._split(out, copied, found)
                 out.append(source[copied:])
@@ -154,10 +155,12 @@ class PythonScanner:
                 else:
                     expression = True
                     if injector is not None:
-                        found = injector.line_start(index + 1, self._code_end(index, physical_line, comment))
+                        code_end = self._code_end(index, physical_line, logical_line, comment)
+                        found = injector.line_start(index + 1, code_end)
                         if found is not None:
                             copied = self._split(out, copied, found)
                             injector = None
+                    logical_line = index + 1
                 pos = segment = physical_line = index + 1
             elif char == "#":
                 state = _tail_state(source, segment, index)
@@ -198,13 +201,23 @@ class PythonScanner:
         out.append("")
         return at
 
-    def _code_end(self, newline: int, physical_line: int, comment: int) -> int:
-        """Where the code of the line ending at `newline` ends (before a comment and spaces), or -1."""
+    def _code_end(self, newline: int, physical_line: int, logical_line: int, comment: int) -> int:
+        """Where the code of the logical line ending at `newline` ends, or -1 when it has none.
+
+        That is before a comment on its last physical line, trailing spaces and backslash line
+        continuations (a docstring, a backslash and a blank line end after the docstring).
+        """
         source = self._source
         end = comment if comment >= physical_line else newline
-        while end > physical_line and source[end - 1] in _SPACES:
-            end -= 1
-        return end if end > physical_line else -1
+        while end > logical_line:
+            char = source[end - 1]
+            if char in _SPACES:
+                end -= 1
+            elif char == "\n" and end - 2 >= logical_line and source[end - 2] == "\\":
+                end -= 2
+            else:
+                break
+        return end if end > logical_line else -1
 
     def _string_end(self, quote_index: int) -> int:
         """Index past the string literal whose opening quote is at `quote_index` (prefix included)."""

@@ -2,6 +2,8 @@
 
     python benchmarks/peers.py [--quick] [--profile]
 
+Needs the `bench` extra (`pip install -e ".[bench]"`: pydantic-ai, the OpenAI Agents SDK, numpy, matplotlib).
+
 Workload (identical for every framework): a 60-word system prompt, 20 tools `tool_0`..`tool_19`
 each taking `city: str` and `days: int`, a history of 10 / 200 / 2,000 prior messages (alternating
 user/assistant text) and one new user message. One run = the model calls `tool_3` on tick 1 (the

@@ -1,6 +1,6 @@
 """JSX transpiler benchmark: agentick_jsx vs pyjsx, and the import cost of a `.px` module.
 
-Run from the project root:
+Run from the project root, with the `bench` extra installed (`pip install -e ".[bench]"`, for pyjsx):
 
     .venv/bin/python benchmarks/transpile.py            # full run (pyjsx at 16k lines takes a while)
     .venv/bin/python benchmarks/transpile.py --quick    # fewer repetitions, for a smoke check

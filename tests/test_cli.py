@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -64,9 +65,15 @@ def test_compile_prints_every_part_with_token_counts():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("run", "missing.px", "-m", "hi", "--model", "test"), "agentick: missing.px: no such file"),
-        (("run", "hello.px:Nope", "--model", "test"), "hello.px has no component 'Nope' (components found:"),
-        (("compile", "hello.px", "--props", "[1]"), "agentick: --props must be a JSON object"),
+        (
+            ("run", "missing.px", "-m", "hi", "--model", "test"),
+            f"agentick: error: missing.px: no such file in {EXAMPLES}",
+        ),
+        (
+            ("run", "hello.px:Nope", "--model", "test"),
+            "agentick: error: hello.px has no component 'Nope' (components defined there: Agent)",
+        ),
+        (("compile", "hello.px", "--props", "[1]"), "agentick: error: --props must be a JSON object"),
     ],
     ids=["missing-file", "missing-component", "bad-props"],
 )
@@ -74,7 +81,7 @@ def test_usage_errors_exit_2_with_a_clear_message(args, message):
     done = agentick(*args, cwd=EXAMPLES)
 
     assert done.returncode == 2
-    assert message in done.stderr
+    assert done.stderr == message + "\n"
 
 
 def test_a_jsx_syntax_error_is_reported_with_file_line_and_column(tmp_path):
@@ -84,14 +91,102 @@ def test_a_jsx_syntax_error_is_reported_with_file_line_and_column(tmp_path):
 
     assert done.returncode == 1
     assert done.stderr == (
-        f"{tmp_path / 'broken.px'}:2:22: expected closing tag </System>, found </Section> "
+        "agentick: error: broken.px:2:22: JSXSyntaxError: expected closing tag </System>, found </Section> "
         "(<System> was opened at line 2, column 12)\n"
     )
 
 
-def test_a_model_base_url_without_a_key_is_allowed_for_local_servers(tmp_path):
+def test_a_refused_connection_names_the_address_and_the_options_that_set_it(tmp_path):
     hello = str(EXAMPLES / "hello.px")
     done = agentick("run", hello, "-m", "hi", "--base-url", "http://127.0.0.1:9/v1", cwd=tmp_path)
 
     assert done.returncode == 1
-    assert "ModelError" in done.stderr and "127.0.0.1:9" in done.stderr
+    assert done.stderr == (
+        "agentick: error: cannot connect to 127.0.0.1:9 (connection refused); check that the server is running "
+        "and --base-url / OPENAI_BASE_URL\n"
+    )
+
+
+def test_an_unresolvable_host_reads_as_a_dns_failure(tmp_path):
+    hello = str(EXAMPLES / "hello.px")
+    done = agentick("run", hello, "-m", "hi", "--base-url", "http://nonexistent.invalid/v1", cwd=tmp_path)
+
+    assert done.returncode == 1
+    assert done.stderr == (
+        "agentick: error: cannot resolve host nonexistent.invalid (DNS lookup failed); "
+        "check --base-url / OPENAI_BASE_URL\n"
+    )
+
+
+def test_version_prints_the_installed_distribution_version():
+    done = agentick("--version", cwd=EXAMPLES)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"agentick {metadata.version('agentick')}\n"
+
+
+TUTOR = """from agentick import System, Timeline
+
+
+def Agent():
+    return <><System>You are a tutor.</System><Timeline /></>
+"""
+
+
+@pytest.mark.parametrize("suffix", [".px", ".pyx"])
+@pytest.mark.parametrize("command", ["run", "compile", "transpile"])
+def test_a_file_name_without_its_suffix_finds_the_agent_file(tmp_path, suffix, command):
+    (tmp_path / f"tutor{suffix}").write_text(TUTOR)
+    extra = {"run": ["-m", "hi", "--model", "test"], "compile": ["-m", "hi"], "transpile": []}[command]
+
+    done = agentick(command, "tutor", *extra, cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    expected = {"run": "Test response", "compile": "You are a tutor.", "transpile": "def Agent():"}[command]
+    assert expected in done.stdout
+
+
+def test_a_missing_agent_file_lists_every_name_tried(tmp_path):
+    done = agentick("run", "tutor:Agent", "-m", "hi", "--model", "test", cwd=tmp_path)
+
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"agentick: error: tutor: no such file; tried tutor, tutor.px, tutor.pyx, tutor.py in {tmp_path}\n"
+    )
+
+
+FAILING = """from agentick import System, Timeline
+
+
+def lookup(name):
+    return {"ada": 1}[name]
+
+
+def Agent():
+    lookup("bob")
+    return <><System>hi</System><Timeline /></>
+"""
+
+
+def test_an_error_in_user_code_is_one_line_naming_the_innermost_user_line(tmp_path):
+    (tmp_path / "agent.px").write_text(FAILING)
+
+    done = agentick("run", "agent", "-m", "hi", "--model", "test", cwd=tmp_path)
+
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"agentick: error: agent.px:5: ComponentError: Agent ({tmp_path / 'agent.px'}:5) raised KeyError: 'bob'\n"
+    )
+
+
+def test_traceback_prints_the_whole_trace_before_the_one_line(tmp_path):
+    (tmp_path / "agent.px").write_text(FAILING)
+
+    done = agentick("compile", "agent", "--traceback", cwd=tmp_path)
+
+    assert done.returncode == 1
+    assert done.stderr.startswith("Traceback (most recent call last):\n")
+    assert f'File "{tmp_path / "agent.px"}", line 5, in lookup' in done.stderr
+    assert done.stderr.endswith(
+        f"agentick: error: agent.px:5: ComponentError: Agent ({tmp_path / 'agent.px'}:5) raised KeyError: 'bob'\n"
+    )

@@ -3,6 +3,10 @@
 System parts and model-audience sections (in tree order), messages (in tree order), ephemerals,
 tools and model settings. Each structural node's compiled form is cached on the node and reused
 until the reconciler mutates it, so a compile pass costs little more than a walk of the top level.
+
+Lowercase tags inside text that are not formatting tags (`<add />` in a System) render as literal
+text; their names are gathered in `text_tags`, so that the engine can warn when one names a tool
+or a component (a capitalisation slip) without slowing the common case.
 """
 
 from __future__ import annotations
@@ -13,10 +17,15 @@ from typing import Any
 from ..errors import CompileError
 from ..types import ContentBlock, Message, TextBlock, ToolResultBlock
 from . import nodes as n
-from .content import render_blocks, render_text
-from .renderers import MARKDOWN, Renderer, renderer_named
+from .content import HEADING_TAGS, render_blocks, render_text
+from .renderers import INLINE_TAGS, MARKDOWN, Renderer, renderer_named
 
 __all__ = ["CompiledStructure", "Ephemeral", "SectionData", "collect"]
+
+FORMATTING_TAGS = frozenset(
+    {*INLINE_TAGS, *HEADING_TAGS, "br", "p", "blockquote", "hr", "ul", "ol", "li", "pre", "img"}
+)
+"""Lowercase tags the content renderer formats; any other lowercase tag in text is written literally."""
 
 
 @dataclass(slots=True)
@@ -53,6 +62,7 @@ class CompiledStructure:
     tools: list[Any] = field(default_factory=list)
     model: Any = None
     model_options: dict[str, Any] = field(default_factory=dict)
+    text_tags: set[str] = field(default_factory=set)  # unknown lowercase tags written as literal text
 
     def system_text(self) -> str | None:
         texts = [part if isinstance(part, str) else part.formatted() for part in self.system_parts]
@@ -89,7 +99,7 @@ class _Collector:
                 if kind == n.ENTRY:
                     message = node.props.get("message")  # a stored timeline message: used as it is
                     if message is None:
-                        message = _cached(node, renderer, _compile_entry, self.found)
+                        message = _cached(node, renderer, _compile_entry, self)
                     if message.role == "system":
                         self.structure.system_parts.append(_text_of(message))
                     else:
@@ -105,11 +115,11 @@ class _Collector:
                     else:
                         conversation.extend(messages)
                 elif kind == n.SYSTEM:
-                    self.structure.system_parts.append(_cached(node, renderer, _compile_text, self.found))
+                    self.structure.system_parts.append(_cached(node, renderer, _compile_text, self))
                 elif kind == n.SECTION:
                     self.section(node, renderer)
                 elif kind == n.EPHEMERAL:
-                    self.structure.ephemerals.append(_cached(node, renderer, _compile_ephemeral, self.found))
+                    self.structure.ephemerals.append(_cached(node, renderer, _compile_ephemeral, self))
                 elif kind == n.TOOL or kind == n.MODEL:
                     self.found(node)
                 elif kind == n.RENDERER:
@@ -144,7 +154,7 @@ class _Collector:
     def section(self, node: n.Node, renderer: Renderer) -> None:
         props = node.props
         section_id: str = props["id"]
-        body = _cached(node, renderer, _compile_text, self.found)
+        body = _cached(node, renderer, _compile_text, self)
         existing = self.structure.sections.get(section_id)
         if existing is None:
             existing = SectionData(section_id, props.get("title"), props.get("audience", "model"), renderer)
@@ -154,25 +164,43 @@ class _Collector:
         existing.bodies.append(body)
 
 
-def _cached(node: n.Node, renderer: Renderer, compile: Any, found: Any) -> Any:
+def _cached(node: n.Node, renderer: Renderer, compile: Any, collector: _Collector) -> Any:
     """The node's compiled form under `renderer`, compiled once until the node changes.
 
-    Tools and models found inside are recorded with the cached value and replayed on a hit.
+    Tools and models found inside, and the literal text tags, are recorded with the cached value and
+    replayed on a hit.
     """
     cache = node.cache
     if cache is not None and cache[0] is renderer:
         for inner in cache[2]:
-            found(inner)
+            collector.found(inner)
+        collector.structure.text_tags.update(cache[3])
         return cache[1]
     inner_nodes: list[n.Node] = []
 
     def record(inner: n.Node) -> None:
         inner_nodes.append(inner)
-        found(inner)
+        collector.found(inner)
 
     value = compile(node, renderer, record)
-    node.cache = (renderer, value, inner_nodes)
+    tags = _literal_tags(node.children)
+    node.cache = (renderer, value, inner_nodes, tags)
+    collector.structure.text_tags.update(tags)
     return value
+
+
+def _literal_tags(children: list[Any]) -> frozenset[str]:
+    """Names of the lowercase tags below that the content renderer writes as literal text."""
+    found: set[str] = set()
+    stack = list(children)
+    while stack:
+        node = stack.pop()
+        if type(node) is n.TextNode:
+            continue
+        if not node.type.startswith("@") and node.type not in FORMATTING_TAGS:
+            found.add(node.type)
+        stack.extend(node.children)
+    return frozenset(found)
 
 
 def _compile_text(node: n.Node, renderer: Renderer, found: Any) -> str:

@@ -13,6 +13,7 @@ from ..reconciler import Ref, use_effect, use_memo, use_ref
 from ..runtime import AgentRuntime, use_runtime
 from ..types import Message, TimelineEntry
 from .budget import TokenBudget, compact
+from .tool_pairs import PairCache, paired
 
 __all__ = ["Timeline", "TokenBudget"]
 
@@ -31,7 +32,9 @@ def Timeline(
     """Render the session's conversation where it stands in the tree.
 
     `roles`, `filter` and `limit` (keep the last N) select from the history of earlier executions;
-    the current execution's messages always follow. With `max_tokens`, entries are evicted by
+    the current execution's messages always follow. None of them separates a tool call from its
+    result: a call whose result is not selected, or a result whose call is not, is removed too, and
+    `limit` counts the messages left after that. With `max_tokens`, entries are evicted by
     `strategy` (never the current execution's user input, never a tool call without its result,
     never `preserve_roles`) and `on_evict` is told about newly evicted entries. A render function
     child `(history, pending, budget)` may render the entries itself; entries and messages it
@@ -39,19 +42,22 @@ def Timeline(
     """
     runtime = use_runtime("Timeline")
     use_tick_updates(runtime)
-    if not children and roles is None and filter is None and limit is None and max_tokens is None:
-        # The common case: the whole history, then this execution's messages. The history does not
-        # change during an execution, so its part of the list is built once per execution.
-        history_messages, history_system = use_memo(lambda: _summary(runtime.history), [runtime.history])
+    whole = not children and roles is None and filter is None and limit is None and max_tokens is None
+    pair_cache: Ref[PairCache] = use_ref({})
+    reported: Ref[set[str]] = use_ref(set())
+    # The history does not change during an execution, so what is sent of it is worked out once
+    # per execution: the messages of the whole history in the common case, else the selection
+    # (unless a filter function, which may read anything, is given). Both hooks run every render.
+    history_summary = use_memo(lambda: _summary(runtime.history) if whole else None, [runtime.history, whole])
+    history: list[TimelineEntry] = use_memo(
+        lambda: [] if whole else _select(runtime.history, roles, filter, limit, pair_cache.current),
+        [runtime.history, whole, None if roles is None else tuple(roles), limit, None if filter is None else object()],
+    )
+    if history_summary is not None:
+        _report_evictions(None, [], reported)
+        history_messages, history_system = history_summary
         pending_messages, pending_system = _summary(runtime.pending)
         return _entries(history_messages + pending_messages, history_system or pending_system)
-    history: list[TimelineEntry] = runtime.history
-    if roles is not None:
-        history = [entry for entry in history if entry.message.role in roles]
-    if filter is not None:
-        history = [entry for entry in history if filter(entry)]
-    if limit is not None:
-        history = history[-limit:] if limit > 0 else []
     pending = runtime.pending
     budget: TokenBudget | None = None
     evicted: list[TimelineEntry] = []
@@ -69,7 +75,7 @@ def Timeline(
         pending_ids = {entry.id for entry in pending}
         history = [entry for entry in kept if entry.id not in pending_ids]
         pending = [entry for entry in kept if entry.id in pending_ids]
-    _report_evictions(on_evict, evicted)
+    _report_evictions(on_evict, evicted, reported)
     if children:
         render = children[0] if len(children) == 1 and callable(children[0]) else None
         if render is None:
@@ -77,6 +83,28 @@ def Timeline(
         return _as_children(runtime, render(history, pending, budget))
     messages, system = _summary([*history, *pending])
     return _entries(messages, system)
+
+
+def _select(
+    history: list[TimelineEntry],
+    roles: Sequence[str] | None,
+    filter: Callable[[TimelineEntry], bool] | None,
+    limit: int | None,
+    cache: PairCache,
+) -> list[TimelineEntry]:
+    """The history entries `roles`, `filter` and `limit` keep, in that order, with tool calls and
+    results kept or dropped in pairs: after `roles`/`filter` a call whose result was left out (or
+    the reverse) goes too, then `limit` counts what remains and shrinks to a pair boundary (a
+    result whose call falls outside the window goes)."""
+    if roles is not None:
+        history = [entry for entry in history if entry.message.role in roles]
+    if filter is not None:
+        history = [entry for entry in history if filter(entry)]
+    if roles is not None or filter is not None:
+        history = paired(history, cache)
+    if limit is not None:
+        history = paired(history[-limit:], cache) if limit > 0 else []
+    return history
 
 
 def _summary(entries: list[TimelineEntry]) -> tuple[list[Message], bool]:
@@ -90,8 +118,9 @@ def _entries(messages: list[Message], system: bool) -> Element:
     return h(n.ENTRIES, {"messages": messages, "system": system})
 
 
-def _report_evictions(on_evict: Callable[[list[TimelineEntry]], Any] | None, evicted: list[TimelineEntry]) -> None:
-    reported: Ref[set[str]] = use_ref(set())
+def _report_evictions(
+    on_evict: Callable[[list[TimelineEntry]], Any] | None, evicted: list[TimelineEntry], reported: Ref[set[str]]
+) -> None:
     fresh = [entry for entry in evicted if entry.id not in reported.current] if on_evict else []
 
     def report() -> None:

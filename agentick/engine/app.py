@@ -8,8 +8,9 @@ from typing import Any
 import anyio
 
 from ..element import Element
-from ..tools import ExecutableTool
+from ..tools import ExecutableTool, check_confirmation_timeout
 from ..types import Message
+from .awaiting import must_await, running_event_loop
 from .execution import new_id
 from .handle import ExecutionHandle
 from .procedure import Procedure
@@ -32,6 +33,7 @@ class App:
         max_ticks: int = 10,
         store: Any = None,
         runner: Any = None,
+        confirmation_timeout: float | None = None,
     ) -> None:
         if max_ticks < 1:
             raise ValueError(f"max_ticks must be at least 1, not {max_ticks}")
@@ -41,9 +43,12 @@ class App:
         self.max_ticks = max_ticks
         self.store = store_from(store)
         self.runner = runner
+        # the default for tools without their own: seconds before an unanswered confirmation is a denial
+        self.confirmation_timeout = check_confirmation_timeout(confirmation_timeout, error=ValueError)
         self.sessions: dict[str, Session] = {}
         self.run = Procedure(self._run, name="app.run")
 
+    @must_await("app.session")
     async def session(self, id: str | None = None, *, tools: Iterable[ExecutableTool] = ()) -> Session:
         """The open session `id`, else one restored from the store, else a new one (new id if None).
 
@@ -104,10 +109,20 @@ def create_app(
     max_ticks: int = 10,
     store: Any = None,
     runner: Any = None,
+    confirmation_timeout: float | None = None,
 ) -> App:
     """An app for `component`. `model` is used unless the tree renders one; `store` is None (memory),
-    a SQLite path, or an object with async save/load/delete."""
-    return App(component, model=model, tools=tools, max_ticks=max_ticks, store=store, runner=runner)
+    a SQLite path, or an object with async save/load/delete. `confirmation_timeout` (seconds) turns
+    a confirmation request nobody answers into a denial, for tools that set none of their own."""
+    return App(
+        component,
+        model=model,
+        tools=tools,
+        max_ticks=max_ticks,
+        store=store,
+        runner=runner,
+        confirmation_timeout=confirmation_timeout,
+    )
 
 
 async def _run(
@@ -133,7 +148,14 @@ run = Procedure(_run, name="run")
 
 
 def run_sync(element: Any, **options: Any) -> SendResult:
-    """`run(...)` from synchronous code: blocks until the result."""
+    """`run(...)` from synchronous code: blocks until the result. Inside an event loop (async code,
+    a notebook) it cannot block: there the error says to `await run(...).result`."""
+    running = running_event_loop()
+    if running is not None:
+        raise RuntimeError(
+            f"run_sync() cannot be used inside a running event loop ({running} runs in this thread); "
+            "in async code write `result = await run(...).result` instead"
+        )
 
     async def main() -> SendResult:
         result: SendResult = await run(element, **options).result

@@ -5,9 +5,10 @@
 continuation callbacks → 7. continue or stop.
 
 The timeline only ever receives whole ticks: the user's input when the execution starts, then per
-tick the assistant message together with the tool message answering its calls. An error or an
-abort anywhere in a tick leaves that tick out entirely, so the timeline never holds a tool call
-without its result, and the session can send again.
+tick the assistant message together with the tool message answering its calls, committed together
+at step 5. An error or an abort before that commit leaves the tick out entirely; one after it (a
+tick-end, continuation or execution-end hook, saving) keeps the committed tick. Either way the
+timeline never holds a tool call without its result, and the session can send again.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..compiler import CompiledContext
 from ..compiler.compile import call_hook, compile_until_stable
 from ..element import h
 from ..errors import AbortError, ModelError, PersistenceError
+from ..hooks.lifecycle import check_vote
 from ..models.base import StreamAccumulator
 from ..types import (
     ContentBlock,
@@ -51,6 +53,7 @@ from .events import (
     ToolCallEvent,
 )
 from .handle import ExecutionHandle
+from .lint import lint
 from .results import ExecutionUsage, SendResult, TickResult, TickState
 from .tool_runner import run_tool_calls
 
@@ -157,6 +160,13 @@ class Execution:
 
             compiled = await compile_until_stable(compiler, element, tool_sources=tool_sources, after_render=catch_up)
             session.last_compiled = compiled
+            lint(
+                compiled,
+                component=session.component,
+                has_messages=bool(session.entries),
+                root=compiler.root.fiber,
+                warned=runtime.extension("lint", set),
+            )
             self.emit(
                 CompiledEvent, system=compiled.system, model_input=compiled.model_input, iterations=compiled.iterations
             )
@@ -175,7 +185,13 @@ class Execution:
             results = []
             if calls:
                 results = await run_tool_calls(
-                    calls, compiled, com=runtime.com, handle=self.handle, emit=self.emit, runner=app.runner
+                    calls,
+                    compiled,
+                    com=runtime.com,
+                    handle=self.handle,
+                    emit=self.emit,
+                    runner=app.runner,
+                    confirmation_timeout=app.confirmation_timeout,
                 )
             tick_messages = [output.message]
             if results:
@@ -185,7 +201,8 @@ class Execution:
                 response = output.text
             tick_result = TickResult(tick, output.message.content, calls, results, output.stop_reason, output.usage)
             for ref, name in runtime.tick_end:
-                tick_result.vote(await call_hook(name, ref.current, tick_result, runtime.com))
+                callback = ref.current
+                tick_result.vote(check_vote(name, callback, await call_hook(name, callback, tick_result, runtime.com)))
             self.emit(
                 TickEndEvent,
                 should_continue=tick_result.should_continue,

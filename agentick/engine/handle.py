@@ -20,6 +20,16 @@ __all__ = ["ExecutionHandle"]
 Status = Literal["running", "completed", "error", "aborted"]
 
 
+class _PendingConfirmation:
+    """A tool call waiting for `submit_tool_result`: set once, by the first answer."""
+
+    __slots__ = ("answer", "answered")
+
+    def __init__(self) -> None:
+        self.answered = anyio.Event()
+        self.answer: tuple[bool, str | None] | None = None
+
+
 class ExecutionHandle:
     """An execution started by `send`, `render`, `spawn` or `run`.
 
@@ -41,7 +51,8 @@ class ExecutionHandle:
         self._error: BaseException | None = None
         self._abort: Callable[[str], None] | None = None
         self._abort_reason: str | None = None
-        self._confirmations: dict[str, tuple[anyio.Event, list[Any]]] = {}
+        self._confirmations: dict[str, _PendingConfirmation] = {}
+        self._asked: set[str] = set()  # every call id a confirmation was requested for
         self._finish_callbacks: list[Callable[[SendResult | None, BaseException | None], None]] = []
 
     # --- result --------------------------------------------------------------------------------
@@ -72,29 +83,39 @@ class ExecutionHandle:
         if self._abort is not None:
             self._abort(self._abort_reason)
 
-    def submit_tool_result(self, call_id: str, approved: bool = True, reason: str | None = None) -> None:
-        """Answer a `tool_confirmation_required` event: run the tool (approved) or deny it."""
-        pending = self._confirmations.get(call_id)
+    def submit_tool_result(self, call_id: str, approved: bool = True, reason: str | None = None) -> bool:
+        """Answer a `tool_confirmation_required` event: run the tool (approved) or deny it.
+
+        Returns True when the answer reached the waiting call. An answer that comes too late (the
+        request expired after its `confirmation_timeout`, was answered already, or the execution
+        ended) is ignored and returns False: a UI answering a stale prompt does not fail. A call id
+        this execution never asked about raises `KeyError`.
+        """
+        pending = self._confirmations.pop(call_id, None)
         if pending is None:
-            raise KeyError(f"no tool call {call_id!r} is waiting for confirmation in execution {self.execution_id}")
-        event, answer = pending
-        answer[:] = [approved, reason]
-        event.set()
+            if call_id in self._asked:
+                return False
+            raise KeyError(f"no tool call {call_id!r} was asked for confirmation in execution {self.execution_id}")
+        pending.answer = (bool(approved), reason)
+        pending.answered.set()
+        return True
 
-    def expect_confirmation(self, call_id: str) -> Any:
+    def expect_confirmation(self, call_id: str) -> None:
         """Register the wait before announcing it, so an answer given right away is not lost."""
-        event = anyio.Event()
-        answer: list[Any] = []
-        self._confirmations[call_id] = (event, answer)
+        self._asked.add(call_id)
+        self._confirmations[call_id] = _PendingConfirmation()
 
-        async def wait() -> tuple[bool, str | None]:
-            try:
-                await event.wait()
-            finally:
-                self._confirmations.pop(call_id, None)
-            return bool(answer[0]), answer[1]
-
-        return wait()
+    async def wait_for_confirmation(self, call_id: str, timeout: float | None) -> tuple[bool, str | None] | None:
+        """The answer `(approved, reason)` to an expected confirmation, or None when `timeout`
+        seconds (None: no limit) pass without one. Either way the call stops waiting: a later
+        answer is ignored."""
+        pending = self._confirmations[call_id]
+        try:
+            with anyio.move_on_after(timeout):
+                await pending.answered.wait()
+        finally:
+            self._confirmations.pop(call_id, None)
+        return pending.answer
 
     # --- used by the engine --------------------------------------------------------------------
 

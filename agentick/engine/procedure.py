@@ -4,6 +4,10 @@
 `ExecutionHandle`), `await promise.result` for the final value (a `SendResult`), or `async for` over
 it for stream events. Procedures take middleware (`async def mw(args, envelope, next)`), a timeout
 and metadata; `.use`, `.with_timeout` and `.with_metadata` return new procedures.
+
+A promise does nothing until it is awaited or iterated, so `session.send("Hi")` on its own sends
+nothing: like a coroutine, a promise never awaited warns (`RuntimeWarning`) when it is garbage
+collected, pointing at the line that called the procedure.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
+
+from .awaiting import caller, warn_never_awaited
 
 __all__ = ["Envelope", "Middleware", "Procedure", "ProcedurePromise", "procedure"]
 
@@ -32,9 +38,14 @@ class Envelope:
 class ProcedurePromise:
     """The pending value of one procedure call. Runs once, however often it is awaited."""
 
-    def __init__(self, start: Callable[[], Awaitable[Any]], timeout: float | None) -> None:
+    def __init__(
+        self, start: Callable[[], Awaitable[Any]], timeout: float | None, name: str, where: tuple[str, int]
+    ) -> None:
         self._start = start
         self._timeout = timeout
+        self._name = name
+        self._where = where  # the caller's file and line, for the never-awaited warning
+        self._used = False
         self._deadline: float | None = None
         self._started = False
         self._finished = False
@@ -42,7 +53,15 @@ class ProcedurePromise:
         self._value: Any = None
         self._error: BaseException | None = None
 
+    def __del__(self) -> None:
+        if not self._used:
+            call = f"{self._name}(...)"
+            warn_never_awaited(
+                call, self._where, f"write `await {call}`, `await {call}.result` or `async for event in {call}`"
+            )
+
     def __await__(self) -> Generator[Any, None, Any]:
+        self._used = True
         return self._get().__await__()
 
     async def _get(self) -> Any:
@@ -72,6 +91,7 @@ class ProcedurePromise:
     @property
     def result(self) -> Awaitable[Any]:
         """Awaitable: the final value (an execution's `SendResult`)."""
+        self._used = True  # an un-awaited `.result` is reported as the coroutine it is
         return self._final()
 
     async def _final(self) -> Any:
@@ -88,7 +108,11 @@ class ProcedurePromise:
             value.abort(f"timed out after {self._timeout}s")
             raise
 
-    async def __aiter__(self) -> AsyncIterator[Any]:
+    def __aiter__(self) -> AsyncIterator[Any]:
+        self._used = True
+        return self._events()
+
+    async def _events(self) -> AsyncIterator[Any]:
         value = await self
         async for event in value:
             yield event
@@ -114,7 +138,7 @@ class Procedure:
         functools.update_wrapper(self, fn, updated=())
 
     def __call__(self, *args: Any, **kwargs: Any) -> ProcedurePromise:
-        return ProcedurePromise(lambda: self._pipeline(args, kwargs), self.timeout)
+        return ProcedurePromise(lambda: self._pipeline(args, kwargs), self.timeout, self.name, caller())
 
     async def _pipeline(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         envelope = Envelope(self.name, kwargs, dict(self.metadata))

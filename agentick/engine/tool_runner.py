@@ -7,13 +7,14 @@ something that is not content. Nothing a tool does can break the tick loop.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 import anyio
 
 from ..compiler import CompiledContext
-from ..errors import ToolError
+from ..errors import HookError, ToolError
 from ..tools import ExecutableTool, normalize_result
 from ..types import TextBlock, ToolCall, ToolResultBlock
 from .events import Event, ToolConfirmationRequiredEvent, ToolConfirmationResultEvent, ToolResultEvent
@@ -22,6 +23,7 @@ from .handle import ExecutionHandle
 __all__ = ["run_tool_calls"]
 
 Emit = Callable[..., Event]
+log = logging.getLogger("agentick")
 
 
 async def run_tool_calls(
@@ -32,11 +34,21 @@ async def run_tool_calls(
     handle: ExecutionHandle,
     emit: Emit,
     runner: Any = None,
+    confirmation_timeout: float | None = None,
 ) -> list[ToolResultBlock]:
+    """Run `calls` concurrently; `confirmation_timeout` is the app's default for tools without one."""
     results: list[ToolResultBlock | None] = [None] * len(calls)
 
     async def run(index: int, call: ToolCall) -> None:
-        result = await _run_one(call, compiled, com=com, handle=handle, emit=emit, runner=runner)
+        result = await _run_one(
+            call,
+            compiled,
+            com=com,
+            handle=handle,
+            emit=emit,
+            runner=runner,
+            confirmation_timeout=confirmation_timeout,
+        )
         results[index] = result
         emit(ToolResultEvent, call_id=call.id, name=call.name, content=result.content, is_error=result.is_error)
 
@@ -50,7 +62,14 @@ async def run_tool_calls(
 
 
 async def _run_one(
-    call: ToolCall, compiled: CompiledContext, *, com: Any, handle: ExecutionHandle, emit: Emit, runner: Any
+    call: ToolCall,
+    compiled: CompiledContext,
+    *,
+    com: Any,
+    handle: ExecutionHandle,
+    emit: Emit,
+    runner: Any,
+    confirmation_timeout: float | None,
 ) -> ToolResultBlock:
     tool = compiled.find_tool(call.name)
     if tool is None or tool.audience == "user":
@@ -58,7 +77,7 @@ async def _run_one(
         return _error(call, f"unknown tool {call.name!r}; the tools available are: {offered}")
 
     async def execute() -> ToolResultBlock:
-        return await _execute(call, tool, com=com, handle=handle, emit=emit)
+        return await _execute(call, tool, com=com, handle=handle, emit=emit, confirmation_timeout=confirmation_timeout)
 
     if runner is not None and hasattr(runner, "execute_tool_call"):
         try:
@@ -75,7 +94,13 @@ async def _run_one(
 
 
 async def _execute(
-    call: ToolCall, tool: ExecutableTool, *, com: Any, handle: ExecutionHandle, emit: Emit
+    call: ToolCall,
+    tool: ExecutableTool,
+    *,
+    com: Any,
+    handle: ExecutionHandle,
+    emit: Emit,
+    confirmation_timeout: float | None,
 ) -> ToolResultBlock:
     try:
         validated = tool.validate(call.input)
@@ -83,18 +108,11 @@ async def _execute(
         return _error(call, f"{error}. Call {tool.name} again with arguments that match its schema.")
     try:
         if await tool.needs_confirmation(validated):
-            answer = handle.expect_confirmation(call.id)
-            emit(
-                ToolConfirmationRequiredEvent,
-                call_id=call.id,
-                name=call.name,
-                input=call.input,
-                message=tool.confirmation_text(validated),
+            denial = await _confirm(
+                call, tool, validated, handle=handle, emit=emit, default_timeout=confirmation_timeout
             )
-            approved, reason = await answer
-            emit(ToolConfirmationResultEvent, call_id=call.id, approved=approved, reason=reason)
-            if not approved:
-                return _error(call, "the user denied this tool call" + (f": {reason}" if reason else ""))
+            if denial is not None:
+                return denial
         with anyio.move_on_after(tool.timeout) as scope:
             value = await tool.call(validated, com=com)
         if scope.cancelled_caught:
@@ -102,9 +120,54 @@ async def _execute(
         content = normalize_result(value, tool.name)
     except ToolError as error:
         return _error(call, str(error))
+    except HookError as error:
+        # The model gets the error like any other, but a hook in a handler is a bug in the agent's
+        # code that no model retry can fix, so the developer hears about it too.
+        log.error(
+            "tool %r called a hook in its handler, which runs outside any component render: %s. Call the "
+            "hook in a component or in the tool's use= hook and read its value from the handler's deps, "
+            "or keep the state with com.get_state()/com.set_state()",
+            tool.name,
+            error,
+            exc_info=error,
+        )
+        return _error(call, f"{type(error).__name__}: {error}")
     except Exception as error:
         return _error(call, f"{type(error).__name__}: {error}")
     return ToolResultBlock(tool_use_id=call.id, name=call.name, content=content)
+
+
+async def _confirm(
+    call: ToolCall,
+    tool: ExecutableTool,
+    validated: Any,
+    *,
+    handle: ExecutionHandle,
+    emit: Emit,
+    default_timeout: float | None,
+) -> ToolResultBlock | None:
+    """Ask for confirmation and wait for the answer: None when approved, else the denial's error
+    result. A request nobody answers within the tool's (else the app's) `confirmation_timeout`
+    is a denial too, so an absent user cannot hold the execution forever."""
+    handle.expect_confirmation(call.id)
+    emit(
+        ToolConfirmationRequiredEvent,
+        call_id=call.id,
+        name=call.name,
+        input=call.input,
+        message=tool.confirmation_text(validated),
+    )
+    timeout = tool.confirmation_timeout if tool.confirmation_timeout is not None else default_timeout
+    answer = await handle.wait_for_confirmation(call.id, timeout)
+    if answer is None:
+        expired = f"the user did not answer the confirmation request within {timeout:g}s"
+        emit(ToolConfirmationResultEvent, call_id=call.id, approved=False, reason=expired)
+        return _error(call, f"{tool.name} was not run: {expired}")
+    approved, reason = answer
+    emit(ToolConfirmationResultEvent, call_id=call.id, approved=approved, reason=reason)
+    if approved:
+        return None
+    return _error(call, "the user denied this tool call" + (f": {reason}" if reason else ""))
 
 
 def _error(call: ToolCall, message: str) -> ToolResultBlock:

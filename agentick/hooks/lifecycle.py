@@ -3,14 +3,22 @@
 Each hook registers the component's callback in a runtime registry from a mount effect (so the
 order is children before parents, siblings in order, later-mounted components last) and reads the
 callback through `use_latest`, so the engine always calls the latest committed closure.
+
+A callback that cannot take the arguments its hook passes (API.md §3) is refused when the hook is
+called, with a `HookError` naming the hook, the expected call and the callback's file and line,
+rather than failing later inside a tick. Tick-end and continuation callbacks must return a vote
+(`check_vote`): anything else is an error, never silently "no opinion".
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
+import types
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import HookError
 from ..reconciler import current_component, use_effect, use_latest
 from ..runtime import AgentRuntime, use_runtime
 
@@ -26,14 +34,32 @@ __all__ = [
     "use_on_unmount",
 ]
 
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    "use_on_mount": ("com",),
+    "use_on_unmount": ("com",),
+    "use_on_tick_start": ("tick_state", "com"),
+    "use_after_compile": ("compiled", "com"),
+    "use_on_tick_end": ("tick_result", "com"),
+    "use_continuation": ("tick_result", "com"),
+    "use_on_execution_start": ("execution_id", "com"),
+    "use_on_execution_end": ("com",),
+    "use_on_message": ("message", "com", "tick_state"),
+}
+"""The arguments each hook calls its callback with (API.md §3), in order."""
+
+VOTES = (
+    'True (continue), False (stop), None (no opinion), {"stop": True, "reason": "..."} or '
+    '{"continue": True, "reason": "..."}'
+)
+_VOTE_KEYS = frozenset({"stop", "continue", "reason"})
+
 
 def _register(hook: str, registry: str, callback: Callable[..., Any]) -> None:
     runtime = use_runtime(hook)
-    fiber = current_component(hook).fiber
+    name = current_component(hook).fiber.path()  # cached on the fiber: O(1) after the first render
+    _check_callback(hook, callback, name)
     ref = use_latest(callback)
-    # The component path (for error messages) is computed once, at mount: O(depth) per render
-    # would make every render of a deep tree quadratic.
-    use_effect(lambda: getattr(runtime, registry).add(ref, f"{hook} of {fiber.path()}"), [])
+    use_effect(lambda: getattr(runtime, registry).add(ref, f"{hook} of {name}"), [])
 
 
 def use_on_tick_start(callback: Callable[..., Any]) -> None:
@@ -79,6 +105,7 @@ def use_on_message(callback: Callable[..., Any]) -> None:
 def use_on_mount(callback: Callable[..., Any]) -> None:
     """`callback(com)` once, after the component's first commit."""
     runtime = use_runtime("use_on_mount")
+    _check_callback("use_on_mount", callback, current_component("use_on_mount").fiber.path())
     ref = use_latest(callback)
     use_effect(lambda: _start(runtime, ref.current(runtime.com)), [])
 
@@ -86,6 +113,7 @@ def use_on_mount(callback: Callable[..., Any]) -> None:
 def use_on_unmount(callback: Callable[..., Any]) -> None:
     """`callback(com)` once, when the component leaves the tree or the session closes."""
     runtime = use_runtime("use_on_unmount")
+    _check_callback("use_on_unmount", callback, current_component("use_on_unmount").fiber.path())
     ref = use_latest(callback)
     use_effect(lambda: lambda: _start(runtime, ref.current(runtime.com)), [])
 
@@ -95,3 +123,91 @@ def _start(runtime: AgentRuntime, result: Any) -> None:
     the pass that triggered it."""
     if inspect.isawaitable(result):
         runtime.deferred.append(result)
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+
+def _check_callback(hook: str, callback: Any, component: str) -> None:
+    """HookError unless `callback` can be called with the arguments `hook` passes it."""
+    parameters = PARAMETERS[hook]
+    if _takes(callback, len(parameters)):
+        return
+    call = f"cb({', '.join(parameters)})"
+    if not callable(callback):
+        raise HookError(
+            f"{hook}() in {component} needs a function called as {call}, not {type(callback).__name__} {callback!r:.60}"
+        )
+    try:
+        signature = str(inspect.signature(callback))
+    except (TypeError, ValueError):
+        signature = "(...)"
+    example = hook.removeprefix("use_")
+    raise HookError(
+        f"{hook}() in {component} calls its callback as {call}, but {_callable_name(callback)}{signature} "
+        f"at {callback_location(callback)} cannot take those {len(parameters)} argument(s); define it as "
+        f"`def {example}({', '.join(parameters)}): ...` (parameters it does not need may stay unused)"
+    )
+
+
+def _takes(callback: Any, count: int) -> bool:
+    """Whether `callback` accepts `count` positional arguments (fast for functions and methods)."""
+    function = callback
+    if isinstance(callback, types.MethodType):
+        function, count = callback.__func__, count + 1
+    if isinstance(function, types.FunctionType):
+        code = function.__code__
+        defaults = len(function.__defaults__ or ())
+        keyword_only_required = code.co_kwonlyargcount - len(function.__kwdefaults__ or {})
+        varargs = bool(code.co_flags & inspect.CO_VARARGS)
+        return (
+            keyword_only_required == 0
+            and code.co_argcount - defaults <= count
+            and (varargs or count <= code.co_argcount)
+        )
+    try:
+        inspect.signature(callback).bind(*range(count))
+    except ValueError:
+        return callable(callback)  # no signature to check (some builtins): it is checked when called
+    except TypeError:
+        return False
+    return True
+
+
+def callback_location(callback: Any) -> str:
+    """`FILE:LINE` where `callback` is defined, or `an unknown location` (builtins, C callables)."""
+    function = inspect.unwrap(callback)
+    while isinstance(function, functools.partial):
+        function = function.func
+    function = getattr(function, "__func__", function)
+    code = getattr(function, "__code__", None)
+    if code is None:  # a callable object: where its class defines __call__
+        code = getattr(inspect.getattr_static(type(function), "__call__", None), "__code__", None)
+    if code is None:
+        return "an unknown location"
+    return f"{code.co_filename}:{code.co_firstlineno}"
+
+
+def _callable_name(callback: Any) -> str:
+    """`on_end`, `Recorder.on_end`, `<lambda>` (without the `<locals>` of enclosing functions)."""
+    name = str(getattr(callback, "__qualname__", None) or type(callback).__qualname__)
+    return name.rpartition("<locals>.")[2]
+
+
+def check_vote(name: str, callback: Any, decision: Any) -> Any:
+    """`decision` if it is a vote a tick-end/continuation callback may return, else HookError naming
+    the hook and component (`name` is `"use_continuation of Agent"`) and listing the valid votes."""
+    if decision is None or decision is True or decision is False:
+        return decision
+    if (
+        isinstance(decision, dict)
+        and decision.keys() <= _VOTE_KEYS
+        and ("stop" in decision or "continue" in decision)
+        and all(isinstance(decision.get(key, False), bool) for key in ("stop", "continue"))
+        and isinstance(decision.get("reason"), str | None)
+    ):
+        return decision
+    raise HookError(
+        f"the {name} ({_callable_name(callback)} at {callback_location(callback)}) returned {decision!r:.80}, "
+        f"which is not a vote; return {VOTES}, or call tick_result.stop(reason) / tick_result.continue_(reason)"
+    )

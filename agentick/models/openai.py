@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
@@ -271,6 +272,8 @@ def _connection_failure(exc: BaseException) -> str:
     reason = ""
     cause = exc.__cause__
     while cause is not None:
+        if isinstance(cause, socket.gaierror):  # its errno is a resolver code, not one os.strerror knows
+            return f": DNS lookup failed ({cause.strerror})"
         if isinstance(cause, OSError) and cause.errno:
             return f": {os.strerror(cause.errno)}"
         reason = reason or f": {cause}"

@@ -39,7 +39,29 @@ def error_for(source: str) -> JSXSyntaxError:
             "unclosed tag <p>: expected '>' or '/>' to end the opening tag before the end of the file (line 2)",
         ),
         ("x = <p>a } b</p>\n", 1, 10, "unexpected '}' in JSX text; write {'}'} for a literal '}'"),
-        ("x = <p>a < b</p>\n", 1, 10, "unexpected '<' in JSX text; write {'<'} for a literal '<'"),
+        ("x = <p>a < 3</p>\n", 1, 10, "unexpected '<' in JSX text; write {'<'} for a literal '<'"),
+        (
+            "x = <p>a < b</p>\n",
+            1,
+            13,
+            "expected an attribute name, '>' or '/>' in <b>, found '<'; the '<' at line 1, column 10 opens a tag: "
+            "write {'<'} for a literal '<'",
+        ),
+        (
+            "x = <p>x < y > z</p>\n",
+            1,
+            17,
+            "expected closing tag </y>, found </p> (<y> was opened at line 1, column 10); a '<' followed by "
+            "whitespace opens a tag too: write {'<'} for a literal '<'",
+        ),
+        (
+            "x = <p>x < y\n",
+            1,
+            10,
+            "unclosed tag <y>: expected '>' or '/>' to end the opening tag before the end of the file (line 2); "
+            "a '<' followed by whitespace opens a tag too: write {'<'} for a literal '<'",
+        ),
+        ("x = <p>a <\n</p>\n", 1, 10, "unexpected '<' in JSX text; write {'<'} for a literal '<'"),
         ('x = <p title="abc>hi</p>\n', 1, 14, 'unterminated string in attribute title=: expected a closing "'),
         ("x = <p>{'abc}</p>\n", 1, 9, "unterminated string literal"),
         ('x = <p>{"""abc}</p>\n', 1, 9, "unterminated triple-quoted string literal"),

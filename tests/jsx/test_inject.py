@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import agentick_jsx
 from agentick.element import Element
@@ -40,6 +44,9 @@ def transpiled_lines(source: str) -> list[str]:
         ("# coding: utf-8\nimport os\nx = <b />\n", f"{IMPORT}; import os", 1),
         ("# a comment\n\ndef f():\n    return <b />\n", f"{IMPORT}; # a comment", 0),
         ("#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n\ndef f():\n    return <b />\n", f"{IMPORT}; ", 2),
+        ('"""doc""" \\\n\nx = <b>hi</b>\n', f'"""doc"""; {IMPORT} \\', 0),
+        ('"""doc"""; \\\n  \\\n# note\nx = <b>hi</b>\n', f'"""doc"""; {IMPORT} \\', 0),
+        ("from __future__ import annotations \\\n\nx = <b />\n", f"from __future__ import annotations; {IMPORT} \\", 0),
         ('"""Doc."""\n', '"""Doc."""', 0),
     ],
 )
@@ -118,3 +125,70 @@ def test_fallback_fragments_use_the_import_expression() -> None:
     lines = transpiled_lines("def f():\n    return <>a</>\n")
 
     assert lines[1] == f"    return {FALLBACK}__import__('agentick.element').element.Fragment, None, 'a')"
+
+
+# --- property: wherever the import lands, the module compiles, keeps its lines and runs ----------
+
+_HEADS = st.lists(st.sampled_from(["#!/usr/bin/env python", "# -*- coding: utf-8 -*-", "", "# a comment"]), max_size=2)
+_DOCSTRINGS = st.sampled_from(
+    [
+        "",
+        '"""Doc."""',
+        "'doc'",
+        '"""Doc\n\nmore."""',
+        '"""doc""" \\\n',
+        '"""doc"""; \\\n  \\\n# note',
+        '"""doc"""  # a comment',
+        '"""doc""";',
+        'r"""raw\\d""" \\\n  ;',
+    ]
+)
+_FUTURES = st.sampled_from(
+    [
+        "",
+        "from __future__ import annotations",
+        "from __future__ import (\n    annotations,\n)",
+        "from __future__ import annotations \\\n",
+        "from __future__ import annotations;  # a comment",
+    ]
+)
+_STATEMENTS = st.sampled_from(
+    [
+        "x = <b>{1}</b>",
+        "import os",
+        "def f():\n    return <b />",
+        "if True:\n    y = <i />\n\nelse:\n    y = None",
+        "@(lambda function: function)\n\ndef g():\n    return <>a</>",
+        "class A:\n    z = <b />\n\n    def m(self):\n        return <b />",
+        "w = 1 + \\\n    2",
+        "v = 1 \\\n",
+        "try:\n    t = <b />\nexcept ValueError:\n    pass\n# between\nfinally:\n    pass",
+        "u = [\n    <b />,\n\n    <i />,\n]",
+        's = """\n<b>not jsx</b>\n"""',
+        "x2 = (1,  # <b>\n  <b />)",
+        "def k(): return <b />",
+    ]
+)
+_BETWEEN = st.sampled_from(["\n", "\n\n", "\n# a comment\n", "\n\n\n"])
+
+
+@st.composite
+def _module_layouts(draw: st.DrawFn) -> str:
+    pieces = [*draw(_HEADS), draw(_DOCSTRINGS), draw(_FUTURES)]
+    source = "".join(piece + "\n" for piece in pieces if piece)
+    statements = draw(st.lists(_STATEMENTS, min_size=1, max_size=4))
+    return source + "".join(statement + draw(_BETWEEN) for statement in statements)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_module_layouts())
+def test_the_factory_import_lands_where_the_module_stays_valid(source: str) -> None:
+    python = agentick_jsx.transpile(source)
+    namespace: dict[str, Any] = {}
+
+    assert python.count("\n") == source.count("\n")
+    exec(compile(python, "<layout>", "exec"), namespace)  # an empty namespace: the module imports h itself
+    made = [namespace[name]() for name in ("f", "g", "k") if name in namespace]
+    if "A" in namespace:
+        made.append(namespace["A"]().m())
+    assert all(isinstance(element, Element) for element in made)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import itertools
 import re
 import textwrap
+import tokenize
 import traceback
 
 import pytest
@@ -121,3 +124,130 @@ def test_generated_modules_keep_line_count_and_token_lines(source: str) -> None:
     compile(python, "<generated>", "exec")
     assert len(python.splitlines()) == len(source.splitlines())
     assert token_lines(python, _MARKERS) == token_lines(source, _MARKERS)
+
+
+# --- property: every token of every `{expression}` stays on its line ----------------------------
+
+_SEPARATORS = st.sampled_from(["", " ", "\n", "\n    ", " \n  \n "])
+_EXPRESSIONS = st.sampled_from(
+    [
+        "@",
+        "@ + @",
+        "@(\n@,\n    @=@)",
+        "@.@",
+        "[@ for @ in @]",
+        "@ if @ else @",
+        "(\n    @,\n    @\n)",
+        "@  # a comment\n",
+        "@ + \\\n    @",
+        "'''a\nb''' + @",
+    ]
+)
+_IDENTIFIER = re.compile(r"\b[uU]\d+\b")
+_CLOSING_TAG = re.compile(r"<\s*/[^>]*>")
+
+
+@st.composite
+def _expression(draw: st.DrawFn, depth: int) -> str:
+    """A Python expression with `@` where a unique identifier goes, possibly containing JSX."""
+    if depth < 2 and draw(st.integers(0, 5)) == 0:
+        element = draw(_keyed_elements(depth + 1, in_jsx=False))
+        return "[" + draw(_SEPARATORS) + element + draw(_SEPARATORS) + "]"
+    return draw(_EXPRESSIONS)
+
+
+@st.composite
+def _keyed_elements(draw: st.DrawFn, depth: int = 0, *, in_jsx: bool = False) -> str:
+    """JSX with every attribute form (keys anywhere among them), spreads and children, laid out over
+    lines at random. A component tag `U@` is closed by `</U%>` (`U!` is self-closing); inside JSX,
+    whitespace may follow `<`."""
+    self_closing = draw(st.booleans())
+    tag = draw(st.sampled_from(["p", "ui.Card", "U!" if self_closing else "U@"]))
+    space = draw(st.sampled_from(["", " ", "\n  "])) if in_jsx else ""
+    attributes: list[str] = []
+    for kind in draw(st.lists(st.sampled_from(["string", "lines", "expr", "bare", "spread", "element"]), max_size=4)):
+        if kind == "string":
+            attributes.append('title="a b"')
+        elif kind == "lines":
+            attributes.append('text="one\n  two"')
+        elif kind == "expr":
+            attributes.append("value={" + draw(_SEPARATORS) + draw(_expression(depth)) + draw(_SEPARATORS) + "}")
+        elif kind == "bare":
+            attributes.append("cached")
+        elif kind == "spread":
+            attributes.append("{..." + draw(_SEPARATORS) + draw(_expression(depth)) + "}")
+        elif depth < 2:
+            attributes.append("slot=" + draw(_keyed_elements(depth + 1, in_jsx=True)))
+    key = draw(st.sampled_from(["", 'key="k"', "key={@}", "key={\n@}", "key=\n{@ + @}", "key"]))
+    if key:
+        attributes.insert(draw(st.integers(0, len(attributes))), key)
+    opening = "<" + space + tag + "".join(draw(_SEPARATORS) + " " + attribute for attribute in attributes)
+    if self_closing:
+        return opening + draw(_SEPARATORS) + "/>"
+    children: list[str] = []
+    for kind in draw(st.lists(st.sampled_from(["text", "expr", "spread", "comment", "element"]), max_size=4)):
+        if kind == "text":
+            children.append("some text,")
+        elif kind == "expr":
+            children.append("{" + draw(_SEPARATORS) + draw(_expression(depth)) + draw(_SEPARATORS) + "}")
+        elif kind == "spread":
+            children.append("{..." + draw(_expression(depth)) + "}")
+        elif kind == "comment":
+            children.append("{/* note\n */}")
+        elif depth < 2:
+            children.append(draw(_keyed_elements(depth + 1, in_jsx=True)))
+    closing = "<" + space + "/" + space + tag.replace("@", "%") + space + ">"
+    return opening + ">" + "".join(draw(_SEPARATORS) + child for child in children) + draw(_SEPARATORS) + closing
+
+
+@st.composite
+def _modules_with_unique_names(draw: st.DrawFn) -> str:
+    template = draw(st.sampled_from(["x = (\n    {}\n)\n", "def f():\n    return {}\n", "y = [{}, 1]\n", "z = {}\n"]))
+    return _number_names(template.format(draw(_keyed_elements())))
+
+
+def _number_names(source: str) -> str:
+    """`@` becomes a unique name `uN`; a component tag `U@` or `U!` becomes `UN`, and `</U%>` the name of
+    the innermost open `U@`."""
+    counter = itertools.count()
+    open_tags: list[str] = []
+
+    def name(match: re.Match[str]) -> str:
+        if match.group() == "U%":
+            return open_tags.pop()
+        unique = f"u{next(counter)}"
+        if match.group() == "@":
+            return unique
+        if match.group() == "U@":
+            open_tags.append(unique.upper())
+        return unique.upper()
+
+    return re.sub("U[@%!]|@", name, source)
+
+
+def _expected_name_lines(source: str) -> dict[str, int]:
+    """The line of every `uN`/`UN` name in `source`, closing tags (which emit nothing) left out."""
+    opening_only = _CLOSING_TAG.sub(lambda tag: re.sub(r"[^\n]", " ", tag.group()), source)
+    return {match.group(): source.count("\n", 0, match.start()) + 1 for match in _IDENTIFIER.finditer(opening_only)}
+
+
+def _name_lines(python: str) -> dict[str, int]:
+    """The line of every `uN` name token, read with Python's own tokenizer."""
+    lines: dict[str, int] = {}
+    for token in tokenize.generate_tokens(io.StringIO(python).readline):
+        if token.type == tokenize.NAME and _IDENTIFIER.fullmatch(token.string):
+            assert token.string not in lines, f"{token.string} emitted twice"
+            lines[token.string] = token.start[0]
+    return lines
+
+
+@settings(max_examples=300, deadline=None)
+@given(_modules_with_unique_names())
+def test_every_expression_token_stays_on_the_line_it_was_written_on(source: str) -> None:
+    expected = _expected_name_lines(source)
+
+    python = agentick_jsx.transpile(source)
+
+    compile(python, "<generated>", "exec")
+    assert python.count("\n") == source.count("\n")
+    assert _name_lines(python) == expected

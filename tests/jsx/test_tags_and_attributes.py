@@ -78,6 +78,12 @@ def test_a_key_on_the_last_line_is_the_key_keyword() -> None:
     assert python.endswith("x = _agentick_h('li', None, (i), key=(i))\n")
 
 
+def test_a_key_keyword_after_a_multi_line_tag_stays_on_the_key_line() -> None:
+    python = agentick_jsx.transpile("x = <b\n  id={a}\n  key={k}/>\n")
+
+    assert python.splitlines()[1:] == ["'id': (a)}", ", key=(k))"]
+
+
 def test_a_key_that_would_change_lines_stays_in_the_props_at_its_line() -> None:
     python = agentick_jsx.transpile("x = (\n    <li key={i}>\n        {i}\n    </li>\n)\n")
 
@@ -147,6 +153,34 @@ def test_whitespace_is_allowed_inside_tags() -> None:
     namespace = run_source("el = (\n    <p\n        a='1'\n        b = {2}\n    >x</ p >\n)\n")
 
     assert (namespace["el"].props, namespace["el"].children) == ({"a": "1", "b": 2}, ("x",))
+
+
+def test_whitespace_after_the_angle_bracket_opens_a_tag_inside_jsx_as_in_babel() -> None:
+    namespace = run_source(
+        """
+        def I(**props):
+            return props
+
+        el = <p slot=< i />>< b>x</ b>< >y</ >< i>z< / i>< / p>
+        """
+    )
+    el = namespace["el"]
+    bold, fragment, italic = el.children
+
+    assert (el.props["slot"].type, bold.type, bold.children) == ("i", "b", ("x",))
+    assert (fragment.type, fragment.children, italic.type, italic.children) == (Fragment, ("y",), "i", ("z",))
+
+
+def test_in_python_code_only_an_angle_bracket_directly_before_a_name_starts_jsx() -> None:
+    source = "x = < b>a</b>\ny = (< >a</ >)\n"
+
+    assert agentick_jsx.transpile(source) == source
+
+
+def test_a_component_name_after_a_line_break_stays_on_its_line() -> None:
+    python = agentick_jsx.transpile("x = <b>\n  <\n  Card\n  >a</Card></b>\n")
+
+    assert python.splitlines()[1:] == ["_agentick_h(", "Card, None, ", "'a'))"]
 
 
 @pytest.mark.parametrize("name", ["ClassBody", "method"])

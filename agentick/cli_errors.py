@@ -1,0 +1,116 @@
+"""How the `agentick` command reports an error: one line that says where and what.
+
+`FILE:LINE: Type: message`, where FILE:LINE is the innermost line of the user's own code in the
+error or its causes (a frame outside agentick, agentick_jsx, the standard library and installed
+packages), so a component that raised points at its `.px` line rather than at the reconciler.
+Connection failures under a model error read as what they are: a host that does not resolve, or a
+server that refuses the connection, with the options that set the address.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import sysconfig
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import agentick_jsx
+
+__all__ = ["describe", "user_location"]
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+_ADDRESS_OPTIONS = "--base-url / OPENAI_BASE_URL"
+
+
+def describe(error: BaseException, *, base_url: str | None = None) -> str:
+    """The one-line description of `error` (without the `agentick: error: ` prefix)."""
+    connection = _connection_problem(error, base_url or DEFAULT_BASE_URL)
+    if connection is not None:
+        return connection
+    if isinstance(error, SyntaxError) and error.filename:
+        column = f":{error.offset}" if error.offset else ""
+        return f"{_display(error.filename)}:{error.lineno}{column}: {type(error).__name__}: {error.msg}"
+    where = user_location(error)
+    prefix = f"{where}: " if where else ""
+    return f"{prefix}{type(error).__name__}: {_one_line(str(error))}"
+
+
+def user_location(error: BaseException) -> str | None:
+    """`FILE:LINE` of the innermost frame of the user's code in `error` and its causes, or None."""
+    for exception in reversed(list(_chain(error))):
+        for frame in reversed(traceback.extract_tb(exception.__traceback__)):
+            if _is_user_code(frame.filename):
+                return f"{_display(frame.filename)}:{frame.lineno}"
+    return None
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """`error` and its causes, outermost first (explicit causes, else the implicit context)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+
+
+def _everything_under(error: BaseException) -> Iterator[BaseException]:
+    """Every exception reachable from `error`: causes, contexts (suppressed ones too), members of
+    exception groups, and exceptions passed as arguments (HTTP libraries wrap socket errors so)."""
+    seen: set[int] = set()
+    stack = [error]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = [current.__cause__, current.__context__, *current.args]
+        if isinstance(current, BaseExceptionGroup):
+            linked.extend(current.exceptions)
+        stack.extend(item for item in linked if isinstance(item, BaseException))
+
+
+def _connection_problem(error: BaseException, base_url: str) -> str | None:
+    address = urlsplit(base_url)
+    for cause in _everything_under(error):
+        if isinstance(cause, socket.gaierror):
+            return f"cannot resolve host {address.hostname} (DNS lookup failed); check {_ADDRESS_OPTIONS}"
+        if isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED:
+            return (
+                f"cannot connect to {address.netloc} (connection refused); check that the server is running "
+                f"and {_ADDRESS_OPTIONS}"
+            )
+    return None
+
+
+def _library_directories() -> tuple[Path, ...]:
+    paths = sysconfig.get_paths()
+    installed = [Path(paths[name]) for name in ("stdlib", "platstdlib", "purelib", "platlib") if name in paths]
+    return (Path(__file__).resolve().parent, Path(agentick_jsx.__file__).resolve().parent, *installed)
+
+
+_LIBRARIES = _library_directories()
+
+
+def _is_user_code(filename: str) -> bool:
+    if filename.startswith("<"):  # <frozen ...>, <string>: no file of the user's
+        return False
+    path = Path(filename).resolve()
+    return not any(path.is_relative_to(directory) for directory in _LIBRARIES)
+
+
+def _display(filename: str) -> str:
+    """The path relative to the working directory when it is below it, else as it is."""
+    path = Path(filename)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return filename
+
+
+def _one_line(text: str) -> str:
+    return "; ".join(line.strip() for line in text.splitlines() if line.strip())
