@@ -39,12 +39,7 @@ class Element:
             return True
         if not isinstance(other, Element):
             return NotImplemented
-        return (
-            self.type is other.type
-            and self.key == other.key
-            and self.props == other.props
-            and self.children == other.children
-        )
+        return _trees_equal(self, other)
 
     __hash__ = None  # type: ignore[assignment]  # props are a dict: equal elements cannot share a hash
 
@@ -57,6 +52,42 @@ class Element:
         if self.children:
             parts.append(f"children={len(self.children)}")
         return f"<{' '.join(parts)}>"
+
+
+def _trees_equal(a: Element, b: Element) -> bool:
+    """Structural equality of two element trees, with an explicit stack instead of recursion, so
+    trees of any depth compare (elements, and the lists, tuples and dicts holding them, are walked
+    here; other values compare with `==`)."""
+    pending: list[tuple[Any, Any]] = [(a, b)]
+    pop = pending.pop
+    push = pending.append
+    while pending:
+        x, y = pop()
+        if x is y:
+            continue
+        cls = builtins.type(x)
+        if cls is not builtins.type(y):
+            if isinstance(x, Element) or isinstance(y, Element) or x != y:
+                return False
+        elif cls is Element:
+            if x.type is not y.type or x.key != y.key:
+                return False
+            push((x.props, y.props))
+            push((x.children, y.children))
+        elif cls is tuple or cls is list:
+            if len(x) != len(y):
+                return False
+            pending.extend(zip(x, y, strict=True))
+        elif cls is dict:
+            if len(x) != len(y):
+                return False
+            for name, value in x.items():
+                if name not in y:
+                    return False
+                push((value, y[name]))
+        elif x != y:
+            return False
+    return True
 
 
 # Slot descriptors write past the immutability guard; about twice as fast as object.__setattr__.

@@ -175,7 +175,7 @@ def test_an_error_in_user_code_is_one_line_naming_the_innermost_user_line(tmp_pa
 
     assert done.returncode == 1
     assert done.stderr == (
-        f"agentick: error: agent.px:5: ComponentError: Agent ({tmp_path / 'agent.px'}:8) raised KeyError: 'bob'\n"
+        f"agentick: error: agent.px:5: ComponentError: Agent ({tmp_path / 'agent.px'}:5) raised KeyError: 'bob'\n"
     )
 
 
@@ -188,5 +188,5 @@ def test_traceback_prints_the_whole_trace_before_the_one_line(tmp_path):
     assert done.stderr.startswith("Traceback (most recent call last):\n")
     assert f'File "{tmp_path / "agent.px"}", line 5, in lookup' in done.stderr
     assert done.stderr.endswith(
-        f"agentick: error: agent.px:5: ComponentError: Agent ({tmp_path / 'agent.px'}:8) raised KeyError: 'bob'\n"
+        f"agentick: error: agent.px:5: ComponentError: Agent ({tmp_path / 'agent.px'}:5) raised KeyError: 'bob'\n"
     )

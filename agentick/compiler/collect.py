@@ -83,56 +83,65 @@ class _Collector:
         self.structure = structure
 
     def walk(self, children: list[Any], renderer: Renderer) -> None:
+        """Collect the top level: structural nodes, also inside renderer switches and grouping tags
+        (an explicit stack of `(children left, renderer)` frames, so grouping of any depth works)."""
         conversation = self.structure.conversation
-        for node in children:
-            if type(node) is n.TextNode:
-                raise CompileError(
-                    f"the text {node.text!r:.60} is outside any System, Section or message; wrap it in "
-                    "<System>, <Section id=...>, <User> or <Assistant>"
-                )
-            kind = node.type
-            if kind == n.ENTRY:
-                message = node.props.get("message")  # a stored timeline message: used as it is
-                if message is None:
-                    message = _cached(node, renderer, _compile_entry, self)
-                if message.role == "system":
-                    self.structure.system_parts.append(_text_of(message))
+        frames = [(iter(children), renderer)]
+        while frames:
+            nodes, renderer = frames[-1]
+            for node in nodes:
+                if type(node) is n.TextNode:
+                    raise CompileError(
+                        f"the text {node.text!r:.60} is outside any System, Section or message; wrap it in "
+                        "<System>, <Section id=...>, <User> or <Assistant>"
+                    )
+                kind = node.type
+                if kind == n.ENTRY:
+                    message = node.props.get("message")  # a stored timeline message: used as it is
+                    if message is None:
+                        message = _cached(node, renderer, _compile_entry, self)
+                    if message.role == "system":
+                        self.structure.system_parts.append(_text_of(message))
+                    else:
+                        conversation.append(message)
+                elif kind == n.ENTRIES:
+                    messages = node.props["messages"]
+                    if node.props["system"]:
+                        for message in messages:
+                            if message.role == "system":
+                                self.structure.system_parts.append(_text_of(message))
+                            else:
+                                conversation.append(message)
+                    else:
+                        conversation.extend(messages)
+                elif kind == n.SYSTEM:
+                    self.structure.system_parts.append(_cached(node, renderer, _compile_text, self))
+                elif kind == n.SECTION:
+                    self.section(node, renderer)
+                elif kind == n.EPHEMERAL:
+                    self.structure.ephemerals.append(_cached(node, renderer, _compile_ephemeral, self))
+                elif kind == n.TOOL or kind == n.MODEL:
+                    self.found(node)
+                elif kind == n.RENDERER:
+                    frames.append((iter(node.children), renderer_named(node.props["renderer"])))
+                    break
+                elif kind.startswith("@"):
+                    raise CompileError(
+                        f"{_describe(kind)} is outside any System, Section or message; put it inside <System>, "
+                        "<Section id=...>, <User> or <Assistant>"
+                    )
+                elif not node.children:
+                    raise CompileError(
+                        f"<{kind} /> is an unknown lowercase tag at the top level, so it renders nothing. Lowercase "
+                        "JSX tags are text tags; tools and components need capitalised names (for a tool "
+                        f"defined as `{kind}`, write `{kind.title().replace('_', '')} = {kind}` and render "
+                        f"<{kind.title().replace('_', '')} />)"
+                    )
                 else:
-                    conversation.append(message)
-            elif kind == n.ENTRIES:
-                messages = node.props["messages"]
-                if node.props["system"]:
-                    for message in messages:
-                        if message.role == "system":
-                            self.structure.system_parts.append(_text_of(message))
-                        else:
-                            conversation.append(message)
-                else:
-                    conversation.extend(messages)
-            elif kind == n.SYSTEM:
-                self.structure.system_parts.append(_cached(node, renderer, _compile_text, self))
-            elif kind == n.SECTION:
-                self.section(node, renderer)
-            elif kind == n.EPHEMERAL:
-                self.structure.ephemerals.append(_cached(node, renderer, _compile_ephemeral, self))
-            elif kind == n.TOOL or kind == n.MODEL:
-                self.found(node)
-            elif kind == n.RENDERER:
-                self.walk(node.children, renderer_named(node.props["renderer"]))
-            elif kind.startswith("@"):
-                raise CompileError(
-                    f"{_describe(kind)} is outside any System, Section or message; put it inside <System>, "
-                    "<Section id=...>, <User> or <Assistant>"
-                )
-            elif not node.children:
-                raise CompileError(
-                    f"<{kind} /> is an unknown lowercase tag at the top level, so it renders nothing. Lowercase "
-                    "JSX tags are text tags; tools and components need capitalised names (for a tool "
-                    f"defined as `{kind}`, write `{kind.title().replace('_', '')} = {kind}` and render "
-                    f"<{kind.title().replace('_', '')} />)"
-                )
+                    frames.append((iter(node.children), renderer))  # an unknown tag at the top level only groups
+                    break
             else:
-                self.walk(node.children, renderer)  # an unknown tag at the top level only groups
+                frames.pop()
 
     def found(self, node: n.Node) -> None:
         """A tool or model node, wherever it appears in the tree."""

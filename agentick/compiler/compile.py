@@ -9,6 +9,7 @@ after-compile hooks; repeat while state changed or a recompile was requested, at
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -27,6 +28,8 @@ __all__ = ["Compiler", "call_hook", "compile_element", "compile_until_stable", "
 MAX_PASSES = 50
 MAX_SUSPENSIONS = 100
 T = TypeVar("T")
+
+logger = logging.getLogger("agentick")
 
 
 class Compiler:
@@ -86,8 +89,25 @@ async def compile_until_stable(
             await call_hook(name, ref.current, compiled, runtime.com)
         if not root.dirty and not runtime.recompile_requested:
             break
+    else:
+        _warn_unsettled(compiler, max_passes)
     assert compiled is not None
     return compiled
+
+
+def _warn_unsettled(compiler: Compiler, passes: int) -> None:
+    """The pass cap was hit: the model gets the last pass's output, which is still changing. Say
+    which components kept the tree from settling, once per compile."""
+    causes = [f"state updates in {', '.join(compiler.root.dirty_components())}"] if compiler.root.dirty else []
+    if compiler.runtime.recompile_requested:
+        causes.append("com.request_recompile() on every pass")
+    logger.warning(
+        "the tree was still changing after %d compile passes (%s); the model gets the last pass. A component "
+        "probably updates state on every render or in an effect without dependencies, or an after-compile hook "
+        "requests a recompile every time: make the update conditional",
+        passes,
+        " and ".join(causes),
+    )
 
 
 async def call_hook(name: str, callback: Callable[..., Any], *args: Any) -> Any:

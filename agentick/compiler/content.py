@@ -10,7 +10,7 @@ message, sections, ephemerals) they become references such as `![alt](url)`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -114,10 +114,11 @@ def render_blocks(
     return parts.result()
 
 
-def _inline_text(children: Sequence[Any], renderer: Renderer, on_structural: Callable[[n.Node], None]) -> str:
-    parts = Parts(media=False)
-    walk(children, parts, renderer, on_structural, block_separator="\n")
-    return parts.text()
+# A frame of the walk: the children left to render, where they go, and what to do when they are
+# done: `finish(parts, *args)` formats what a nested frame rendered into its parent (a `<b>`
+# wraps its inner text, a section adds its heading, ...); None when the frame writes straight into
+# its parent's parts (text, renderer switches, structural wrappers).
+_Frame = tuple[Iterator[Any], Parts, Renderer, str, Callable[..., None] | None, tuple[Any, ...]]
 
 
 def walk(
@@ -128,100 +129,224 @@ def walk(
     block_separator: str = "\n\n",
 ) -> None:
     """Render `children` into `parts`. Tools and model settings met inside content are reported
-    through `on_structural`, so `<Section><Search /></Section>` still registers the tool."""
-    for node in children:
-        if type(node) is n.TextNode:
-            parts.inline(node.text)
-            continue
-        kind = node.type
-        props = node.props
-        if kind == n.TEXT:
-            text = props.get("text")
-            if text is not None:
-                parts.inline(str(text))
-            walk(node.children, parts, renderer, on_structural, block_separator)
-        elif kind in INLINE_TAGS:
-            inner = _inline_text(node.children, renderer, on_structural)
-            parts.inline(renderer.inline(INLINE_TAGS[kind], inner, props))
-        elif kind == "br":
-            parts.inline("\n")
-        elif kind == n.HEADING or kind in HEADING_TAGS:
-            level = props.get("level") or HEADING_TAGS.get(kind, 1)
-            parts.block(renderer.heading(int(level), _inline_text(node.children, renderer, on_structural)))
-        elif kind == n.PARAGRAPH or kind == "p":
-            parts.block(renderer.paragraph(_inline_text(node.children, renderer, on_structural)), block_separator)
-        elif kind == "blockquote":
-            parts.block(renderer.blockquote(_inline_text(node.children, renderer, on_structural)), block_separator)
-        elif kind == "hr":
-            parts.block(renderer.rule(), block_separator)
-        elif kind == n.LIST or kind in ("ul", "ol"):
-            ordered = bool(props.get("ordered")) or kind == "ol"
-            items = [_list_item(item, renderer, on_structural) for item in node.children]
-            parts.block(renderer.list(items, ordered, bool(props.get("task"))), block_separator)
-        elif kind == n.TABLE:
-            parts.block(_table(node, renderer, on_structural), block_separator)
-        elif kind == n.CODE or kind == "pre":
-            code = props.get("text")
-            if code is None:
-                code = _inline_text(node.children, renderer, on_structural)
-            parts.block(renderer.code(str(code), props.get("language")), block_separator)
-        elif kind == n.JSON:
-            parts.block(renderer.code(props["text"], "json"), block_separator)
-        elif kind in _MEDIA:
-            parts.add_block(_MEDIA[kind](props), renderer)
-        elif kind == n.BLOCKS:
-            for block in props["blocks"]:
-                parts.add_block(block, renderer)
-        elif kind in (n.USER_ACTION, n.SYSTEM_EVENT, n.STATE_CHANGE):
-            text = _inline_text(node.children, renderer, on_structural) or _event_text(kind, props)
-            parts.block(text, "\n")
-        elif kind == n.COLLAPSED:
-            summary = _inline_text(node.children, renderer, on_structural)
-            parts.inline(renderer.collapsed(props.get("name", ""), props.get("group"), summary))
-        elif kind == n.RENDERER:
-            walk(node.children, parts, renderer_named(props["renderer"]), on_structural, block_separator)
-        elif kind == n.SECTION:
-            body = render_text(node.children, renderer, on_structural)
-            parts.block(renderer.section(props.get("id") or "", props.get("title"), body), block_separator)
-        elif kind == n.TOOL or kind == n.MODEL:
-            on_structural(node)
-        elif kind.startswith("@"):
-            walk(node.children, parts, renderer, on_structural, block_separator)  # system/entry/ephemeral
-        else:
-            inner = _inline_text(node.children, renderer, on_structural)
-            tag = renderer.tag(kind, props, inner)
-            if "\n" in inner:
-                parts.block(tag, block_separator)
+    through `on_structural`, so `<Section><Search /></Section>` still registers the tool.
+
+    The walk keeps its own stack of frames instead of recursing, so content of any depth renders.
+    """
+    frames: list[_Frame] = [(iter(children), parts, renderer, block_separator, None, ())]
+    push = frames.append
+    while frames:
+        nodes, parts, renderer, separator, _, _ = frames[-1]
+        for node in nodes:
+            if type(node) is n.TextNode:
+                parts.inline(node.text)
+                continue
+            kind = node.type
+            props = node.props
+            if kind == n.TEXT:
+                text = props.get("text")
+                if text is not None:
+                    parts.inline(str(text))
+                push((iter(node.children), parts, renderer, separator, None, ()))
+                break
+            if kind in INLINE_TAGS:
+                push(_inline(node.children, renderer, _finish_inline, (parts, renderer, INLINE_TAGS[kind], props)))
+                break
+            if kind == "br":
+                parts.inline("\n")
+            elif kind == n.HEADING or kind in HEADING_TAGS:
+                level = int(props.get("level") or HEADING_TAGS.get(kind, 1))
+                push(_inline(node.children, renderer, _finish_block, (parts, renderer.heading, (level,), "\n\n")))
+                break
+            elif kind == n.PARAGRAPH or kind == "p":
+                push(_inline(node.children, renderer, _finish_block, (parts, renderer.paragraph, (), separator)))
+                break
+            elif kind == "blockquote":
+                push(_inline(node.children, renderer, _finish_block, (parts, renderer.blockquote, (), separator)))
+                break
+            elif kind == "hr":
+                parts.block(renderer.rule(), separator)
+            elif kind == n.LIST or kind in ("ul", "ol"):
+                ordered = bool(props.get("ordered")) or kind == "ol"
+                checks = [_checked(item) for item in node.children]
+                sources = [item.children if checks[i] is not _PLAIN else [item] for i, item in enumerate(node.children)]
+                texts: list[str] = [""] * len(sources)
+                task = bool(props.get("task"))
+                push(
+                    (
+                        iter(()),
+                        parts,
+                        renderer,
+                        separator,
+                        _finish_list,
+                        (renderer, texts, checks, ordered, task, separator),
+                    )
+                )
+                _push_texts(push, sources, renderer, texts)
+                break
+            elif kind == n.TABLE:
+                headers = [str(cell) for cell in props.get("headers") or []]
+                rows = [[str(cell) for cell in row] for row in props.get("rows") or []]
+                shape = [
+                    (
+                        bool(row.props.get("header")),
+                        [c for c in row.children if type(c) is n.Node and c.type == n.COLUMN],
+                    )
+                    for row in node.children
+                    if type(row) is n.Node and row.type == n.ROW
+                ]
+                cells: list[str] = [""] * sum(len(columns) for _, columns in shape)
+                push(
+                    (
+                        iter(()),
+                        parts,
+                        renderer,
+                        separator,
+                        _finish_table,
+                        (renderer, headers, rows, shape, cells, separator),
+                    )
+                )
+                _push_texts(push, [column.children for _, columns in shape for column in columns], renderer, cells)
+                break
+            elif kind == n.CODE or kind == "pre":
+                code = props.get("text")
+                if code is None:
+                    push(_inline(node.children, renderer, _finish_code, (parts, renderer, props, separator)))
+                    break
+                parts.block(renderer.code(str(code), props.get("language")), separator)
+            elif kind == n.JSON:
+                parts.block(renderer.code(props["text"], "json"), separator)
+            elif kind in _MEDIA:
+                parts.add_block(_MEDIA[kind](props), renderer)
+            elif kind == n.BLOCKS:
+                for block in props["blocks"]:
+                    parts.add_block(block, renderer)
+            elif kind in (n.USER_ACTION, n.SYSTEM_EVENT, n.STATE_CHANGE):
+                push(_inline(node.children, renderer, _finish_event, (parts, kind, props)))
+                break
+            elif kind == n.COLLAPSED:
+                push(_inline(node.children, renderer, _finish_collapsed, (parts, renderer, props)))
+                break
+            elif kind == n.RENDERER:
+                push((iter(node.children), parts, renderer_named(props["renderer"]), separator, None, ()))
+                break
+            elif kind == n.SECTION:
+                body = Parts(media=False)
+                push(
+                    (iter(node.children), body, renderer, "\n\n", _finish_section, (parts, renderer, props, separator))
+                )
+                break
+            elif kind == n.TOOL or kind == n.MODEL:
+                on_structural(node)
+            elif kind.startswith("@"):
+                push((iter(node.children), parts, renderer, separator, None, ()))  # system/entry/ephemeral
+                break
             else:
-                parts.inline(tag)
-
-
-def _list_item(
-    item: n.Node | n.TextNode, renderer: Renderer, on_structural: Callable[[n.Node], None]
-) -> tuple[str, bool | None]:
-    """A list item: a `<ListItem>`/`<li>`, or any other child (a string, an element) as one item."""
-    if type(item) is n.Node and item.type in (n.LIST_ITEM, "li"):
-        return _inline_text(item.children, renderer, on_structural), item.props.get("checked")
-    return _inline_text([item], renderer, on_structural), None
-
-
-def _table(node: n.Node, renderer: Renderer, on_structural: Callable[[n.Node], None]) -> str:
-    props = node.props
-    headers = [str(cell) for cell in props.get("headers") or []]
-    rows = [[str(cell) for cell in row] for row in props.get("rows") or []]
-    for row in node.children:
-        if type(row) is not n.Node or row.type != n.ROW:
-            continue
-        cells = [
-            _inline_text(column.children, renderer, on_structural)
-            for column in row.children
-            if type(column) is n.Node and column.type == n.COLUMN
-        ]
-        if row.props.get("header"):
-            headers = cells
+                push(_inline(node.children, renderer, _finish_tag, (parts, renderer, kind, props, separator)))
+                break
         else:
-            rows.append(cells)
-    return renderer.table(headers, rows)
+            _, done, _, _, finish, args = frames.pop()
+            if finish is not None:
+                finish(done, *args)
+
+
+def _inline(children: Sequence[Any], renderer: Renderer, finish: Callable[..., None], args: tuple[Any, ...]) -> _Frame:
+    """A frame rendering `children` as inline text (blocks inside separated by a newline)."""
+    return (iter(children), Parts(media=False), renderer, "\n", finish, args)
+
+
+def _push_texts(
+    push: Callable[[_Frame], None], sources: list[Sequence[Any]], renderer: Renderer, texts: list[str]
+) -> None:
+    """Frames rendering each source as inline text into `texts[i]`, pushed so the first runs first."""
+    for index in range(len(sources) - 1, -1, -1):
+        push(_inline(sources[index], renderer, _finish_store, (texts, index)))
+
+
+def _finish_store(inner: Parts, texts: list[str], index: int) -> None:
+    texts[index] = inner.text()
+
+
+def _finish_inline(inner: Parts, parts: Parts, renderer: Renderer, kind: str, props: dict[str, Any]) -> None:
+    parts.inline(renderer.inline(kind, inner.text(), props))
+
+
+def _finish_block(
+    inner: Parts, parts: Parts, format: Callable[..., str], leading: tuple[Any, ...], separator: str
+) -> None:
+    parts.block(format(*leading, inner.text()), separator)
+
+
+def _finish_code(inner: Parts, parts: Parts, renderer: Renderer, props: dict[str, Any], separator: str) -> None:
+    parts.block(renderer.code(inner.text(), props.get("language")), separator)
+
+
+def _finish_event(inner: Parts, parts: Parts, kind: str, props: dict[str, Any]) -> None:
+    parts.block(inner.text() or _event_text(kind, props), "\n")
+
+
+def _finish_collapsed(inner: Parts, parts: Parts, renderer: Renderer, props: dict[str, Any]) -> None:
+    parts.inline(renderer.collapsed(props.get("name", ""), props.get("group"), inner.text()))
+
+
+def _finish_section(inner: Parts, parts: Parts, renderer: Renderer, props: dict[str, Any], separator: str) -> None:
+    parts.block(renderer.section(props.get("id") or "", props.get("title"), inner.text()), separator)
+
+
+def _finish_tag(
+    inner: Parts, parts: Parts, renderer: Renderer, kind: str, props: dict[str, Any], separator: str
+) -> None:
+    text = inner.text()
+    tag = renderer.tag(kind, props, text)
+    if "\n" in text:
+        parts.block(tag, separator)
+    else:
+        parts.inline(tag)
+
+
+_PLAIN: Any = object()  # a list child that is not a list item: the whole child is one item
+
+
+def _checked(item: n.Node | n.TextNode) -> Any:
+    """A list item's `checked` (None when unset), or _PLAIN for a child that is not a list item."""
+    if type(item) is n.Node and item.type in (n.LIST_ITEM, "li"):
+        return item.props.get("checked")
+    return _PLAIN
+
+
+def _finish_list(
+    parts: Parts,
+    renderer: Renderer,
+    texts: list[str],
+    checks: list[Any],
+    ordered: bool,
+    task: bool,
+    separator: str,
+) -> None:
+    items = [(text, None if checked is _PLAIN else checked) for text, checked in zip(texts, checks, strict=True)]
+    parts.block(renderer.list(items, ordered, task), separator)
+
+
+def _finish_table(
+    parts: Parts,
+    renderer: Renderer,
+    headers: list[str],
+    rows: list[list[str]],
+    shape: list[tuple[bool, list[Any]]],
+    cells: list[str],
+    separator: str,
+) -> None:
+    """Rows of `<Row>`/`<Column>` children (their cells rendered in `cells`, in order) after the
+    `rows` prop; a `<Row header>` replaces the headers."""
+    start = 0
+    for header, columns in shape:
+        row = cells[start : start + len(columns)]
+        start += len(columns)
+        if header:
+            headers = row
+        else:
+            rows.append(row)
+    parts.block(renderer.table(headers, rows), separator)
 
 
 def _source(props: dict[str, Any]) -> Any:

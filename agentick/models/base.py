@@ -52,12 +52,10 @@ class _ComponentClass(type):
     """
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        from ..reconciler.hooks import CURRENT
+        from ..reconciler import rendering_component, use_memo
 
-        rendering = CURRENT.get()
-        if args or rendering is None or rendering.fiber.type is not cls:
+        if args or rendering_component() is not cls:
             return super().__call__(*args, **kwargs)
-        from ..reconciler import use_memo
 
         kwargs.pop("children", None)
         config = tuple(sorted(kwargs.items()))

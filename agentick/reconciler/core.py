@@ -2,10 +2,15 @@
 
 A pass walks only what can have changed: a fiber whose element is the same object as last time
 and that has no pending update is skipped (its subtree is entered only when a descendant is
-dirty), and `memo` components skip on equal props. The render phase computes new child lists and
-hook values without touching the host or the committed fibers; the commit phase then applies them,
-creates and moves host nodes (minimal moves: nodes on a longest increasing subsequence stay put),
-unmounts removed subtrees and runs effects, children first.
+dirty), and `memo` components skip on equal props. A component whose queued state updates end
+at the values it last rendered with (`set("b"); set("a")`) is skipped too, effects included, as
+React and Preact do. The render phase computes new child lists and hook values without touching
+the host or the committed fibers; the commit phase then applies them, creates and moves host
+nodes (minimal moves: nodes on a longest increasing subsequence stay put), unmounts removed
+subtrees and runs effects, children first.
+
+Every walk over the tree (render, layout, unmount, context propagation) keeps its own stack
+instead of recursing, so a tree thousands of levels deep renders like a shallow one.
 """
 
 from __future__ import annotations
@@ -13,18 +18,21 @@ from __future__ import annotations
 import inspect
 import operator
 from bisect import bisect_left
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
-from ..element import Element, Fragment, Memo
+from ..element import Element, Fragment, Memo, type_name
 from ..errors import AgentickError, ComponentError, HookError
 from .fiber import (
+    BELOW,
     COMPONENT,
     FRAGMENT,
     HOST,
-    LIST_TYPE,
     PROVIDER,
     ROOT,
+    SELF,
+    STATE,
     TEXT,
     TEXT_TYPE,
     UNSET,
@@ -32,7 +40,7 @@ from .fiber import (
     kind_of,
     schedule,
 )
-from .hooks import CURRENT, Dispatch, EffectHook, Hook, Suspend
+from .hooks import CURRENT, Dispatch, EffectHook, Hook, ReducerHook, StateHook, Suspend, raise_site
 from .host import HostConfig
 
 __all__ = ["Reconciler", "Root"]
@@ -78,7 +86,7 @@ class _Work:
         self.effects: list[EffectHook] = []  # in completion order: children before parents
         self.prop_updates: list[tuple[Fiber, dict[str, Any], dict[str, Any]]] = []
         self.text_updates: list[tuple[Fiber, str, str]] = []
-        self.was_dirty: list[Fiber] = []
+        self.was_dirty: list[tuple[Fiber, int]] = []  # with why each was dirty, to restore it
         self.descended: list[Fiber] = []
         self.resuspend: list[Fiber] = []
         self.remount: list[Fiber] = []  # committed fibers mounting hooks (after a suspended mount)
@@ -120,7 +128,7 @@ class Root:
     @property
     def dirty(self) -> bool:
         """True when a state update is waiting for the next pass."""
-        return self.fiber.subtree_dirty
+        return bool(self.fiber.flags & BELOW)
 
     def render(self, element: Any, *, settle: bool = True) -> None:
         """Render `element` as the root's only child, commit, and run effects."""
@@ -132,7 +140,7 @@ class Root:
     def flush(self, *, settle: bool = True) -> None:
         """Apply pending state updates: re-render only dirty components (and what they render)."""
         self.visited = 0
-        if self.fiber.subtree_dirty:
+        if self.fiber.flags & BELOW:
             self._perform(None)
         if settle:
             self._settle()
@@ -149,16 +157,33 @@ class Root:
         if self.on_update is not None:
             self.on_update()
 
+    def dirty_components(self) -> list[str]:
+        """The paths of the components with a pending update, in tree order (for diagnostics such as
+        "the tree kept scheduling updates")."""
+        paths: list[str] = []
+        pending = [iter(self.fiber.children)]
+        while pending:
+            for fiber in pending[-1]:
+                if fiber.flags & SELF and fiber.kind == COMPONENT:
+                    paths.append(fiber.path())
+                if fiber.flags & BELOW:
+                    pending.append(iter(fiber.children))
+                    break
+            else:
+                pending.pop()
+        return paths
+
     # --- the pass -----------------------------------------------------------------------------
 
     def _settle(self) -> None:
         for _ in range(SETTLE_LIMIT):
-            if not self.fiber.subtree_dirty or self.suspended:
+            if not self.fiber.flags & BELOW or self.suspended:
                 return
             self._perform(None)
+        updating = ", ".join(self.dirty_components()) or "no component"
         raise RuntimeError(
-            f"the tree kept scheduling updates after {SETTLE_LIMIT} passes; an effect probably sets state "
-            "on every run (give it dependencies or compare before setting)"
+            f"the tree kept scheduling updates after {SETTLE_LIMIT} passes (still updating: {updating}); an "
+            "effect probably sets state on every run (give it dependencies or compare before setting)"
         )
 
     def _perform(self, items: list[Any] | None) -> None:
@@ -169,16 +194,18 @@ class Root:
         self._rendering = True
         self.suspended = []
         work = _Work()
+        stack: list[Any] = []
         try:
             root = self.fiber
             if items is None:
-                self._descend(root, work)
+                _descend(root, work, stack)
             else:
-                dirty_below = root.subtree_dirty
+                dirty_below = bool(root.flags & BELOW)
                 if dirty_below:  # every child is visited below, so dirty ones are reached
-                    root.subtree_dirty = False
+                    root.flags &= ~BELOW
                     work.descended.append(root)
-                self._reconcile_children(root, items, work, dirty_below)
+                self._reconcile_children(root, items, work, dirty_below, stack)
+            self._work_loop(stack, work)
         except BaseException:
             self._discard(work)
             raise
@@ -187,15 +214,42 @@ class Root:
             self.visited += work.visited
         self._commit(work)
 
-    def _descend(self, fiber: Fiber, work: _Work) -> None:
-        """Visit the dirty parts below a fiber that itself does not re-render."""
-        fiber.subtree_dirty = False
-        work.descended.append(fiber)
-        for child in fiber.children:
-            if child.dirty or child.subtree_dirty:
-                self._visit(child, child.element, work)
+    def _work_loop(self, stack: list[Any], work: _Work) -> None:
+        """Visit the fibers on `stack` depth first, in tree order (the stack replaces recursion, so
+        a tree's depth is bounded by memory, not by Python's recursion limit).
 
-    def _visit(self, fiber: Fiber, element: Any, work: _Work) -> None:
+        An entry's type says what it holds (no wrapper per entry: fewer allocations per pass):
+        a `tuple` `(fiber, element)` or a `zip` of such pairs to visit with that element; a
+        `list_iterator` of committed fibers, each visited with its committed element if it has a
+        pending update at or below it by the time it is reached; a `list` of a component's effects,
+        pushed below its children so they are queued after those of its subtree (children before
+        parents). A visit that has work of its own first pushes back the iterator of the siblings
+        left (see `_begin`), so they continue after that work.
+        """
+        begin = self._begin
+        pop = stack.pop
+        effects = work.effects
+        while stack:
+            entries = pop()
+            cls = type(entries)
+            if cls is tuple:
+                begin(entries[0], entries[1], work, stack, None)
+            elif cls is zip:
+                for fiber, element in entries:
+                    if begin(fiber, element, work, stack, entries):
+                        break
+            elif cls is list:
+                effects.extend(entries)
+            else:
+                for fiber in entries:
+                    if fiber.flags and begin(fiber, fiber.element, work, stack, entries):
+                        break
+
+    def _begin(self, fiber: Fiber, element: Any, work: _Work, stack: list[Any], siblings: Any) -> bool:
+        """Visit one fiber: skip it (entering its subtree only when something below is dirty), or
+        render it and reconcile its children. When it has work below (its children, its
+        effects), it pushes `siblings` (the iterator it came from) and then that work, and
+        returns True: the caller stops iterating and the stack continues with the work."""
         work.visited += 1
         kind = fiber.kind
         mounted = fiber.mounted
@@ -204,24 +258,37 @@ class Root:
                 work.text_updates.append((fiber, fiber.element, element))
                 fiber.p_element = element
                 work.rendered.append(fiber)
-            return
-        if mounted and not fiber.dirty:
-            same = element is fiber.element
-            if not same and fiber.memo is not None and fiber.hooks_ready:
-                same = _memo_equal(fiber.memo, fiber.element, element)
+            return False
+        if mounted:
+            dirty = fiber.flags & SELF
+            if dirty == STATE and fiber.hooks_ready:
+                for hook in fiber.hooks:
+                    if type(hook) in _STATE_HOOKS and hook.queue and hook.changed(work):
+                        break
+                else:  # its updates end at the committed values: nothing changed
+                    fiber.flags &= ~SELF
+                    dirty = 0
+                    work.was_dirty.append((fiber, STATE))
+            if not dirty:
+                same = element is fiber.element
+                if not same and fiber.memo is not None and fiber.hooks_ready:
+                    same = _memo_equal(fiber.memo, fiber.element, element)
+                    if same:
+                        fiber.p_element = element
+                        work.rendered.append(fiber)
                 if same:
-                    fiber.p_element = element
-                    work.rendered.append(fiber)
-            if same:
-                if fiber.subtree_dirty:
-                    self._descend(fiber, work)
-                return
-        if fiber.dirty:
-            fiber.dirty = False
-            work.was_dirty.append(fiber)
-        dirty_below = fiber.subtree_dirty
+                    if not fiber.flags & BELOW:
+                        return False
+                    if siblings is not None:
+                        stack.append(siblings)
+                    _descend(fiber, work, stack)
+                    return True
+            else:
+                fiber.flags &= ~SELF
+                work.was_dirty.append((fiber, dirty))
+        dirty_below = bool(fiber.flags & BELOW)
         if dirty_below:  # re-rendering visits every child, so dirty descendants are reached
-            fiber.subtree_dirty = False
+            fiber.flags &= ~BELOW
             work.descended.append(fiber)
         effects: list[EffectHook] | None = None
         if kind == COMPONENT:
@@ -230,7 +297,7 @@ class Root:
                 if mounted and element is not fiber.element:
                     fiber.p_element = element
                     work.rendered.append(fiber)
-                return
+                return False
             items, effects = rendered
         elif kind == HOST:
             if mounted:
@@ -238,21 +305,28 @@ class Root:
                 if element.props is not old_props and element.props != old_props:
                     work.prop_updates.append((fiber, old_props, element.props))
             items = element.children
+            if len(items) == 1:  # only a lone list or unkeyed Fragment changes (see _child_items)
+                only = items[0]
+                if type(only) is not str and (type(only) is not Element or only.type is Fragment):
+                    items = _child_items(items)
         elif kind == FRAGMENT:
-            items = element if fiber.type is LIST_TYPE else element.children
+            items = _child_items(element.children) if type(element) is Element else element
         else:  # PROVIDER
             if mounted:
                 old_value = fiber.element.props.get("value")
                 new_value = element.props.get("value")
                 if old_value is not new_value and old_value != new_value:
                     _propagate(fiber, fiber.type.context)
-            items = element.children
+            items = _child_items(element.children)
         if mounted:
             fiber.p_element = element
             work.rendered.append(fiber)
-        self._reconcile_children(fiber, items, work, dirty_below)
+        if siblings is not None:
+            stack.append(siblings)
         if effects:
-            work.effects.extend(effects)
+            stack.append(effects)
+        self._reconcile_children(fiber, items, work, dirty_below, stack)
+        return True
 
     def _render_component(self, fiber: Fiber, element: Element, work: _Work) -> tuple[Any, list[EffectHook]] | None:
         component = element.type
@@ -302,6 +376,7 @@ class Root:
         except Exception as error:
             raise _component_error(fiber, component, error) from error
         finally:
+            dispatch.done = True  # tasks started during the render keep a copy of CURRENT
             CURRENT.reset(token)
         fiber.hooks_ready = True
         if inspect.iscoroutine(output):
@@ -314,11 +389,16 @@ class Root:
             )
         return _output_items(output), dispatch.effects
 
-    def _reconcile_children(self, parent: Fiber, items: Iterable[Any], work: _Work, dirty_below: bool) -> None:
-        """Match new children to old fibers by key (explicit) or position, then visit them.
+    def _reconcile_children(
+        self, parent: Fiber, items: Iterable[Any], work: _Work, dirty_below: bool, stack: list[Any]
+    ) -> None:
+        """Match new children to old fibers by key (explicit) or position, then push their visits.
 
         `dirty_below` says whether some descendant had a pending update when the pass reached
         `parent`; unchanged children are only looked at when it (or an update made since) is set.
+        A nested list and an unkeyed Fragment element are the same kind of child (a fragment fiber),
+        so one can replace the other at a position without remounting what is inside (see
+        `_child_items` for how a lone list or Fragment child is unwrapped).
         """
         old = parent.children
         n_old = len(old)
@@ -331,7 +411,7 @@ class Root:
         # something below them is dirty. A list that only grew at its end (each old item made one
         # fiber) is recognised at C speed.
         prefix = 0
-        previous = parent.element if parent.type is LIST_TYPE and parent.mounted else None
+        previous = _previous_list(parent) if type(items) is list and parent.mounted else None
         if (
             type(previous) is list
             and len(previous) == n_old
@@ -377,13 +457,11 @@ class Root:
             elif cls is int or cls is float:
                 child_type, key, item = TEXT_TYPE, None, str(item)
             elif cls is list or cls is tuple:
-                child_type, key = LIST_TYPE, None
+                child_type, key = Fragment, None
             else:
                 item = _coerce_child(item, parent)
-                if type(item) is str:
-                    child_type, key = TEXT_TYPE, None
-                else:
-                    child_type, key = LIST_TYPE, None
+                child_type = TEXT_TYPE if type(item) is str else Fragment
+                key = None
             slot = key if key is not None else _index_slot(index)
             fiber = None
             if by_slot is None and cursor < n_old:
@@ -421,13 +499,14 @@ class Root:
                 work.rendered.append(parent)
             else:
                 parent.children = fibers
-        visit = self._visit
-        if dirty_below or parent.subtree_dirty:
-            for fiber in old[:prefix]:
-                if fiber.dirty or fiber.subtree_dirty:
-                    visit(fiber, fiber.element, work)
-        for fiber, element in zip(fibers[prefix:], elements, strict=True):
-            visit(fiber, element, work)
+        # Visited in tree order (the top of the stack first): the kept prefix, only where something
+        # is dirty, then every other child with its new element.
+        if len(elements) == 1:
+            stack.append((fibers[-1], elements[0]))
+        elif elements:
+            stack.append(zip(islice(fibers, prefix, None) if prefix else fibers, elements, strict=True))
+        if prefix and (dirty_below or parent.flags & BELOW):
+            stack.append(iter(old[:prefix]))
 
     # --- commit and discard -------------------------------------------------------------------
 
@@ -441,9 +520,9 @@ class Root:
             fiber.hooks = []
             fiber.hooks_ready = False
         for fiber in work.descended:
-            fiber.subtree_dirty = True
-        for fiber in work.was_dirty:
-            schedule(fiber)
+            fiber.flags |= BELOW
+        for fiber, reason in work.was_dirty:
+            schedule(fiber, reason=reason)
 
     def _commit(self, work: _Work) -> None:
         for fiber in work.rendered:
@@ -468,7 +547,7 @@ class Root:
         for fiber, old_text, new_text in work.text_updates:
             host.commit_text_update(fiber.instance, old_text, new_text)
         if work.layout:
-            for host_parent in sorted(work.layout, key=_depth, reverse=True):
+            for host_parent in sorted(work.layout, key=_depth, reverse=True):  # subtrees before parents
                 self._relayout(host_parent)
         errors: list[BaseException] = []
         for fiber in work.deleted:
@@ -484,8 +563,7 @@ class Root:
 
     def _relayout(self, host_parent: Fiber) -> None:
         """Make the host children of `host_parent` match its fibers, with the fewest moves."""
-        new: list[Fiber] = []
-        _collect_host_nodes(host_parent.children, new)
+        new = _host_nodes(host_parent.children)
         old = host_parent.host_children
         if new == old:
             return
@@ -523,18 +601,86 @@ def _memo_equal(memo: Memo | bool, old: Element, new: Element) -> bool:
     return old.props == new.props and old.children == new.children
 
 
-def _output_items(output: Any) -> Any:
-    """The child list a component's return value stands for."""
+def _output_items(output: Any) -> Sequence[Any]:
+    """The child list a component's return value stands for (React's `reconcileChildFibers`).
+
+    An unkeyed Fragment is replaced by its children, once: `h(Fragment, None, a, b)` is `[a, b]`,
+    and a Fragment with a single list child, `h(Fragment, None, [a, b])`, is that list. A returned
+    list (or other iterable) is the child list itself.
+    """
     if output is None or output is True or output is False:
         return ()
     cls = type(output)
     if cls is Element:
         if output.type is Fragment and output.key is None:
-            return output.children
+            return _fragment_items(output.children)
         return (output,)
     if cls is list or cls is tuple:
-        return output
-    return (output,)  # strings, numbers, iterables and invalid values are checked as children
+        return output  # type: ignore[no-any-return]
+    sequence = _as_sequence(output)
+    return (output,) if sequence is None else sequence  # strings, numbers and invalid values are checked as children
+
+
+def _child_items(children: tuple[Any, ...]) -> Sequence[Any]:
+    """The child list of an element's `children` (host tags, fragments, providers), following React:
+
+    - several children are a list of children, one position each (a nested list or an unkeyed
+      Fragment among them is one fragment child at its position; both match each other);
+    - a single list or iterable child *is* the child list: `h("ol", None, [li])` is `h("ol", None, li)`;
+    - a single unkeyed Fragment child is replaced by its children, once (React's top-level unkeyed
+      fragment): `h("ol", None, h(Fragment, None, li))` is `h("ol", None, li)` too.
+
+    So a child keeps its fiber (and its state) when the same content moves between these spellings.
+    """
+    if len(children) != 1:
+        return children
+    only = children[0]
+    cls = type(only)
+    if cls is Element:
+        if only.type is Fragment and only.key is None:
+            return _fragment_items(only.children)
+        return children
+    if cls is list or cls is tuple:
+        return only  # type: ignore[no-any-return]
+    if cls is str:
+        return children
+    sequence = _as_sequence(only)
+    return children if sequence is None else sequence
+
+
+def _previous_list(parent: Fiber) -> Any:
+    """The list the committed children of `parent` were made from, when they came from one: a
+    nested list's own fiber, or a host, fragment or provider whose lone child was a list. (A
+    component's children come from its output, which is not kept.)"""
+    if parent.kind in (COMPONENT, ROOT):
+        return None
+    committed = parent.element
+    if type(committed) is list:
+        return committed
+    children = committed.children
+    return children[0] if len(children) == 1 else None
+
+
+def _fragment_items(children: tuple[Any, ...]) -> Sequence[Any]:
+    """The child list of a Fragment being unwrapped: a single list child is the list itself; a
+    nested unkeyed Fragment stays a fragment child (React unwraps one level)."""
+    if len(children) == 1:
+        sequence = _as_sequence(children[0])
+        if sequence is not None:
+            return sequence
+    return children
+
+
+def _as_sequence(value: Any) -> Sequence[Any] | None:
+    """`value` as a child list when it is a list, tuple or other iterable of children, else None."""
+    cls = type(value)
+    if cls is list or cls is tuple:
+        return value  # type: ignore[no-any-return]
+    if cls is Element or cls is str or value is None or callable(value):
+        return None
+    if isinstance(value, (str, bytes, bytearray, Mapping)) or not isinstance(value, Iterable):
+        return None
+    return list(value)
 
 
 def _coerce_child(item: Any, parent: Fiber) -> Any:
@@ -543,6 +689,8 @@ def _coerce_child(item: Any, parent: Fiber) -> Any:
         return str(item)
     if isinstance(item, (int, float)):
         return str(item)
+    if callable(item):
+        raise TypeError(_callable_child(item, parent))
     if isinstance(item, (Mapping, bytes, bytearray)):
         raise TypeError(_invalid_child(item, parent))
     if isinstance(item, Iterable):
@@ -558,11 +706,32 @@ def _invalid_child(item: Any, parent: Fiber) -> str:
     )
 
 
+def _callable_child(item: Any, parent: Fiber) -> str:
+    """A component or tool placed where a child value goes (`{add}` instead of `<Add />`)."""
+    name = type_name(item)
+    what = f"the component {name}" if inspect.isfunction(item) or inspect.isclass(item) else repr(item)
+    if not name.isidentifier():
+        fix = "render it as an element with h(...)"
+    elif name[0].isupper():
+        fix = f"write <{name} /> or h({name})"
+    else:
+        tag = "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+        fix = f"write <{tag} /> (after `{tag} = {name}`) or h({name})"
+    return (
+        f"invalid child of {parent.path()}: {what} was placed as a child; components and tools are rendered "
+        f"as elements: {fix}"
+    )
+
+
 def _component_error(fiber: Fiber, component: Any, error: Exception) -> ComponentError:
-    code = getattr(component, "__code__", None)
-    where = f" ({code.co_filename}:{code.co_firstlineno})" if code is not None else ""
+    """A render error naming the component path and the line that raised (the innermost frame in
+    user code; the component's `def` line when the error came from elsewhere)."""
+    where = raise_site(error.__traceback__)
+    if where is None:
+        code = getattr(component, "__code__", None)
+        where = f"{code.co_filename}:{code.co_firstlineno}" if code is not None else None
     return ComponentError(
-        f"{fiber.path()}{where} raised {type(error).__name__}: {error}",
+        f"{fiber.path()}{f' ({where})' if where else ''} raised {type(error).__name__}: {error}",
         component=fiber.name,
         phase="render",
     )
@@ -580,22 +749,40 @@ def _propagate(provider: Fiber, context: Any) -> None:
         stack.extend(fiber.children)
 
 
-def _depth(fiber: Fiber) -> int:
-    depth = 0
-    parent = fiber.parent
-    while parent is not None:
-        depth += 1
-        parent = parent.parent
-    return depth
+_depth = operator.attrgetter("depth")
 
 
-def _collect_host_nodes(fibers: list[Fiber], out: list[Fiber]) -> None:
-    for fiber in fibers:
-        kind = fiber.kind
-        if kind in (HOST, TEXT):
-            out.append(fiber)
+def _host_nodes(fibers: list[Fiber]) -> list[Fiber]:
+    """The host fibers (host elements and text) of `fibers`, looking through components,
+    fragments and providers, in tree order."""
+    out: list[Fiber] = []
+    pending = [iter(fibers)]
+    while pending:
+        for fiber in pending[-1]:
+            if fiber.kind == HOST or fiber.kind == TEXT:
+                out.append(fiber)
+            else:
+                pending.append(iter(fiber.children))
+                break
         else:
-            _collect_host_nodes(fiber.children, out)
+            pending.pop()
+    return out
+
+
+def _descend(fiber: Fiber, work: _Work, stack: list[Any]) -> None:
+    """Push the dirty parts below a fiber that itself does not re-render (checked when reached)."""
+    fiber.flags &= ~BELOW
+    work.descended.append(fiber)
+    children = fiber.children
+    if len(children) != 1:
+        stack.append(iter(children))
+    else:  # a lone child (a wrapper chain) is checked now: nothing can dirty it before it is reached
+        child = children[0]
+        if child.flags:
+            stack.append((child, child.element))
+
+
+_STATE_HOOKS = (StateHook, ReducerHook)
 
 
 def _stable_indices(sequence: list[int]) -> set[int]:
@@ -625,14 +812,17 @@ def _stable_indices(sequence: list[int]) -> set[int]:
 def _unmount(fiber: Fiber) -> list[BaseException]:
     """Unmount a removed subtree, parents first, and release every reference it holds."""
     errors: list[BaseException] = []
+    removed = []
     stack = [fiber]
     while stack:
         current = stack.pop()
+        removed.append(current)
         for hook in current.hooks:
             for error in hook.unmount():
                 errors.append(_effect_error(current, error, "cleanup"))
         stack.extend(reversed(current.children))
         current.root = None
+    for current in removed:  # after every cleanup ran, so error paths are complete
         current.parent = None
         current.children = []
         current.host_children = []
@@ -681,10 +871,15 @@ def _run_effects(effects: list[EffectHook]) -> list[BaseException]:
 
 
 def _effect_error(fiber: Fiber, error: BaseException, phase: str) -> BaseException:
+    """An effect or cleanup error naming the component path and the line that raised."""
     if isinstance(error, AgentickError):
         return error
+    where = raise_site(error.__traceback__)
     wrapped = ComponentError(
-        f"an {phase} of {fiber.path()} raised {type(error).__name__}: {error}", component=fiber.name, phase=phase
+        f"{'an effect' if phase == 'effect' else 'a cleanup'} of {fiber.path()}{f' ({where})' if where else ''} "
+        f"raised {type(error).__name__}: {error}",
+        component=fiber.name,
+        phase=phase,
     )
     wrapped.__cause__ = error
     return wrapped

@@ -2,24 +2,32 @@
 
 Each call of a hook during a render takes the next slot of the rendering component's fiber. The
 current render lives in a `contextvars` variable, so two sessions rendering concurrently (or a
-render nested inside another) never see each other's components. Values computed during a render
-are pending until the commit; a render that raises leaves every hook as it was.
+render nested inside another) never see each other's components. A task or thread started during
+a render inherits a copy of that variable, so the render record itself says whether the render is
+still running (`Dispatch.done`): once it returned, hooks called from such a task raise and state
+updates made there are scheduled like any other update. Values computed during a render are pending
+until the commit; a render that raises leaves every hook as it was.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import sysconfig
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
+from types import FrameType, TracebackType
 from typing import Any, Generic, TypeVar, cast
 
 from ..errors import HookError
-from .fiber import UNSET, Fiber, schedule
+from .fiber import STATE, UNSET, Fiber, schedule
 
 __all__ = [
     "Dispatch",
     "Ref",
     "Suspend",
     "current_component",
+    "rendering_component",
     "use_callback",
     "use_effect",
     "use_force_update",
@@ -39,7 +47,7 @@ A = TypeVar("A")
 class Dispatch:
     """The render in progress: which fiber, which hook slot comes next, what the commit must do."""
 
-    __slots__ = ("effects", "fiber", "index", "mounting", "rerender", "work")
+    __slots__ = ("done", "effects", "fiber", "index", "mounting", "rerender", "work")
 
     def __init__(self, fiber: Fiber, work: Any, mounting: bool) -> None:
         self.fiber = fiber
@@ -48,9 +56,22 @@ class Dispatch:
         self.index = 0
         self.rerender = False
         self.effects: list[EffectHook] = []
+        self.done = False  # set when the component function returned (copies of CURRENT outlive it)
 
 
 CURRENT: ContextVar[Dispatch | None] = ContextVar("agentick_current_render", default=None)
+
+
+def rendering_component() -> Any:
+    """The element type (component) whose function is running right now, or None outside a render.
+
+    For code that behaves differently when it is itself being rendered, such as a class that is
+    also a component. A task or thread started during a render does not count as rendering.
+    """
+    dispatch = CURRENT.get()
+    if dispatch is None or dispatch.done:
+        return None
+    return dispatch.fiber.type
 
 
 class Suspend(BaseException):
@@ -67,14 +88,78 @@ class Suspend(BaseException):
 
 
 def current_component(hook: str) -> Dispatch:
-    """The render in progress, or HookError naming `hook` when called outside a render."""
+    """The render in progress, or HookError when called outside a render.
+
+    The error names the hook the user called (the agentick function called from outside the
+    package, e.g. `use_on_tick_end` rather than the `use_context` it calls) and the file and line
+    of that call; `hook` is the fallback name.
+    """
     dispatch = CURRENT.get()
-    if dispatch is None:
+    if dispatch is None or dispatch.done:
+        called, site = hook_call_site(sys._getframe(1))
+        where = f" (at {site})" if site else ""
         raise HookError(
-            f"{hook}() was called outside a component render; hooks can only be called while a "
-            "component function runs (at its top level, unconditionally, in the same order every render)"
+            f"{called or hook}() was called outside a component render{where}; hooks can only be called "
+            "while a component function runs (at its top level, unconditionally, in the same order every "
+            "render)"
         )
     return dispatch
+
+
+# --- where user code is -------------------------------------------------------------------------
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_LIBRARIES = tuple(
+    {
+        os.path.abspath(path) + os.sep
+        for name in ("stdlib", "platstdlib", "purelib", "platlib")
+        if (path := sysconfig.get_paths().get(name))
+    }
+)
+
+
+def in_package(filename: str) -> bool:
+    """True for a file of the agentick package itself."""
+    return filename.startswith(_PACKAGE)
+
+
+def is_user_code(filename: str) -> bool:
+    """True for a file that is neither agentick, the standard library nor an installed package."""
+    return not (filename.startswith(_PACKAGE) or filename.startswith(_LIBRARIES) or filename.startswith("<frozen"))
+
+
+def hook_call_site(frame: FrameType | None) -> tuple[str | None, str | None]:
+    """`(hook, "file:line")` for a hook call whose innermost frame is `frame`.
+
+    The hook is the agentick function that code outside the package called; the site is the first
+    frame in user code outside agentick (else the first frame outside agentick).
+    """
+    hook: str | None = None
+    outside: str | None = None
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if in_package(filename):
+            if outside is None:
+                hook = frame.f_code.co_name
+        else:
+            site = f"{filename}:{frame.f_lineno}"
+            if is_user_code(filename):
+                return hook, site
+            if outside is None:
+                outside = site
+        frame = frame.f_back
+    return hook, outside
+
+
+def raise_site(traceback: TracebackType | None) -> str | None:
+    """`file:line` of the innermost traceback frame in user code, or None."""
+    site = None
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if is_user_code(filename):
+            site = f"{filename}:{traceback.tb_lineno}"
+        traceback = traceback.tb_next
+    return site
 
 
 class Hook:
@@ -160,7 +245,7 @@ class StateHook(Hook):
         if fiber is None:  # the component unmounted; React ignores such updates too
             return
         rendering = CURRENT.get()
-        if rendering is not None and rendering.fiber is fiber:
+        if rendering is not None and rendering.fiber is fiber and not rendering.done:
             self.queue.append(update)  # an update of the rendering component: re-run it in this pass
             rendering.rerender = True
             return
@@ -170,18 +255,40 @@ class StateHook(Hook):
                 return  # equal values do not re-render
             update = _Eager(value)
         self.queue.append(update)
-        schedule(fiber)
+        schedule(fiber, None, STATE)
 
-    def current(self, dispatch: Dispatch) -> Any:
-        if not self.queue:
+    def current(self, work: Any) -> Any:
+        """The value this render sees: the committed value with the queued updates applied.
+
+        The result is pending until the commit; it is reused while no update was queued since
+        (a re-run of the same render, or a render after `changed()` computed it).
+        """
+        queue = self.queue
+        if not queue:
             return self.value
+        if self.pending is not UNSET and self.consumed == len(queue):
+            return self.pending
         value = self.value
-        for update in self.queue:
+        for update in queue:
             value = self._apply(value, update)
         self.pending = value
-        self.consumed = len(self.queue)
-        dispatch.work.commits.append(self)
+        self.consumed = len(queue)
+        work.commits.append(self)
         return value
+
+    def changed(self, work: Any) -> bool:
+        """Whether the queued updates end at a value other than the committed one.
+
+        Updates that end where they started (`set("b"); set("a")`) do not re-render the component
+        (as in React and Preact); they are consumed at the commit either way.
+        """
+        if not self.queue:
+            return False
+        value = self.current(work)
+        if value is self.value or value == self.value:
+            self.pending = self.value  # keep the object the component last rendered with
+            return False
+        return True
 
     def commit(self) -> None:
         if self.pending is not UNSET:
@@ -213,7 +320,7 @@ def use_state(initial: T | Callable[[], T]) -> tuple[T, Callable[[T | Callable[[
         hook = StateHook(value, dispatch.fiber, None)
         dispatch.fiber.hooks.append(hook)
         return value, hook.dispatch
-    return hook.current(dispatch), hook.dispatch
+    return hook.current(dispatch.work), hook.dispatch
 
 
 def use_reducer(reducer: Callable[[S, A], S], initial: S) -> tuple[S, Callable[[A], None]]:
@@ -224,8 +331,10 @@ def use_reducer(reducer: Callable[[S, A], S], initial: S) -> tuple[S, Callable[[
         hook = ReducerHook(initial, dispatch.fiber, reducer)
         dispatch.fiber.hooks.append(hook)
         return initial, hook.dispatch
-    hook.reducer = reducer  # the latest render's reducer applies to updates queued from now on
-    return hook.current(dispatch), hook.dispatch
+    if reducer is not hook.reducer:  # the latest render's reducer applies to every queued update
+        hook.reducer = reducer
+        hook.pending = UNSET
+    return hook.current(dispatch.work), hook.dispatch
 
 
 def use_force_update() -> Callable[[], None]:

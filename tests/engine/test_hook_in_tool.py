@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 
 import pytest
@@ -12,10 +13,15 @@ from tests.engine.support import agent_with, assert_consistent
 
 pytestmark = pytest.mark.anyio
 
-HOOK_ERROR = (
-    "HookError: use_state() was called outside a component render; hooks can only be called while a "
-    "component function runs (at its top level, unconditionally, in the same order every render)"
-)
+
+def hook_error(counter) -> str:
+    """The HookError text, naming the handler line that called the hook."""
+    lines, start = inspect.getsourcelines(counter.handler)
+    line = start + next(i for i, text in enumerate(lines) if "use_state(0)" in text)
+    return (
+        f"use_state() was called outside a component render (at {__file__}:{line}); hooks can only be called "
+        "while a component function runs (at its top level, unconditionally, in the same order every render)"
+    )
 
 
 @tool
@@ -42,7 +48,7 @@ async def test_a_hook_in_a_tool_handler_is_an_error_result_and_an_error_log(coun
         result = await session.send("count").result
 
     [block] = session.timeline[2].message.content
-    assert (block.is_error, block.content[0].text) == (True, HOOK_ERROR)
+    assert (block.is_error, block.content[0].text) == (True, f"HookError: {hook_error(counter)}")
     assert result.response == "noted"
     assert_consistent(session.timeline)
 
@@ -50,10 +56,8 @@ async def test_a_hook_in_a_tool_handler_is_an_error_result_and_an_error_log(coun
     assert (record.name, record.levelno) == ("agentick", logging.ERROR)
     assert record.getMessage() == (
         f"tool {counter.name!r} called a hook in its handler, which runs outside any component render: "
-        "use_state() was called outside a component render; hooks can only be called while a component "
-        "function runs (at its top level, unconditionally, in the same order every render). Call the hook "
-        "in a component or in the tool's use= hook and read its value from the handler's deps, or keep the "
-        "state with com.get_state()/com.set_state()"
+        f"{hook_error(counter)}. Call the hook in a component or in the tool's use= hook and read its value "
+        "from the handler's deps, or keep the state with com.get_state()/com.set_state()"
     )
     assert record.exc_info is not None and record.exc_info[0].__name__ == "HookError"
 

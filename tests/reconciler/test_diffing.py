@@ -281,3 +281,72 @@ def test_unkeyed_children_beyond_thousands_keep_their_positions():
     root.render(h("box", None, *many, h(Last)))
 
     assert root.tree()[0][2][-1] == ("last", {"value": "b"}, [])
+
+
+# --- fragments and lists (React's rules) --------------------------------------------------------
+
+
+def _counted():
+    mounts = []
+
+    def Item(label):
+        use_effect(lambda: mounts.append(label), [])
+        return h("li", None, label)
+
+    return Item, mounts
+
+
+def test_a_lone_fragment_a_lone_list_and_a_lone_child_are_the_same_children():
+    root = HostRoot()
+    root.render(h("ol", None, h(Fragment, None, h("li", None, "1"))))
+    root.take_log()
+
+    root.render(h("ol", None, [h("li", None, "1")]))
+    root.render(h("ol", None, h("li", None, "1")))
+    root.render(h("ol", None, h(Fragment, None, [h("li", None, "1")])))
+
+    assert root.take_log() == []
+    assert root.tree() == [("ol", {}, [("li", {}, ["1"])])]
+
+
+def test_an_unkeyed_fragment_and_a_list_at_one_position_keep_what_is_inside():
+    Item, mounts = _counted()
+
+    def view(group):
+        return h("ol", None, h("li", None, "head"), group(h(Item, {"label": "a"}), h(Item, {"label": "b"})))
+
+    root = HostRoot()
+    root.render(view(lambda *items: h(Fragment, None, *items)))
+    root.render(view(lambda *items: list(items)))
+    root.render(view(lambda *items: h(Fragment, None, list(items))))
+
+    assert mounts == ["a", "b"]
+    assert root.tree() == [("ol", {}, [("li", {}, ["head"]), ("li", {}, ["a"]), ("li", {}, ["b"])])]
+
+
+def test_a_component_returning_a_fragment_or_a_list_keeps_its_children():
+    Item, mounts = _counted()
+    shapes = iter(
+        [lambda items: h(Fragment, None, *items), lambda items: items, lambda items: h(Fragment, None, items)]
+    )
+
+    def Group():
+        return next(shapes)([h(Item, {"label": "a"}), h(Item, {"label": "b"})])
+
+    root = HostRoot()
+    for _ in range(3):
+        root.render(h("ol", None, h(Group), h("li", None, "tail")))
+
+    assert mounts == ["a", "b"]
+
+
+def test_a_keyed_fragment_is_not_a_list_and_nested_fragments_unwrap_once():
+    Item, mounts = _counted()
+    root = HostRoot()
+    root.render(h("ol", None, h("li"), h(Fragment, None, h(Item, {"label": "keyed"}), key="k")))
+    root.render(h("ol", None, h("li"), [h(Item, {"label": "keyed"})]))  # a key never matches a position
+    root.render(h("ol", None, h(Fragment, None, h(Fragment, None, h(Item, {"label": "nested"})))))
+    root.render(h("ol", None, h(Fragment, None, h(Fragment, None, h(Item, {"label": "nested"})))))
+    root.render(h("ol", None, h(Item, {"label": "nested"})))  # the inner Fragment was a child of its own
+
+    assert mounts == ["keyed", "keyed", "nested", "nested"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+
 import pytest
 
 from agentick import (
@@ -18,7 +21,7 @@ from agentick import (
     use_ref,
     use_state,
 )
-from agentick.reconciler import Suspend, use_latest, use_slot
+from agentick.reconciler import Suspend, rendering_component, use_latest, use_slot
 from tests.reconciler.host import HostRoot
 
 # --- rules of hooks -----------------------------------------------------------------------------
@@ -314,9 +317,11 @@ def test_an_effect_error_names_the_component_and_other_effects_still_run():
         return None
 
     root = HostRoot()
-    with pytest.raises(ComponentError, match="an effect of Bad raised RuntimeError: effect failed") as info:
+    with pytest.raises(ComponentError) as info:
         root.render(h("box", None, h(Bad), h(Good)))
 
+    line = inspect.getsourcelines(Bad)[1] + 2
+    assert str(info.value) == f"an effect of Bad ({__file__}:{line}) raised RuntimeError: effect failed"
     assert info.value.phase == "effect"
     assert log == ["good"]
     root.render(h("box", None, h(Good)))
@@ -416,3 +421,173 @@ def test_an_update_below_memo_boundaries_visits_only_the_path_to_it():
 
     # The six memo branches on the path, the list of leaves, and the dirty leaf; not its 49 siblings.
     assert root.root.visited == 8
+
+
+# --- updates that change nothing ----------------------------------------------------------------
+
+
+def test_updates_that_end_at_the_committed_value_neither_render_nor_run_effects():
+    renders, effects, setters = [], [], []
+
+    def Probe():
+        value, set_value = use_state("a")
+        renders.append(value)
+        setters.append(set_value)
+        use_effect(lambda: effects.append(value))
+        return h("value", {"value": value})
+
+    root = HostRoot()
+    root.render(h(Probe))
+    root.take_log()
+
+    setters[-1]("b")
+    setters[-1]("a")
+    root.flush()
+
+    assert (renders, effects, root.take_log(), root.root.dirty) == (["a"], ["a"], [], False)
+    setters[-1]("c")
+    root.flush()
+    assert (renders, effects) == (["a", "c"], ["a", "c"])
+
+
+def test_reducer_updates_that_cancel_out_do_not_render_but_dirty_children_below_do():
+    renders, dispatches, child_setters = [], [], []
+
+    def Child():
+        value, set_value = use_state(0)
+        child_setters.append(set_value)
+        renders.append(("child", value))
+        return h("child", {"value": value})
+
+    def Counter():
+        count, dispatch = use_reducer(lambda state, step: state + step, 0)
+        dispatches.append(dispatch)
+        renders.append(("counter", count))
+        return h("counter", {"count": count}, h(Child))
+
+    root = HostRoot()
+    root.render(h(Counter))
+    renders.clear()
+
+    dispatches[-1](1)
+    dispatches[-1](-1)
+    child_setters[-1](5)
+    root.flush()
+
+    assert renders == [("child", 5)]
+    assert root.tree() == [("counter", {"count": 0}, [("child", {"value": 5}, [])])]
+
+
+def test_a_provider_value_rebuilt_each_render_settles_when_a_consumer_effect_toggles_state():
+    # React: App's queued updates ("working", then "idle") end at its committed state, so App bails
+    # out (didReceiveUpdate stays false): the provider is not re-rendered, the consumer keeps its
+    # context value and its effect does not run again. Preact skips App's render the same way.
+    class Status:
+        def __init__(self, status, set_status):
+            self.status = status
+            self.set_status = set_status
+
+    StatusContext = create_context(None)
+    renders, runs = [], []
+
+    def Worker():
+        status = use_context(StatusContext)
+
+        def work():
+            runs.append(status.status)
+            status.set_status("working")
+            status.set_status("idle")  # the work is synchronous: it is done at once
+
+        use_effect(work, [status])
+        return h("worker", {"status": status.status})
+
+    def App():
+        status, set_status = use_state("idle")
+        renders.append(status)
+        return h(StatusContext.Provider, {"value": Status(status, set_status)}, h(Worker))
+
+    root = HostRoot()
+    root.render(h(App))
+
+    assert (renders, runs) == (["idle"], ["idle"])
+    assert root.tree() == [("worker", {"status": "idle"}, [])]
+
+
+# --- what counts as rendering -------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_task_started_during_render_updates_state_like_any_other_code():
+    tasks, errors = [], []
+
+    def Probe():
+        value, set_value = use_state(0)
+        if not tasks:
+
+            async def later():
+                try:
+                    use_state(0)
+                except HookError as error:
+                    errors.append(str(error).split(" (at ")[0])
+                set_value(1)
+
+            tasks.append(asyncio.get_running_loop().create_task(later()))
+        return h("value", {"value": value})
+
+    element = h(Probe)
+    root = HostRoot()
+    root.render(element)
+    await tasks[0]
+
+    assert root.root.dirty
+    root.render(element)  # a parent that reuses the same element: only the update re-renders Probe
+    assert root.tree() == [("value", {"value": 1}, [])]
+    assert errors == ["use_state() was called outside a component render"]
+
+
+def test_rendering_component_is_the_type_being_rendered_and_none_elsewhere():
+    seen = []
+
+    def Inner():
+        seen.append(rendering_component())
+        return None
+
+    MemoInner = memo(Inner)
+
+    def Outer():
+        seen.append(rendering_component())
+        return h(MemoInner)
+
+    root = HostRoot()
+    root.render(h(Outer))
+
+    assert seen == [Outer, MemoInner]
+    assert rendering_component() is None
+
+
+def test_a_cleanup_error_names_the_component_and_the_line():
+    def Leaky():
+        def effect():
+            def cleanup():
+                raise OSError("still open")
+
+            return cleanup
+
+        use_effect(effect, [])
+        return None
+
+    def Panel():
+        return h("panel", None, h(Leaky))
+
+    def App(open):
+        return h("app", None, h(Panel) if open else None)
+
+    root = HostRoot()
+    root.render(h(App, {"open": True}))
+    with pytest.raises(ComponentError) as info:
+        root.render(h(App, {"open": False}))
+
+    line = inspect.getsourcelines(Leaky)[1] + 3
+    assert str(info.value) == f"a cleanup of App > Panel > Leaky ({__file__}:{line}) raised OSError: still open"
+    assert info.value.phase == "cleanup"
+    assert root.tree() == [("app", {}, [])]

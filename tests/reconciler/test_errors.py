@@ -1,0 +1,176 @@
+"""Errors of the reconciler say where: the line that raised, the component path, and the fix."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import agentick_jsx
+from agentick import ComponentError, System, Timeline, compile_element, h, tool, use_effect, use_state
+from tests.reconciler.host import HostRoot
+
+HERE = __file__
+
+
+def line_of(function: Any, text: str) -> int:
+    """The line of `function`'s source that contains `text`."""
+    lines, start = inspect.getsourcelines(function)
+    return start + next(i for i, line in enumerate(lines) if text in line)
+
+
+# --- render errors point at the line that raised --------------------------------------------------
+
+
+def Bomb() -> Any:
+    raise ValueError("boom")
+
+
+def explode(reason: str) -> None:
+    raise KeyError(reason)
+
+
+def Indirect() -> Any:
+    explode("missing")
+    return None
+
+
+def Parser() -> Any:
+    return json.loads("{not json")
+
+
+def Agent(child: Any) -> Any:
+    return h("box", None, h(child))
+
+
+@pytest.mark.parametrize(
+    ("component", "line", "error"),
+    [
+        (Bomb, line_of(Bomb, "raise"), "ValueError: boom"),
+        (Indirect, line_of(explode, "raise"), "KeyError: 'missing'"),  # the innermost line of user code
+        (
+            Parser,
+            line_of(Parser, "json.loads"),
+            "JSONDecodeError: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+        ),
+    ],
+    ids=["raise", "helper", "library"],
+)
+def test_a_render_error_names_the_path_and_the_line_that_raised(component, line, error):
+    root = HostRoot()
+    with pytest.raises(ComponentError) as info:
+        root.render(h(Agent, {"child": component}))
+
+    assert str(info.value) == f"Agent > {component.__name__} ({HERE}:{line}) raised {error}"
+
+
+def test_an_error_raised_outside_user_code_falls_back_to_the_component_definition():
+    def Wrapper() -> Any:
+        return h(json.dumps, {"obj": object()})  # a library function as a component: no user frame below
+
+    root = HostRoot()
+    with pytest.raises(ComponentError) as info:
+        root.render(h(Wrapper))
+
+    code = json.dumps.__code__
+    assert str(info.value) == (
+        f"Wrapper > dumps ({code.co_filename}:{code.co_firstlineno}) raised TypeError: Object of type object is "
+        "not JSON serializable"
+    )
+
+
+@pytest.fixture
+def import_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    agentick_jsx.install()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield tmp_path
+    for name, module in list(sys.modules.items()):
+        if (getattr(module, "__file__", None) or "").startswith(str(tmp_path)):
+            del sys.modules[name]
+    importlib.invalidate_caches()
+
+
+def test_a_px_component_error_points_at_the_px_line(import_dir: Path):
+    source = import_dir / "faulty_agent.px"
+    source.write_text(
+        "from agentick import System\n"
+        "\n"
+        "def Faulty(topic: str):\n"
+        "    prompt = (\n"
+        "        <System>\n"
+        "            About {topic.upper()}\n"
+        "        </System>\n"
+        "    )\n"
+        "    return prompt\n"
+    )
+    faulty = importlib.import_module("faulty_agent")
+
+    with pytest.raises(ComponentError) as info:
+        compile_element(h(faulty.Faulty, {"topic": None}))
+
+    assert str(info.value) == f"Faulty ({source}:6) raised AttributeError: 'NoneType' object has no attribute 'upper'"
+
+
+# --- components and tools placed as children ----------------------------------------------------
+
+
+@tool
+async def add(a: int, b: int) -> str:
+    """Add two integers."""
+    return str(a + b)
+
+
+@tool(name="search_docs")
+async def search(query: str) -> str:
+    """Search the docs."""
+    return query
+
+
+def Greeter() -> Any:
+    return h(System, None, "Hello!")
+
+
+def test_a_tool_or_component_placed_as_a_child_is_explained_in_one_line():
+    def Agent(child: Any) -> Any:
+        return [h(System, None, "Tools: ", child), h(Timeline)]
+
+    expected = {
+        add: "<tool add> was placed as a child; components and tools are rendered as elements: write <Add /> "
+        "(after `Add = add`) or h(add)",
+        search: "<tool search_docs> was placed as a child; components and tools are rendered as elements: "
+        "write <SearchDocs /> (after `SearchDocs = search_docs`) or h(search_docs)",
+        Greeter: "the component Greeter was placed as a child; components and tools are rendered as elements: "
+        "write <Greeter /> or h(Greeter)",
+    }
+    for child, message in expected.items():
+        with pytest.raises(TypeError) as info:
+            compile_element(h(Agent, {"child": child}))
+        assert str(info.value) == f"invalid child of Agent > System: {message}"
+
+
+# --- loops name the components that keep updating ----------------------------------------------
+
+
+def test_a_tree_that_never_settles_names_the_components_that_keep_updating():
+    def Ticker() -> Any:
+        count, set_count = use_state(0)
+        use_effect(lambda: set_count(count + 1))
+        return h("count", {"n": count})
+
+    def Panel() -> Any:
+        return h("panel", None, h(Ticker), h(Ticker))
+
+    root = HostRoot()
+    with pytest.raises(RuntimeError) as info:
+        root.render(h(Panel))
+
+    assert str(info.value) == (
+        "the tree kept scheduling updates after 50 passes (still updating: Panel > Ticker, Panel > Ticker); an "
+        "effect probably sets state on every run (give it dependencies or compare before setting)"
+    )
