@@ -14,6 +14,7 @@ timeline never holds a tool call without its result, and the session can send ag
 from __future__ import annotations
 
 import inspect
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -62,6 +63,8 @@ if TYPE_CHECKING:
     from .session import Session
 
 __all__ = ["Execution", "new_id"]
+
+logger = logging.getLogger("agentick")
 
 
 def new_id(prefix: str) -> str:
@@ -217,6 +220,13 @@ class Execution:
                 break
         else:
             stop_reason = "max_ticks"
+            logger.warning(
+                "session %r: the execution stopped at max_ticks=%d while the agent still wanted to continue "
+                "(the last tick voted to go on); raise max_ticks on create_app(...) or send(...) if it needs "
+                "more ticks",
+                session.id,
+                max_ticks,
+            )
         return SendResult(response=response, usage=self.usage, stop_reason=stop_reason, timeline=list(self.added))
 
     async def _tick_start(self, tick_state: TickState, fired: set[int], started: set[int]) -> None:
