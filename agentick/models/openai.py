@@ -7,6 +7,7 @@ import time (it takes over half a second to import), so agents that only compile
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import socket
@@ -44,6 +45,7 @@ from ..types import (
     UsageDelta,
     VideoBlock,
 )
+from ..utf8 import input_problem, repair
 from .base import BaseModel
 from .catalog import canonical_model_id, lookup_model
 from .clients import LoopClients
@@ -53,6 +55,8 @@ if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
 __all__ = ["OpenAIModel", "openai"]
+
+logger = logging.getLogger("agentick")
 
 DEFAULT_MODEL = "gpt-4o-mini"
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -212,17 +216,36 @@ class OpenAIModel(BaseModel):
         from openai import AsyncStream
         from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
+        body = {**request, "stream": True, "stream_options": {"include_usage": True}}
         try:
             # `client.post` (the SDK's documented way to send a prepared request) instead of
             # `chat.completions.create`: the body is already in wire format, and `create` would
             # re-walk every message through the SDK's type transform (about 0.2 ms per message).
-            stream = await client.post(
-                "/chat/completions",
-                body={**request, "stream": True, "stream_options": {"include_usage": True}},
-                cast_to=ChatCompletion,
-                stream=True,
-                stream_cls=AsyncStream[ChatCompletionChunk],
-            )
+            try:
+                stream = await client.post(
+                    "/chat/completions",
+                    body=body,
+                    cast_to=ChatCompletion,
+                    stream=True,
+                    stream_cls=AsyncStream[ChatCompletionChunk],
+                )
+            except UnicodeEncodeError:
+                # Sessions keep unencodable text out of their timeline, but a component may render
+                # some (a prop made from a file name, say) every tick: repair it here rather than
+                # fail every request. Found only when encoding fails, so clean requests pay nothing.
+                logger.warning(
+                    "the request to OpenAI model %r holds text that cannot be encoded as UTF-8 (%s); it was "
+                    "sent with U+FFFD in its place. Decode such text with errors='replace' where it is made",
+                    request["model"],
+                    input_problem(body),
+                )
+                stream = await client.post(
+                    "/chat/completions",
+                    body=repair(body),
+                    cast_to=ChatCompletion,
+                    stream=True,
+                    stream_cls=AsyncStream[ChatCompletionChunk],
+                )
         except Exception as exc:
             error = self._model_error(exc, request["model"], streaming=False)
             if error is None:

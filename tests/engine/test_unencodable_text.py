@@ -8,6 +8,7 @@ session keeps working against a real provider client, which cannot send such tex
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -196,3 +197,31 @@ async def test_a_stored_snapshot_with_such_text_is_repaired_on_restore(fake_open
     assert texts(session)[:2] == [FIXED, "Noted."]
     assert result.response == "Welcome back."
     assert sent_texts(fake_openai)[1:] == [FIXED, "Noted.", "Hello again"]
+
+
+# --- repaired at the wire ------------------------------------------------------------------------
+
+
+async def test_text_a_component_renders_is_repaired_in_the_request_with_a_warning(fake_openai, caplog):
+    """A prop made from a file name reaches the system prompt every tick: the adapter repairs it
+    instead of failing every request of the session."""
+
+    def Folder(name: str) -> Any:
+        return chat(system=f"You describe the folder {name}.")
+
+    fake_openai.respond_with("A folder.", "Still a folder.")
+    async with create_app(Folder, model=gpt_at(fake_openai)) as app:
+        session = await app.session()
+        with caplog.at_level(logging.WARNING, logger="agentick"):
+            first = await session.send("What is it?", props={"name": BAD}).result
+            second = await session.send("And now?").result
+
+    assert (first.response, second.response) == ("A folder.", "Still a folder.")
+    assert [request.body["messages"][0]["content"] for request in fake_openai.requests] == [
+        f"You describe the folder {FIXED}."
+    ] * 2
+    assert [record.getMessage() for record in caplog.records] == [
+        "the request to OpenAI model 'gpt-4o-mini' holds text that cannot be encoded as UTF-8 "
+        "(['messages'][0]['content'], character 27 ('\\udce9')); it was sent with U+FFFD in its place. "
+        "Decode such text with errors='replace' where it is made"
+    ] * 2
