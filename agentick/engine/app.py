@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import Any, Self
 
@@ -139,14 +140,23 @@ class App:
 
         Nothing here is final: models and the store reopen on their next use, so the app still
         works afterwards. A client or store you passed in is yours, and stays open."""
-        for session in list(self.sessions.values()):
-            await session.close()
+        closers: list[Callable[[], Awaitable[Any]]] = [session.close for session in list(self.sessions.values())]
         for model in {id(model): model for model in (self.model, *self._models.values())}.values():
             aclose = getattr(model, "aclose", None)
             if callable(aclose):
-                await aclose()
+                closers.append(aclose)
         if self._opened_store is not None:
-            await anyio.to_thread.run_sync(self._opened_store.close)
+            closers.append(functools.partial(anyio.to_thread.run_sync, self._opened_store.close))
+        errors: list[Exception] = []
+        for close in closers:  # one failure must not leave the rest open
+            try:
+                await close()
+            except Exception as error:
+                errors.append(error)
+        if errors:
+            for other in errors[1:]:
+                errors[0].add_note(f"closing the app also failed with {type(other).__name__}: {other}")
+            raise errors[0]
 
     async def __aenter__(self) -> Self:
         return self

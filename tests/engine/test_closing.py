@@ -107,3 +107,25 @@ async def test_close_closes_the_sqlite_store_the_app_opened(fake_openai, tmp_pat
 
     assert open_before != [] and open_after == []
     assert timeline == ["Hi", "ok"]
+
+
+async def test_a_failing_close_does_not_leave_the_rest_open(fake_openai, tmp_path):
+    """The app's model fails to close: the spawned model's client and the store are closed anyway,
+    then the error is raised."""
+
+    class Flaky(OpenAIModel):
+        async def aclose(self) -> None:
+            raise RuntimeError("pool wedged")
+
+    flaky = Flaky("gpt-4o", api_key="k", base_url=fake_openai.base_url, max_retries=0)
+    gpt = gpt_at(fake_openai)
+    app = create_app(plain(), model=flaky, store=str(tmp_path / "sessions.db"))
+    session = await app.session("s1")
+    await session.send("Hi").result
+    await (await session.spawn(plain(), "Sub-task", model=gpt)).result
+    client, store = gpt.client(), app.store
+
+    with pytest.raises(RuntimeError, match=r"^pool wedged$"):
+        await app.close()
+
+    assert (session.status, client.is_closed(), store._connection) == ("closed", True, None)
