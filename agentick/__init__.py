@@ -5,8 +5,6 @@ re-renders the tree; the compiler turns it into exactly the request the model re
 between ticks and decide what happens next.
 """
 
-from importlib.metadata import version as _distribution_version
-
 from agentick_jsx import hook_hint as _jsx_hook_hint
 
 from .compiler import CompiledContext, compile_element
@@ -155,7 +153,22 @@ createTool = create_tool
 createContext = create_context
 
 _jsx_hook_hint.install()  # `import trip` beside trip.px without the JSX import hook says how to install it
-__version__ = _distribution_version("agentick")  # the installed distribution's, as `agentick --version` prints
+
+
+def __getattr__(name: str) -> str:
+    """`agentick.__version__`: the installed distribution's version, as `agentick --version` prints it.
+
+    Looked up on first use, since `importlib.metadata` costs more to import than it is worth to
+    every `import agentick`; a checkout used without being installed reports `0+unknown`."""
+    if name != "__version__":
+        raise AttributeError(f"module 'agentick' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("agentick")
+    except PackageNotFoundError:
+        return "0+unknown"
+
 
 __all__ = [
     "H1",

@@ -9,7 +9,10 @@ import re
 import subprocess
 import sys
 import tomllib
+from importlib import metadata
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,3 +53,11 @@ def test_importing_agentick_imports_no_optional_dependency():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
 
     assert json.loads(done.stdout) == []
+
+
+def test_the_version_attribute_is_the_installed_distributions():
+    import agentick
+
+    assert agentick.__version__ == metadata.version("agentick")
+    with pytest.raises(AttributeError, match=r"^module 'agentick' has no attribute 'nonexistent'$"):
+        agentick.nonexistent  # noqa: B018
