@@ -153,14 +153,9 @@ async def _confirm(
     """Ask for confirmation and wait for the answer: None when approved, else the denial's error
     result. A request nobody answers within the tool's (else the app's) `confirmation_timeout`
     is a denial too, so an absent user cannot hold the execution forever."""
+    message = tool.confirmation_text(validated)  # user code: may raise, before anything waits
     handle.expect_confirmation(call.id)
-    emit(
-        ToolConfirmationRequiredEvent,
-        call_id=call.id,
-        name=call.name,
-        input=call.input,
-        message=tool.confirmation_text(validated),
-    )
+    emit(ToolConfirmationRequiredEvent, call_id=call.id, name=call.name, input=call.input, message=message)
     timeout = tool.confirmation_timeout if tool.confirmation_timeout is not None else default_timeout
     answer = await handle.wait_for_confirmation(call.id, timeout)
     if answer is None:

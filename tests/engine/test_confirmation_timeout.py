@@ -162,3 +162,21 @@ def test_a_timeout_must_be_positive():
         deploy_tool(requires_confirmation=True, confirmation_timeout=0)
     with pytest.raises(ValueError, match=r"confirmation_timeout must be a positive number of seconds or None, not -1"):
         create_app(agent_with(), confirmation_timeout=-1)
+
+
+async def test_a_confirmation_message_that_raises_leaves_no_request_waiting():
+    """The message is user code: when it raises, the call is an error result and no confirmation
+    stays registered, so an answer for that call id is refused."""
+
+    def message(params: Any) -> str:
+        raise ValueError("no template")
+
+    agent = agent_with(deploy_tool(requires_confirmation=True, confirmation_message=message))
+    handle, events = await run_unanswered(agent)
+
+    [result] = [event for event in events if event.type == "tool_result"]
+    assert (result.is_error, result.content[0].text) == (True, "ValueError: no template")
+    assert [event.type for event in events if event.type.startswith("tool_confirmation")] == []
+    with pytest.raises(KeyError):
+        handle.submit_tool_result("call-1", approved=True)
+    assert ran == []
