@@ -86,13 +86,25 @@ def _lines(source: str) -> list[str]:
 
 
 def drop_columns(code: CodeType, lines: frozenset[int]) -> CodeType:
-    """`code` (and the code objects nested in it) without column positions on `lines`."""
+    """`code` (and the code objects nested in it) without column positions on `lines`.
+
+    Line numbers are what tracebacks, coverage and debuggers rely on, columns only decorate: a
+    table this module cannot read (a future CPython changing the format) leaves that code object's
+    columns as they are, and a result whose instructions would not keep their exact lines is
+    thrown away the same way."""
     if not lines:
         return code
     consts = code.co_consts
     if any(isinstance(const, CodeType) for const in consts):
         consts = tuple(drop_columns(const, lines) if isinstance(const, CodeType) else const for const in consts)
-    return code.replace(co_linetable=_strip(code.co_linetable, code.co_firstlineno, lines), co_consts=consts)
+    try:
+        table = _strip(code.co_linetable, code.co_firstlineno, lines)
+    except IndexError:
+        table = code.co_linetable
+    stripped = code.replace(co_linetable=table, co_consts=consts)
+    if table is not code.co_linetable and list(stripped.co_lines()) != list(code.co_lines()):
+        return code.replace(co_consts=consts)
+    return stripped
 
 
 def _strip(table: bytes, line: int, lines: frozenset[int]) -> bytes:

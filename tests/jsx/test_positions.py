@@ -116,6 +116,28 @@ def test_every_entry_form_keeps_its_lines() -> None:
         assert same.co_linetable == before.co_linetable
 
 
+def test_a_table_it_cannot_read_keeps_its_columns_and_its_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A location table in a format this module does not know (a future CPython) is left alone:
+    columns are cosmetic, lines are not."""
+    import agentick_jsx.positions as positions
+
+    python = agentick_jsx.transpile(MODULE)
+    lines = changed_lines(MODULE, python)
+    original = compile(python, "cards.px", "exec")
+
+    def unreadable(table: bytes, line: int, lines: frozenset[int]) -> bytes:
+        raise IndexError("unknown entry")
+
+    monkeypatch.setattr(positions, "_strip", unreadable)
+    kept = drop_columns(original, lines)
+    monkeypatch.setattr(positions, "_strip", lambda table, line, lines: table[2:])  # lines would move
+    refused = drop_columns(original, lines)
+
+    for before, after, other in zip(code_objects(original), code_objects(kept), code_objects(refused), strict=True):
+        assert list(after.co_positions()) == list(before.co_positions())
+        assert list(other.co_positions()) == list(before.co_positions())
+
+
 def test_changed_lines_compares_after_normalising_line_endings() -> None:
     source = '"""Doc."""\r\nimport os\r\nb = <x />\r\n'
 
