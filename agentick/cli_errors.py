@@ -1,23 +1,21 @@
 """How the `agentick` command reports an error: one line that says where and what.
 
 `FILE:LINE: Type: message`, where FILE:LINE is the innermost line of the user's own code in the
-error or its causes (a frame outside agentick, agentick_jsx, the standard library and installed
-packages), so a component that raised points at its `.px` line rather than at the reconciler.
-Connection failures under a model error read as what they are: a host that does not resolve, or a
-server that refuses the connection, with the options that set the address.
+error or its causes (`agentick.user_code` decides which code is the user's), so a component that
+raised points at its `.px` line rather than at the reconciler. Connection failures under a model
+error read as what they are: a host that does not resolve, or a server that refuses the
+connection, with the options that set the address.
 """
 
 from __future__ import annotations
 
 import errno
 import socket
-import sysconfig
-import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import agentick_jsx
+from .user_code import innermost_user_frame
 
 __all__ = ["describe", "user_location"]
 
@@ -41,9 +39,9 @@ def describe(error: BaseException, *, base_url: str | None = None) -> str:
 def user_location(error: BaseException) -> str | None:
     """`FILE:LINE` of the innermost frame of the user's code in `error` and its causes, or None."""
     for exception in reversed(list(_chain(error))):
-        for frame in reversed(traceback.extract_tb(exception.__traceback__)):
-            if _is_user_code(frame.filename):
-                return f"{_display(frame.filename)}:{frame.lineno}"
+        site = innermost_user_frame(exception.__traceback__)
+        if site is not None:
+            return f"{_display(site[0])}:{site[1]}"
     return None
 
 
@@ -85,22 +83,6 @@ def _connection_problem(error: BaseException, base_url: str) -> str | None:
                 f"and {_ADDRESS_OPTIONS}"
             )
     return None
-
-
-def _library_directories() -> tuple[Path, ...]:
-    paths = sysconfig.get_paths()
-    installed = [Path(paths[name]) for name in ("stdlib", "platstdlib", "purelib", "platlib") if name in paths]
-    return (Path(__file__).resolve().parent, Path(agentick_jsx.__file__).resolve().parent, *installed)
-
-
-_LIBRARIES = _library_directories()
-
-
-def _is_user_code(filename: str) -> bool:
-    if filename.startswith("<"):  # <frozen ...>, <string>: no file of the user's
-        return False
-    path = Path(filename).resolve()
-    return not any(path.is_relative_to(directory) for directory in _LIBRARIES)
 
 
 def _display(filename: str) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..element import Element, Fragment, Memo, type_name
 from ..errors import AgentickError, ComponentError, HookError
+from ..user_code import raise_site
 from .fiber import (
     BELOW,
     COMPONENT,
@@ -40,7 +41,7 @@ from .fiber import (
     kind_of,
     schedule,
 )
-from .hooks import CURRENT, Dispatch, EffectHook, Hook, ReducerHook, StateHook, Suspend, raise_site
+from .hooks import CURRENT, Dispatch, EffectHook, Hook, ReducerHook, StateHook, Suspend
 from .host import HostConfig
 
 __all__ = ["Reconciler", "Root"]
