@@ -2,9 +2,10 @@
 
 `FILE:LINE: Type: message`, where FILE:LINE is the innermost line of the user's own code in the
 error or its causes (`agentick.user_code` decides which code is the user's), so a component that
-raised points at its `.px` line rather than at the reconciler. Connection failures under a model
-error read as what they are: a host that does not resolve, or a server that refuses the
-connection, with the options that set the address.
+raised points at its `.px` line rather than at the reconciler. A model error caused by a failed
+connection reads as what it is: a host that does not resolve, or a server that refuses the
+connection, with the options that set the address. Only a model error: a component or tool whose
+own connection failed is reported like any other error, at its line.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .errors import ModelError
 from .user_code import innermost_user_frame
 
 __all__ = ["describe", "user_location"]
@@ -25,9 +27,10 @@ _ADDRESS_OPTIONS = "--base-url / OPENAI_BASE_URL"
 
 def describe(error: BaseException, *, base_url: str | None = None) -> str:
     """The one-line description of `error` (without the `agentick: error: ` prefix)."""
-    connection = _connection_problem(error, base_url or DEFAULT_BASE_URL)
-    if connection is not None:
-        return connection
+    if isinstance(error, ModelError):
+        connection = _connection_problem(error, base_url or DEFAULT_BASE_URL)
+        if connection is not None:
+            return connection
     if isinstance(error, SyntaxError) and error.filename:
         column = f":{error.offset}" if error.offset else ""
         return f"{_display(error.filename)}:{error.lineno}{column}: {type(error).__name__}: {error.msg}"
@@ -72,7 +75,8 @@ def _everything_under(error: BaseException) -> Iterator[BaseException]:
         stack.extend(item for item in linked if isinstance(item, BaseException))
 
 
-def _connection_problem(error: BaseException, base_url: str) -> str | None:
+def _connection_problem(error: ModelError, base_url: str) -> str | None:
+    """What went wrong, when the model error was caused by a DNS failure or a refused connection."""
     address = urlsplit(base_url)
     for cause in _everything_under(error):
         if isinstance(cause, socket.gaierror):

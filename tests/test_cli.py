@@ -190,3 +190,37 @@ def test_traceback_prints_the_whole_trace_before_the_one_line(tmp_path):
     assert done.stderr.endswith(
         f"agentick: error: agent.px:5: ComponentError: Agent ({tmp_path / 'agent.px'}:5) raised KeyError: 'bob'\n"
     )
+
+
+CONNECTING = """import socket
+
+from agentick import System, Timeline
+
+
+def Agent():
+    raise {error}
+    return <><System>hi</System><Timeline /></>
+"""
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        ("ConnectionRefusedError(111, 'Connection refused')", "ConnectionRefusedError: [Errno 111] Connection refused"),
+        ("socket.gaierror(-2, 'Name or service not known')", "gaierror: [Errno -2] Name or service not known"),
+    ],
+    ids=["refused", "dns"],
+)
+@pytest.mark.parametrize("model", [("--model", "test"), ("--base-url", "http://127.0.0.1:9/v1")], ids=["test", "url"])
+def test_a_failed_connection_of_the_users_own_code_is_reported_at_its_line_not_as_the_models(
+    tmp_path, error, shown, model
+):
+    (tmp_path / "agent.px").write_text(CONNECTING.format(error=error))
+
+    done = agentick("run", "agent", "-m", "hi", *model, cwd=tmp_path)
+
+    assert done.returncode == 1
+    assert (
+        done.stderr
+        == f"agentick: error: agent.px:7: ComponentError: Agent ({tmp_path / 'agent.px'}:7) raised {shown}\n"
+    )
