@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
 import subprocess
 import sys
@@ -9,6 +12,8 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+
+from agentick import cli
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -224,3 +229,36 @@ def test_a_failed_connection_of_the_users_own_code_is_reported_at_its_line_not_a
         done.stderr
         == f"agentick: error: agent.px:7: ComponentError: Agent ({tmp_path / 'agent.px'}:7) raised {shown}\n"
     )
+
+
+FORGETFUL = """from agentick import System
+
+
+def Agent():
+    return <System>You are terse.</System>
+"""
+
+
+def test_main_called_in_process_prints_warnings_to_the_current_stderr_and_leaves_logging_as_it_was(
+    tmp_path, monkeypatch
+):
+    (tmp_path / "cli_in_process_agent.px").write_text(FORGETFUL)
+    monkeypatch.setattr(sys, "path", [*sys.path])  # the command puts the agent's directory on the path
+    logger = logging.getLogger("agentick")
+    handlers = list(logger.handlers)
+    streams = [io.StringIO(), io.StringIO()]
+
+    try:
+        for stream in streams:
+            with contextlib.redirect_stderr(stream), contextlib.redirect_stdout(io.StringIO()):
+                assert cli.main(["compile", str(tmp_path / "cli_in_process_agent.px"), "-m", "hi"]) == 0
+    finally:
+        sys.modules.pop("cli_in_process_agent", None)
+
+    warning = (
+        "agentick: warning: Agent renders no <Timeline />, so the conversation (including the message just sent) "
+        "never reaches the model. Render <Timeline /> in Agent (after the <System> part), or render the messages "
+        "yourself (<User>, <Assistant>, or a <Timeline> render function)\n"
+    )
+    assert [stream.getvalue() for stream in streams] == [warning, warning]
+    assert logger.handlers == handlers
