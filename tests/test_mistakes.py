@@ -14,6 +14,7 @@ import anyio
 import pytest
 
 from agentick import (
+    CompileError,
     Fragment,
     HookError,
     Section,
@@ -38,6 +39,7 @@ from agentick import (
 from agentick.errors import ModelError
 from agentick.hooks.lifecycle import PARAMETERS
 from agentick.models import openai
+from agentick.tag_names import capitalised_tag
 from agentick.testing import create_test_model
 from agentick.types import ModelInput
 
@@ -138,6 +140,47 @@ async def test_a_lowercase_tag_naming_a_tool_or_a_component_warns_once_per_sessi
     ]
     assert session.last_compiled.system.startswith("You add. <add /> Keep <notes /> and use <b>: **bold**.")
     await session.close()
+
+
+@pytest.mark.parametrize(("name", "tag"), [("get_weather", "GetWeather"), ("getWeather", "GetWeather"), ("add", "Add")])
+def test_the_suggested_tag_capitalises_each_word_and_keeps_the_rest(name, tag):
+    assert capitalised_tag(name) == tag
+
+
+@tool
+async def getWeather(city: str) -> str:
+    """The weather in a city."""
+    return f"Sunny in {city}."
+
+
+def Forecaster():
+    return h(Fragment, None, h(System, None, "Use ", h("getWeather"), "."), h(Timeline))
+
+
+@pytest.mark.anyio
+async def test_a_lowercase_tag_naming_a_camel_case_tool_suggests_its_capitalised_name(caplog):
+    app = create_app(Forecaster, model=create_test_model(), tools=[getWeather])
+    session = await app.session()
+
+    with caplog.at_level(logging.WARNING, logger="agentick"):
+        await session.send("Hi").result
+
+    assert agentick_warnings(caplog) == [
+        "<getWeather> in the text of Forecaster names the tool 'getWeather', but lowercase JSX tags are text tags: "
+        "it is sent to the model as literal text. Capitalise it: `GetWeather = getWeather`, then render <GetWeather />"
+    ]
+    await session.close()
+
+
+def test_a_camel_case_tag_at_the_top_level_suggests_its_capitalised_name():
+    with pytest.raises(CompileError) as raised:
+        compile_element(h(Fragment, None, h("getWeather")))
+
+    assert str(raised.value) == (
+        "<getWeather /> is an unknown lowercase tag at the top level, so it renders nothing. Lowercase JSX tags are "
+        "text tags; tools and components need capitalised names (for a tool defined as `getWeather`, write "
+        "`GetWeather = getWeather` and render <GetWeather />)"
+    )
 
 
 # --- tick-hook callbacks with the wrong arity ---------------------------------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import CompileError
+from ..tag_names import capitalised_tag
 from ..types import ContentBlock, Message, TextBlock, ToolResultBlock
 from . import nodes as n
 from .content import HEADING_TAGS, render_blocks, render_text
@@ -131,11 +132,11 @@ class _Collector:
                         "<Section id=...>, <User> or <Assistant>"
                     )
                 elif not node.children:
+                    tag = capitalised_tag(kind)
                     raise CompileError(
                         f"<{kind} /> is an unknown lowercase tag at the top level, so it renders nothing. Lowercase "
                         "JSX tags are text tags; tools and components need capitalised names (for a tool "
-                        f"defined as `{kind}`, write `{kind.title().replace('_', '')} = {kind}` and render "
-                        f"<{kind.title().replace('_', '')} />)"
+                        f"defined as `{kind}`, write `{tag} = {kind}` and render <{tag} />)"
                     )
                 else:
                     frames.append((iter(node.children), renderer))  # an unknown tag at the top level only groups

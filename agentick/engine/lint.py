@@ -20,6 +20,7 @@ from typing import Any
 from ..compiler import CompiledContext
 from ..element import type_name
 from ..reconciler.fiber import COMPONENT, Fiber
+from ..tag_names import capitalised_tag
 
 __all__ = ["lint"]
 
@@ -53,7 +54,7 @@ def lint(
         else:
             continue
         warned.add(f"tag:{tag}")
-        capitalised = tag.title().replace("_", "")
+        capitalised = capitalised_tag(tag)
         fix = f"<{capitalised} />" if tag in tools else f"<{components[tag]} />"
         hint = f"`{capitalised} = {tag}`, then render {fix}" if tag in tools else f"render {fix}"
         logger.warning(
