@@ -142,6 +142,42 @@ async def test_a_lowercase_tag_naming_a_tool_or_a_component_warns_once_per_sessi
     await session.close()
 
 
+def test_the_literal_text_tags_are_exactly_the_tags_written_as_literal_text():
+    compiled = compile_element(
+        h(
+            System,
+            None,
+            "See ",
+            h("img", {"src": "https://example.com/a.png", "alt": "a chart"}),
+            ", ",
+            h("ul", None, h("li", None, "first"), h("li", None, h("step", None, "second"))),
+            h("li", None, "an item outside a list"),
+            h("b", None, "bold"),
+        )
+    )
+
+    assert compiled.system == (
+        "See ![a chart](https://example.com/a.png),\n\n- first\n- <step>second</step>\n\n"
+        "<li>an item outside a list</li>**bold**"
+    )
+    assert compiled.structure.text_tags == {"step", "li"}
+
+
+@pytest.mark.anyio
+async def test_the_literal_text_tags_of_content_compiled_earlier_are_reported_again():
+    def Agent():
+        return h(Fragment, None, h(System, None, "Follow ", h("instructions", None, "these"), "."), h(Timeline))
+
+    app = create_app(Agent, model=create_test_model())
+    session = await app.session()
+
+    await session.send("Hi").result
+    await session.send("Again").result  # the System's compiled form comes from the cache
+
+    assert session.last_compiled.structure.text_tags == {"instructions"}
+    await session.close()
+
+
 @pytest.mark.parametrize(("name", "tag"), [("get_weather", "GetWeather"), ("getWeather", "GetWeather"), ("add", "Add")])
 def test_the_suggested_tag_capitalises_each_word_and_keeps_the_rest(name, tag):
     assert capitalised_tag(name) == tag
