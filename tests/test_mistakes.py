@@ -36,6 +36,7 @@ from agentick import (
     use_on_tick_start,
     use_on_unmount,
 )
+from agentick.engine import lint
 from agentick.errors import ModelError
 from agentick.hooks.lifecycle import PARAMETERS
 from agentick.models import openai
@@ -175,6 +176,30 @@ async def test_the_literal_text_tags_of_content_compiled_earlier_are_reported_ag
     await session.send("Again").result  # the System's compiled form comes from the cache
 
     assert session.last_compiled.structure.text_tags == {"instructions"}
+    await session.close()
+
+
+@pytest.mark.anyio
+async def test_a_lowercase_tag_naming_nothing_is_looked_up_once_per_session(monkeypatch):
+    lookups = []
+    component_names = lint._component_names
+
+    def counting(root):
+        lookups.append(root)
+        return component_names(root)
+
+    monkeypatch.setattr(lint, "_component_names", counting)
+
+    def Agent():
+        return h(Fragment, None, h(System, None, "Follow ", h("instructions", None, "these"), "."), h(Timeline))
+
+    app = create_app(Agent, model=create_test_model())
+    session = await app.session()
+
+    for text in ("Hi", "Again", "Once more"):
+        await session.send(text).result
+
+    assert len(lookups) == 1
     await session.close()
 
 
