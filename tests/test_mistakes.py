@@ -309,6 +309,60 @@ def test_callbacks_that_can_take_the_arguments_are_accepted(callback):
     assert compiled.system == "hi"
 
 
+def on_end_with(prefix, tick_result, com):
+    return None
+
+
+class EndCallback:
+    def __call__(self, tick_result, com):
+        return None
+
+
+@pytest.mark.anyio
+async def test_the_signature_of_a_partial_or_callable_object_callback_is_inspected_once(monkeypatch):
+    """A partial rebuilt on every render and a callable object are checked once, not at every render."""
+
+    def on_end(prefix, tick_result, com):  # a function of this test alone: not checked before
+        return None
+
+    callback_object = EndCallback()
+    inspected = []
+    signature = inspect.signature
+
+    def counting_signature(callable_, *args, **kwargs):
+        if callable_ is callback_object or getattr(callable_, "func", None) is on_end:
+            inspected.append(callable_)
+        return signature(callable_, *args, **kwargs)
+
+    monkeypatch.setattr(inspect, "signature", counting_signature)
+
+    def Agent():
+        use_on_tick_end(functools.partial(on_end, "x"))
+        use_continuation(callback_object)
+        return h(Fragment, None, h(System, None, "hi"), h(Timeline))
+
+    app = create_app(Agent, model=create_test_model())
+    session = await app.session()
+    for text in ("Hi", "Again", "Once more"):
+        await session.send(text).result
+
+    assert [type(item) for item in inspected] == [functools.partial, EndCallback]
+    await session.close()
+
+
+def test_a_partial_binding_too_many_arguments_is_refused_after_one_that_fits_was_accepted():
+    compile_element(h(component_using("use_on_tick_end", functools.partial(on_end_with, "x"))))
+
+    with pytest.raises(HookError) as raised:
+        compile_element(h(component_using("use_on_tick_end", functools.partial(on_end_with, "x", "y"))))
+
+    assert str(raised.value) == (
+        "use_on_tick_end() in Agent calls its callback as cb(tick_result, com), but partial(com) at "
+        f"{__file__}:{on_end_with.__code__.co_firstlineno} cannot take those 2 argument(s); define it as "
+        "`def on_tick_end(tick_result, com): ...` (parameters it does not need may stay unused)"
+    )
+
+
 # --- continuation votes -------------------------------------------------------------------------
 
 
