@@ -8,6 +8,7 @@ import functools
 import inspect
 import logging
 import re
+import types
 from typing import Any
 
 import anyio
@@ -291,6 +292,11 @@ class Recorder:
         return None
 
 
+class OwnedCallback:
+    def __call__(self, owner, tick_result, com):
+        return None
+
+
 @pytest.mark.parametrize(
     "callback",
     [
@@ -300,8 +306,9 @@ class Recorder:
         Recorder().on_end,
         functools.partial(lambda prefix, tick_result, com: None, "x"),
         print,
+        types.MethodType(OwnedCallback(), object()),
     ],
-    ids=["varargs", "default", "extra-defaults", "bound-method", "partial", "builtin"],
+    ids=["varargs", "default", "extra-defaults", "bound-method", "partial", "builtin", "bound-callable-object"],
 )
 def test_callbacks_that_can_take_the_arguments_are_accepted(callback):
     compiled = compile_element(h(component_using("use_on_tick_end", callback)))
