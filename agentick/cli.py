@@ -17,13 +17,14 @@ innermost line of the user's own code involved; `--traceback` prints the whole t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.machinery
 import importlib.util
 import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
@@ -45,26 +46,26 @@ class UsageError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    _show_warnings()
-    try:
-        if args.command == "transpile":
-            return _transpile(args)
-        target = _load(args.target)
-        if args.command == "compile":
-            return anyio.run(_compile, target, args)
-        return anyio.run(_run, target, args)
-    except KeyboardInterrupt:
-        return 130
-    except Exception as error:
-        if args.traceback:
-            import traceback
+    with _warnings_shown():
+        try:
+            if args.command == "transpile":
+                return _transpile(args)
+            target = _load(args.target)
+            if args.command == "compile":
+                return anyio.run(_compile, target, args)
+            return anyio.run(_run, target, args)
+        except KeyboardInterrupt:
+            return 130
+        except Exception as error:
+            if args.traceback:
+                import traceback
 
-            traceback.print_exception(error, file=sys.stderr)
-        if isinstance(error, UsageError):
-            print(f"agentick: error: {error}", file=sys.stderr)
-            return 2
-        print(f"agentick: error: {describe(error, base_url=_base_url(args))}", file=sys.stderr)
-        return 1
+                traceback.print_exception(error, file=sys.stderr)
+            if isinstance(error, UsageError):
+                print(f"agentick: error: {error}", file=sys.stderr)
+                return 2
+            print(f"agentick: error: {describe(error, base_url=_base_url(args))}", file=sys.stderr)
+            return 1
 
 
 class _OneLine(logging.Formatter):
@@ -72,13 +73,23 @@ class _OneLine(logging.Formatter):
         return f"agentick: {record.levelname.lower()}: {record.getMessage()}"
 
 
-def _show_warnings() -> None:
-    """Print the library's warnings (a missing <Timeline />, ...) as `agentick: warning: ...` lines."""
+@contextlib.contextmanager
+def _warnings_shown() -> Iterator[None]:
+    """Print the library's warnings (a missing <Timeline />, ...) as `agentick: warning: ...` lines
+    on the current stderr while the command runs, unless the `agentick` logger has handlers of its
+    own. The handler is removed afterwards: `main()` called in-process (a test, a script) leaves
+    logging as it found it."""
     logger = logging.getLogger("agentick")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(_OneLine())
-        logger.addHandler(handler)
+    if logger.handlers:
+        yield
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine())
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 def _parser() -> argparse.ArgumentParser:

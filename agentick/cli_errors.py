@@ -1,23 +1,23 @@
 """How the `agentick` command reports an error: one line that says where and what.
 
 `FILE:LINE: Type: message`, where FILE:LINE is the innermost line of the user's own code in the
-error or its causes (a frame outside agentick, agentick_jsx, the standard library and installed
-packages), so a component that raised points at its `.px` line rather than at the reconciler.
-Connection failures under a model error read as what they are: a host that does not resolve, or a
-server that refuses the connection, with the options that set the address.
+error or its causes (`agentick.user_code` decides which code is the user's), so a component that
+raised points at its `.px` line rather than at the reconciler. A model error caused by a failed
+connection reads as what it is: a host that does not resolve, or a server that refuses the
+connection, with the options that set the address. Only a model error: a component or tool whose
+own connection failed is reported like any other error, at its line.
 """
 
 from __future__ import annotations
 
 import errno
 import socket
-import sysconfig
-import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import agentick_jsx
+from .errors import ModelError
+from .user_code import innermost_user_frame
 
 __all__ = ["describe", "user_location"]
 
@@ -27,9 +27,10 @@ _ADDRESS_OPTIONS = "--base-url / OPENAI_BASE_URL"
 
 def describe(error: BaseException, *, base_url: str | None = None) -> str:
     """The one-line description of `error` (without the `agentick: error: ` prefix)."""
-    connection = _connection_problem(error, base_url or DEFAULT_BASE_URL)
-    if connection is not None:
-        return connection
+    if isinstance(error, ModelError):
+        connection = _connection_problem(error, base_url or DEFAULT_BASE_URL)
+        if connection is not None:
+            return connection
     if isinstance(error, SyntaxError) and error.filename:
         column = f":{error.offset}" if error.offset else ""
         return f"{_display(error.filename)}:{error.lineno}{column}: {type(error).__name__}: {error.msg}"
@@ -41,9 +42,9 @@ def describe(error: BaseException, *, base_url: str | None = None) -> str:
 def user_location(error: BaseException) -> str | None:
     """`FILE:LINE` of the innermost frame of the user's code in `error` and its causes, or None."""
     for exception in reversed(list(_chain(error))):
-        for frame in reversed(traceback.extract_tb(exception.__traceback__)):
-            if _is_user_code(frame.filename):
-                return f"{_display(frame.filename)}:{frame.lineno}"
+        site = innermost_user_frame(exception.__traceback__)
+        if site is not None:
+            return f"{_display(site[0])}:{site[1]}"
     return None
 
 
@@ -74,7 +75,8 @@ def _everything_under(error: BaseException) -> Iterator[BaseException]:
         stack.extend(item for item in linked if isinstance(item, BaseException))
 
 
-def _connection_problem(error: BaseException, base_url: str) -> str | None:
+def _connection_problem(error: ModelError, base_url: str) -> str | None:
+    """What went wrong, when the model error was caused by a DNS failure or a refused connection."""
     address = urlsplit(base_url)
     for cause in _everything_under(error):
         if isinstance(cause, socket.gaierror):
@@ -85,22 +87,6 @@ def _connection_problem(error: BaseException, base_url: str) -> str | None:
                 f"and {_ADDRESS_OPTIONS}"
             )
     return None
-
-
-def _library_directories() -> tuple[Path, ...]:
-    paths = sysconfig.get_paths()
-    installed = [Path(paths[name]) for name in ("stdlib", "platstdlib", "purelib", "platlib") if name in paths]
-    return (Path(__file__).resolve().parent, Path(agentick_jsx.__file__).resolve().parent, *installed)
-
-
-_LIBRARIES = _library_directories()
-
-
-def _is_user_code(filename: str) -> bool:
-    if filename.startswith("<"):  # <frozen ...>, <string>: no file of the user's
-        return False
-    path = Path(filename).resolve()
-    return not any(path.is_relative_to(directory) for directory in _LIBRARIES)
 
 
 def _display(filename: str) -> str:

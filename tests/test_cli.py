@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
 import subprocess
 import sys
@@ -9,6 +12,8 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+
+from agentick import cli
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -190,3 +195,70 @@ def test_traceback_prints_the_whole_trace_before_the_one_line(tmp_path):
     assert done.stderr.endswith(
         f"agentick: error: agent.px:5: ComponentError: Agent ({tmp_path / 'agent.px'}:5) raised KeyError: 'bob'\n"
     )
+
+
+CONNECTING = """import socket
+
+from agentick import System, Timeline
+
+
+def Agent():
+    raise {error}
+    return <><System>hi</System><Timeline /></>
+"""
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        ("ConnectionRefusedError(111, 'Connection refused')", "ConnectionRefusedError: [Errno 111] Connection refused"),
+        ("socket.gaierror(-2, 'Name or service not known')", "gaierror: [Errno -2] Name or service not known"),
+    ],
+    ids=["refused", "dns"],
+)
+@pytest.mark.parametrize("model", [("--model", "test"), ("--base-url", "http://127.0.0.1:9/v1")], ids=["test", "url"])
+def test_a_failed_connection_of_the_users_own_code_is_reported_at_its_line_not_as_the_models(
+    tmp_path, error, shown, model
+):
+    (tmp_path / "agent.px").write_text(CONNECTING.format(error=error))
+
+    done = agentick("run", "agent", "-m", "hi", *model, cwd=tmp_path)
+
+    assert done.returncode == 1
+    assert (
+        done.stderr
+        == f"agentick: error: agent.px:7: ComponentError: Agent ({tmp_path / 'agent.px'}:7) raised {shown}\n"
+    )
+
+
+FORGETFUL = """from agentick import System
+
+
+def Agent():
+    return <System>You are terse.</System>
+"""
+
+
+def test_main_called_in_process_prints_warnings_to_the_current_stderr_and_leaves_logging_as_it_was(
+    tmp_path, monkeypatch
+):
+    (tmp_path / "cli_in_process_agent.px").write_text(FORGETFUL)
+    monkeypatch.setattr(sys, "path", [*sys.path])  # the command puts the agent's directory on the path
+    logger = logging.getLogger("agentick")
+    handlers = list(logger.handlers)
+    streams = [io.StringIO(), io.StringIO()]
+
+    try:
+        for stream in streams:
+            with contextlib.redirect_stderr(stream), contextlib.redirect_stdout(io.StringIO()):
+                assert cli.main(["compile", str(tmp_path / "cli_in_process_agent.px"), "-m", "hi"]) == 0
+    finally:
+        sys.modules.pop("cli_in_process_agent", None)
+
+    warning = (
+        "agentick: warning: Agent renders no <Timeline />, so the conversation (including the message just sent) "
+        "never reaches the model. Render <Timeline /> in Agent (after the <System> part), or render the messages "
+        "yourself (<User>, <Assistant>, or a <Timeline> render function)\n"
+    )
+    assert [stream.getvalue() for stream in streams] == [warning, warning]
+    assert logger.handlers == handlers

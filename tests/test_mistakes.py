@@ -8,12 +8,14 @@ import functools
 import inspect
 import logging
 import re
+import types
 from typing import Any
 
 import anyio
 import pytest
 
 from agentick import (
+    CompileError,
     Fragment,
     HookError,
     Section,
@@ -35,9 +37,11 @@ from agentick import (
     use_on_tick_start,
     use_on_unmount,
 )
+from agentick.engine import lint
 from agentick.errors import ModelError
 from agentick.hooks.lifecycle import PARAMETERS
 from agentick.models import openai
+from agentick.tag_names import capitalised_tag
 from agentick.testing import create_test_model
 from agentick.types import ModelInput
 
@@ -140,6 +144,107 @@ async def test_a_lowercase_tag_naming_a_tool_or_a_component_warns_once_per_sessi
     await session.close()
 
 
+def test_the_literal_text_tags_are_exactly_the_tags_written_as_literal_text():
+    compiled = compile_element(
+        h(
+            System,
+            None,
+            "See ",
+            h("img", {"src": "https://example.com/a.png", "alt": "a chart"}),
+            ", ",
+            h("ul", None, h("li", None, "first"), h("li", None, h("step", None, "second"))),
+            h("li", None, "an item outside a list"),
+            h("b", None, "bold"),
+        )
+    )
+
+    assert compiled.system == (
+        "See ![a chart](https://example.com/a.png),\n\n- first\n- <step>second</step>\n\n"
+        "<li>an item outside a list</li>**bold**"
+    )
+    assert compiled.structure.text_tags == {"step", "li"}
+
+
+@pytest.mark.anyio
+async def test_the_literal_text_tags_of_content_compiled_earlier_are_reported_again():
+    def Agent():
+        return h(Fragment, None, h(System, None, "Follow ", h("instructions", None, "these"), "."), h(Timeline))
+
+    app = create_app(Agent, model=create_test_model())
+    session = await app.session()
+
+    await session.send("Hi").result
+    await session.send("Again").result  # the System's compiled form comes from the cache
+
+    assert session.last_compiled.structure.text_tags == {"instructions"}
+    await session.close()
+
+
+@pytest.mark.anyio
+async def test_a_lowercase_tag_naming_nothing_is_looked_up_once_per_session(monkeypatch):
+    lookups = []
+    component_names = lint._component_names
+
+    def counting(root):
+        lookups.append(root)
+        return component_names(root)
+
+    monkeypatch.setattr(lint, "_component_names", counting)
+
+    def Agent():
+        return h(Fragment, None, h(System, None, "Follow ", h("instructions", None, "these"), "."), h(Timeline))
+
+    app = create_app(Agent, model=create_test_model())
+    session = await app.session()
+
+    for text in ("Hi", "Again", "Once more"):
+        await session.send(text).result
+
+    assert len(lookups) == 1
+    await session.close()
+
+
+@pytest.mark.parametrize(("name", "tag"), [("get_weather", "GetWeather"), ("getWeather", "GetWeather"), ("add", "Add")])
+def test_the_suggested_tag_capitalises_each_word_and_keeps_the_rest(name, tag):
+    assert capitalised_tag(name) == tag
+
+
+@tool
+async def getWeather(city: str) -> str:
+    """The weather in a city."""
+    return f"Sunny in {city}."
+
+
+def Forecaster():
+    return h(Fragment, None, h(System, None, "Use ", h("getWeather"), "."), h(Timeline))
+
+
+@pytest.mark.anyio
+async def test_a_lowercase_tag_naming_a_camel_case_tool_suggests_its_capitalised_name(caplog):
+    app = create_app(Forecaster, model=create_test_model(), tools=[getWeather])
+    session = await app.session()
+
+    with caplog.at_level(logging.WARNING, logger="agentick"):
+        await session.send("Hi").result
+
+    assert agentick_warnings(caplog) == [
+        "<getWeather> in the text of Forecaster names the tool 'getWeather', but lowercase JSX tags are text tags: "
+        "it is sent to the model as literal text. Capitalise it: `GetWeather = getWeather`, then render <GetWeather />"
+    ]
+    await session.close()
+
+
+def test_a_camel_case_tag_at_the_top_level_suggests_its_capitalised_name():
+    with pytest.raises(CompileError) as raised:
+        compile_element(h(Fragment, None, h("getWeather")))
+
+    assert str(raised.value) == (
+        "<getWeather /> is an unknown lowercase tag at the top level, so it renders nothing. Lowercase JSX tags are "
+        "text tags; tools and components need capitalised names (for a tool defined as `getWeather`, write "
+        "`GetWeather = getWeather` and render <GetWeather />)"
+    )
+
+
 # --- tick-hook callbacks with the wrong arity ---------------------------------------------------
 
 
@@ -187,6 +292,11 @@ class Recorder:
         return None
 
 
+class OwnedCallback:
+    def __call__(self, owner, tick_result, com):
+        return None
+
+
 @pytest.mark.parametrize(
     "callback",
     [
@@ -196,13 +306,68 @@ class Recorder:
         Recorder().on_end,
         functools.partial(lambda prefix, tick_result, com: None, "x"),
         print,
+        types.MethodType(OwnedCallback(), object()),
     ],
-    ids=["varargs", "default", "extra-defaults", "bound-method", "partial", "builtin"],
+    ids=["varargs", "default", "extra-defaults", "bound-method", "partial", "builtin", "bound-callable-object"],
 )
 def test_callbacks_that_can_take_the_arguments_are_accepted(callback):
     compiled = compile_element(h(component_using("use_on_tick_end", callback)))
 
     assert compiled.system == "hi"
+
+
+def on_end_with(prefix, tick_result, com):
+    return None
+
+
+class EndCallback:
+    def __call__(self, tick_result, com):
+        return None
+
+
+@pytest.mark.anyio
+async def test_the_signature_of_a_partial_or_callable_object_callback_is_inspected_once(monkeypatch):
+    """A partial rebuilt on every render and a callable object are checked once, not at every render."""
+
+    def on_end(prefix, tick_result, com):  # a function of this test alone: not checked before
+        return None
+
+    callback_object = EndCallback()
+    inspected = []
+    signature = inspect.signature
+
+    def counting_signature(callable_, *args, **kwargs):
+        if callable_ is callback_object or getattr(callable_, "func", None) is on_end:
+            inspected.append(callable_)
+        return signature(callable_, *args, **kwargs)
+
+    monkeypatch.setattr(inspect, "signature", counting_signature)
+
+    def Agent():
+        use_on_tick_end(functools.partial(on_end, "x"))
+        use_continuation(callback_object)
+        return h(Fragment, None, h(System, None, "hi"), h(Timeline))
+
+    app = create_app(Agent, model=create_test_model())
+    session = await app.session()
+    for text in ("Hi", "Again", "Once more"):
+        await session.send(text).result
+
+    assert [type(item) for item in inspected] == [functools.partial, EndCallback]
+    await session.close()
+
+
+def test_a_partial_binding_too_many_arguments_is_refused_after_one_that_fits_was_accepted():
+    compile_element(h(component_using("use_on_tick_end", functools.partial(on_end_with, "x"))))
+
+    with pytest.raises(HookError) as raised:
+        compile_element(h(component_using("use_on_tick_end", functools.partial(on_end_with, "x", "y"))))
+
+    assert str(raised.value) == (
+        "use_on_tick_end() in Agent calls its callback as cb(tick_result, com), but partial(com) at "
+        f"{__file__}:{on_end_with.__code__.co_firstlineno} cannot take those 2 argument(s); define it as "
+        "`def on_tick_end(tick_result, com): ...` (parameters it does not need may stay unused)"
+    )
 
 
 # --- continuation votes -------------------------------------------------------------------------

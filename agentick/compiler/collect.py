@@ -4,9 +4,10 @@ System parts and model-audience sections (in tree order), messages (in tree orde
 tools and model settings. Each structural node's compiled form is cached on the node and reused
 until the reconciler mutates it, so a compile pass costs little more than a walk of the top level.
 
-Lowercase tags inside text that are not formatting tags (`<add />` in a System) render as literal
-text; their names are gathered in `text_tags`, so that the engine can warn when one names a tool
-or a component (a capitalisation slip) without slowing the common case.
+Lowercase tags inside text that the content walk does not format (`<add />` in a System) render
+as literal text; the walk reports each where it decides so, and their names are gathered in
+`text_tags` (cached with the node's compiled form), so that the engine can warn when one names a
+tool or a component (a capitalisation slip) without walking the content again.
 """
 
 from __future__ import annotations
@@ -15,17 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import CompileError
+from ..tag_names import capitalised_tag
 from ..types import ContentBlock, Message, TextBlock, ToolResultBlock
 from . import nodes as n
-from .content import HEADING_TAGS, render_blocks, render_text
-from .renderers import INLINE_TAGS, MARKDOWN, Renderer, renderer_named
+from .content import render_blocks, render_text
+from .renderers import MARKDOWN, Renderer, renderer_named
 
 __all__ = ["CompiledStructure", "Ephemeral", "SectionData", "collect"]
-
-FORMATTING_TAGS = frozenset(
-    {*INLINE_TAGS, *HEADING_TAGS, "br", "p", "blockquote", "hr", "ul", "ol", "li", "pre", "img"}
-)
-"""Lowercase tags the content renderer formats; any other lowercase tag in text is written literally."""
 
 
 @dataclass(slots=True)
@@ -131,11 +128,11 @@ class _Collector:
                         "<Section id=...>, <User> or <Assistant>"
                     )
                 elif not node.children:
+                    tag = capitalised_tag(kind)
                     raise CompileError(
                         f"<{kind} /> is an unknown lowercase tag at the top level, so it renders nothing. Lowercase "
                         "JSX tags are text tags; tools and components need capitalised names (for a tool "
-                        f"defined as `{kind}`, write `{kind.title().replace('_', '')} = {kind}` and render "
-                        f"<{kind.title().replace('_', '')} />)"
+                        f"defined as `{kind}`, write `{tag} = {kind}` and render <{tag} />)"
                     )
                 else:
                     frames.append((iter(node.children), renderer))  # an unknown tag at the top level only groups
@@ -144,12 +141,16 @@ class _Collector:
                 frames.pop()
 
     def found(self, node: n.Node) -> None:
-        """A tool or model node, wherever it appears in the tree."""
-        if node.type == n.TOOL:
+        """A tool or model node, wherever it appears in the tree, or a tag the content walk wrote
+        as literal text."""
+        kind = node.type
+        if kind == n.TOOL:
             self.structure.tools.append(node.props["tool"])
-        else:
+        elif kind == n.MODEL:
             self.structure.model = node.props.get("model") or self.structure.model
             self.structure.model_options.update(node.props.get("options") or {})
+        else:
+            self.structure.text_tags.add(kind)
 
     def section(self, node: n.Node, renderer: Renderer) -> None:
         props = node.props
@@ -167,14 +168,13 @@ class _Collector:
 def _cached(node: n.Node, renderer: Renderer, compile: Any, collector: _Collector) -> Any:
     """The node's compiled form under `renderer`, compiled once until the node changes.
 
-    Tools and models found inside, and the literal text tags, are recorded with the cached value and
-    replayed on a hit.
+    What the content walk reports inside (tools, models, literal text tags) is recorded with the
+    cached value and replayed on a hit.
     """
     cache = node.cache
     if cache is not None and cache[0] is renderer:
         for inner in cache[2]:
             collector.found(inner)
-        collector.structure.text_tags.update(cache[3])
         return cache[1]
     inner_nodes: list[n.Node] = []
 
@@ -183,33 +183,17 @@ def _cached(node: n.Node, renderer: Renderer, compile: Any, collector: _Collecto
         collector.found(inner)
 
     value = compile(node, renderer, record)
-    tags = _literal_tags(node.children)
-    node.cache = (renderer, value, inner_nodes, tags)
-    collector.structure.text_tags.update(tags)
+    node.cache = (renderer, value, inner_nodes)
     return value
 
 
-def _literal_tags(children: list[Any]) -> frozenset[str]:
-    """Names of the lowercase tags below that the content renderer writes as literal text."""
-    found: set[str] = set()
-    stack = list(children)
-    while stack:
-        node = stack.pop()
-        if type(node) is n.TextNode:
-            continue
-        if not node.type.startswith("@") and node.type not in FORMATTING_TAGS:
-            found.add(node.type)
-        stack.extend(node.children)
-    return frozenset(found)
+def _compile_text(node: n.Node, renderer: Renderer, record: Any) -> str:
+    return render_text(node.children, renderer, record)
 
 
-def _compile_text(node: n.Node, renderer: Renderer, found: Any) -> str:
-    return render_text(node.children, renderer, found)
-
-
-def _compile_entry(node: n.Node, renderer: Renderer, found: Any) -> Message:
+def _compile_entry(node: n.Node, renderer: Renderer, record: Any) -> Message:
     props = node.props
-    content: list[ContentBlock] = render_blocks(node.children, renderer, found)
+    content: list[ContentBlock] = render_blocks(node.children, renderer, record)
     kind = props.get("kind")
     role = props["role"]
     if kind == "event":
@@ -227,9 +211,9 @@ def _compile_entry(node: n.Node, renderer: Renderer, found: Any) -> Message:
     return Message(role=role, content=content, id=props.get("id"), metadata=props.get("metadata"))
 
 
-def _compile_ephemeral(node: n.Node, renderer: Renderer, found: Any) -> Ephemeral:
+def _compile_ephemeral(node: n.Node, renderer: Renderer, record: Any) -> Ephemeral:
     props = node.props
-    text = render_text(node.children, renderer, found)
+    text = render_text(node.children, renderer, record)
     title = props.get("title")
     if title:
         text = f"{renderer.heading(2, title)}\n\n{text}" if text else renderer.heading(2, title)

@@ -98,19 +98,17 @@ class Parts:
         return "".join(self.buffer)
 
 
-def render_text(children: Sequence[Any], renderer: Renderer, on_structural: Callable[[n.Node], None]) -> str:
+def render_text(children: Sequence[Any], renderer: Renderer, record: Callable[[n.Node], None]) -> str:
     """Children rendered as text (for the system message, sections and ephemerals)."""
     parts = Parts(media=False)
-    walk(children, parts, renderer, on_structural)
+    walk(children, parts, renderer, record)
     return parts.text()
 
 
-def render_blocks(
-    children: Sequence[Any], renderer: Renderer, on_structural: Callable[[n.Node], None]
-) -> list[ContentBlock]:
+def render_blocks(children: Sequence[Any], renderer: Renderer, record: Callable[[n.Node], None]) -> list[ContentBlock]:
     """Children rendered as message content blocks."""
     parts = Parts(media=True)
-    walk(children, parts, renderer, on_structural)
+    walk(children, parts, renderer, record)
     return parts.result()
 
 
@@ -125,11 +123,13 @@ def walk(
     children: Sequence[Any],
     parts: Parts,
     renderer: Renderer,
-    on_structural: Callable[[n.Node], None],
+    record: Callable[[n.Node], None],
     block_separator: str = "\n\n",
 ) -> None:
     """Render `children` into `parts`. Tools and model settings met inside content are reported
-    through `on_structural`, so `<Section><Search /></Section>` still registers the tool.
+    through `record`, so `<Section><Search /></Section>` still registers the tool; so is every
+    lowercase tag this walk writes as literal text (`<add />`), where it decides so, so that the
+    caller can warn about one that names a tool or component without walking the content again.
 
     The walk keeps its own stack of frames instead of recursing, so content of any depth renders.
     """
@@ -237,11 +237,12 @@ def walk(
                 )
                 break
             elif kind == n.TOOL or kind == n.MODEL:
-                on_structural(node)
+                record(node)
             elif kind.startswith("@"):
                 push((iter(node.children), parts, renderer, separator, None, ()))  # system/entry/ephemeral
                 break
-            else:
+            else:  # a tag the renderer does not format: literal text
+                record(node)
                 push(_inline(node.children, renderer, _finish_tag, (parts, renderer, kind, props, separator)))
                 break
         else:

@@ -8,7 +8,9 @@ Two slips compile without an error and leave the model with something else than 
 
 Both are warnings, not errors: an agent may render its history itself, or mean a literal tag. Each is
 logged once per session (the missing timeline once, a tag once per name) on the `agentick` logger,
-which Python prints to stderr even when logging is not configured.
+which Python prints to stderr even when logging is not configured. A tag is looked up once per
+session, when it first appears, whether it names something or not: ordinary prompt tags
+(`<instructions>`) stay in the text every tick and must not cost a walk of the tree each time.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from ..compiler import CompiledContext
 from ..element import type_name
 from ..reconciler.fiber import COMPONENT, Fiber
+from ..tag_names import capitalised_tag
 
 __all__ = ["lint"]
 
@@ -29,7 +32,8 @@ logger = logging.getLogger("agentick")
 def lint(
     compiled: CompiledContext, *, component: Any, has_messages: bool, root: Fiber | None, warned: set[str]
 ) -> None:
-    """Warn (once per key in `warned`, the session's set) about the slips above."""
+    """Warn about the slips above, once per session: `warned` (the session's set) holds what was
+    dealt with, `"timeline"` and `"tag:NAME"` for every tag looked up, warned about or not."""
     if has_messages and not compiled.structure.conversation and "timeline" not in warned:
         warned.add("timeline")
         name = type_name(component)
@@ -46,14 +50,14 @@ def lint(
     tools = {tool.name for tool in compiled.tool_objects}
     components = _component_names(root) if tags - tools else {}
     for tag in sorted(tags):
+        warned.add(f"tag:{tag}")
         if tag in tools:
             what = f"the tool {tag!r}"
         elif tag in components:
             what = f"the component {components[tag]}"
         else:
             continue
-        warned.add(f"tag:{tag}")
-        capitalised = tag.title().replace("_", "")
+        capitalised = capitalised_tag(tag)
         fix = f"<{capitalised} />" if tag in tools else f"<{components[tag]} />"
         hint = f"`{capitalised} = {tag}`, then render {fix}" if tag in tools else f"render {fix}"
         logger.warning(

@@ -6,8 +6,10 @@ callback through `use_latest`, so the engine always calls the latest committed c
 
 A callback that cannot take the arguments its hook passes (API.md §3) is refused when the hook is
 called, with a `HookError` naming the hook, the expected call and the callback's file and line,
-rather than failing later inside a tick. Tick-end and continuation callbacks must return a vote
-(`check_vote`): anything else is an error, never silently "no opinion".
+rather than failing later inside a tick; the check reads a function's code object, and inspects
+the signature of anything else (a partial, a callable object) once, not at every render.
+Tick-end and continuation callbacks must return a vote (`check_vote`): anything else is an error,
+never silently "no opinion".
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import functools
 import inspect
 import types
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -151,20 +154,53 @@ def _check_callback(hook: str, callback: Any, component: str) -> None:
 
 
 def _takes(callback: Any, count: int) -> bool:
-    """Whether `callback` accepts `count` positional arguments (fast for functions and methods)."""
-    function = callback
-    if isinstance(callback, types.MethodType):
-        function, count = callback.__func__, count + 1
-    if isinstance(function, types.FunctionType):
-        code = function.__code__
-        defaults = len(function.__defaults__ or ())
-        keyword_only_required = code.co_kwonlyargcount - len(function.__kwdefaults__ or {})
-        varargs = bool(code.co_flags & inspect.CO_VARARGS)
-        return (
-            keyword_only_required == 0
-            and code.co_argcount - defaults <= count
-            and (varargs or count <= code.co_argcount)
-        )
+    """Whether `callback` accepts `count` positional arguments.
+
+    Hooks run on every render, so this must be cheap: a function or a method is answered from its
+    code object; anything else (a partial, a callable object, a builtin) needs `inspect.signature`,
+    whose answer is cached (`_signature_takes`).
+    """
+    if isinstance(callback, types.MethodType) and isinstance(callback.__func__, types.FunctionType):
+        return _function_takes(callback.__func__, count + 1)
+    if isinstance(callback, types.FunctionType):
+        return _function_takes(callback, count)
+    return _signature_takes(callback, count)
+
+
+def _function_takes(function: types.FunctionType, count: int) -> bool:
+    code = function.__code__
+    defaults = len(function.__defaults__ or ())
+    keyword_only_required = code.co_kwonlyargcount - len(function.__kwdefaults__ or {})
+    varargs = bool(code.co_flags & inspect.CO_VARARGS)
+    return (
+        keyword_only_required == 0 and code.co_argcount - defaults <= count and (varargs or count <= code.co_argcount)
+    )
+
+
+_SIGNATURE_ANSWERS: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], bool]] = weakref.WeakKeyDictionary()
+"""`_signature_takes` answers per callable, held weakly so a cached answer never keeps a callable alive."""
+
+
+def _signature_takes(callback: Any, count: int) -> bool:
+    """`_takes` for callables without a code object of their own, computed once per callable: a
+    partial by its function and the names it binds (so one rebuilt on every render is checked
+    once), anything else by the object itself."""
+    if isinstance(callback, functools.partial):
+        owner: Any = callback.func
+        shape: tuple[Any, ...] = (len(callback.args), frozenset(callback.keywords), count)
+    else:
+        owner, shape = callback, (count,)
+    try:
+        answers = _SIGNATURE_ANSWERS.setdefault(owner, {})
+    except TypeError:  # not weakly referenceable, or not hashable: nothing to cache it by
+        return _binds(callback, count)
+    answer = answers.get(shape)
+    if answer is None:
+        answer = answers[shape] = _binds(callback, count)
+    return answer
+
+
+def _binds(callback: Any, count: int) -> bool:
     try:
         inspect.signature(callback).bind(*range(count))
     except ValueError:

@@ -24,6 +24,8 @@ from typing import Any
 
 from ..element import Element, Fragment, Memo, type_name
 from ..errors import AgentickError, ComponentError, HookError
+from ..tag_names import capitalised_tag
+from ..user_code import raise_site
 from .fiber import (
     BELOW,
     COMPONENT,
@@ -40,7 +42,7 @@ from .fiber import (
     kind_of,
     schedule,
 )
-from .hooks import CURRENT, Dispatch, EffectHook, Hook, ReducerHook, StateHook, Suspend, raise_site
+from .hooks import CURRENT, Dispatch, EffectHook, Hook, ReducerHook, StateHook, Suspend
 from .host import HostConfig
 
 __all__ = ["Reconciler", "Root"]
@@ -715,7 +717,7 @@ def _callable_child(item: Any, parent: Fiber) -> str:
     elif name[0].isupper():
         fix = f"write <{name} /> or h({name})"
     else:
-        tag = "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+        tag = capitalised_tag(name)
         fix = f"write <{tag} /> (after `{tag} = {name}`) or h({name})"
     return (
         f"invalid child of {parent.path()}: {what} was placed as a child; components and tools are rendered "

@@ -11,15 +11,14 @@ until the commit; a render that raises leaves every hook as it was.
 
 from __future__ import annotations
 
-import os
 import sys
-import sysconfig
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import Any, Generic, TypeVar, cast
 
 from ..errors import HookError
+from ..user_code import in_package, is_user_code
 from .fiber import STATE, UNSET, Fiber, schedule
 
 __all__ = [
@@ -106,26 +105,7 @@ def current_component(hook: str) -> Dispatch:
     return dispatch
 
 
-# --- where user code is -------------------------------------------------------------------------
-
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-_LIBRARIES = tuple(
-    {
-        os.path.abspath(path) + os.sep
-        for name in ("stdlib", "platstdlib", "purelib", "platlib")
-        if (path := sysconfig.get_paths().get(name))
-    }
-)
-
-
-def in_package(filename: str) -> bool:
-    """True for a file of the agentick package itself."""
-    return filename.startswith(_PACKAGE)
-
-
-def is_user_code(filename: str) -> bool:
-    """True for a file that is neither agentick, the standard library nor an installed package."""
-    return not (filename.startswith(_PACKAGE) or filename.startswith(_LIBRARIES) or filename.startswith("<frozen"))
+# --- where the hook was called ------------------------------------------------------------------
 
 
 def hook_call_site(frame: FrameType | None) -> tuple[str | None, str | None]:
@@ -149,17 +129,6 @@ def hook_call_site(frame: FrameType | None) -> tuple[str | None, str | None]:
                 outside = site
         frame = frame.f_back
     return hook, outside
-
-
-def raise_site(traceback: TracebackType | None) -> str | None:
-    """`file:line` of the innermost traceback frame in user code, or None."""
-    site = None
-    while traceback is not None:
-        filename = traceback.tb_frame.f_code.co_filename
-        if is_user_code(filename):
-            site = f"{filename}:{traceback.tb_lineno}"
-        traceback = traceback.tb_next
-    return site
 
 
 class Hook:
