@@ -93,10 +93,10 @@ class OpenAIModel(BaseModel):
     `OPENAI_API_KEY` and `OPENAI_BASE_URL`. The SDK client is created on the first request (so a
     missing key fails the first call, not the import of an agent) and reused; an event loop gets a
     client of its own, because pooled connections cannot move between loops, and that client is
-    closed inside its loop when the loop ends (or at `aclose()`; see `clients.py`). A `client`
-    passed in is used as it is and never closed here. `timeout` bounds each
-    read, `connect_timeout` the connection; `max_retries` is the SDK's retry budget for 408, 409,
-    429, 5xx and connection failures. `context_window` and `max_output_tokens` override the catalog.
+    closed inside its loop when the loop ends (or at `aclose()`, or when the model is collected;
+    see `clients.py`). A `client` passed in is used as it is and never closed here. `timeout`
+    bounds each read, `connect_timeout` the connection; `max_retries` is the SDK's retry budget for
+    408, 409, 429, 5xx and connection failures. `context_window` and `max_output_tokens` override the catalog.
     """
 
     def __init__(
