@@ -139,7 +139,7 @@ async def test_an_app_keeps_no_model_of_a_closed_session(fake_openai):
     assert len(TrackedModel.made) == 5 and alive == []
 
 
-async def test_close_closes_the_models_of_its_open_sessions_and_only_those(fake_openai):
+async def test_close_closes_the_models_only_its_open_sessions_refer_to(fake_openai):
     TrackedModel.made.clear()
     server = {"api_key": "k", "base_url": fake_openai.base_url, "max_retries": 0}
     app = create_app(plain(h(TrackedModel, {"model": "gpt-4o-mini", **server})))
