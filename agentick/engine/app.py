@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import Any, Self
@@ -52,7 +53,11 @@ class App:
         # the default for tools without their own: seconds before an unanswered confirmation is a denial
         self.confirmation_timeout = check_confirmation_timeout(confirmation_timeout, error=ValueError)
         self.sessions: dict[str, Session] = {}
-        self._models: dict[int, Any] = {}  # every model an execution called, by identity: closed with the app
+        # The models with clients an execution called, by identity, closed with the app. Weakly: a
+        # model made per session (`<OpenAIModel model=... />`) goes with its session, and the
+        # model closes its own clients when it is collected (models/clients.py).
+        self._models: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+        self._pinned_models: dict[int, Any] = {}  # models that cannot be weakly referenced
         self._loading: dict[str, _Loading] = {}  # sessions whose snapshot is being loaded, by id
         self.run = Procedure(self._run, name="app.run")
 
@@ -130,9 +135,15 @@ class App:
             del self.sessions[session.id]
 
     def model_used(self, model: Any) -> None:
-        """Remember a model one of this app's executions called (the app's, a tree's, a spawn's)."""
-        if id(model) not in self._models:
-            self._models[id(model)] = model
+        """Remember a model one of this app's executions called (the app's, a tree's, a spawn's), if
+        it has clients to close."""
+        key = id(model)
+        if key in self._models or key in self._pinned_models or not callable(getattr(model, "aclose", None)):
+            return
+        try:
+            self._models[key] = model
+        except TypeError:  # a class with __slots__ and no __weakref__
+            self._pinned_models[key] = model
 
     async def close(self) -> None:
         """Close every open session, then the network clients of every model the app used (for the
@@ -141,7 +152,10 @@ class App:
         Nothing here is final: models and the store reopen on their next use, so the app still
         works afterwards. A client or store you passed in is yours, and stays open."""
         closers: list[Callable[[], Awaitable[Any]]] = [session.close for session in list(self.sessions.values())]
-        for model in {id(model): model for model in (self.model, *self._models.values())}.values():
+        # The models are taken before the sessions close, which may drop the last reference to a
+        # model they rendered (the bound `aclose` keeps it alive until it ran).
+        models = {id(model): model for model in (self.model, *self._models.values(), *self._pinned_models.values())}
+        for model in models.values():
             aclose = getattr(model, "aclose", None)
             if callable(aclose):
                 closers.append(aclose)

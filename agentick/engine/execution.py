@@ -38,7 +38,7 @@ from ..types import (
     TextDelta,
     TimelineEntry,
 )
-from ..utf8 import is_encodable, repaired, repaired_text
+from ..utf8 import repaired
 from .context_info import ContextInfo
 from .events import (
     CompiledEvent,
@@ -266,6 +266,7 @@ class Execution:
         self.emit(ModelRequestEvent, model=model.metadata.id)
         stream = getattr(model, "stream", None)
         if stream is None:
+            # An adapter without `stream` (agentick's models all stream): its text is checked here.
             output: ModelOutput = repaired(await model.generate(model_input))
             self.emit(MessageStartEvent, model=output.model or model.metadata.id)
             if output.text:
@@ -282,9 +283,7 @@ class Execution:
         started = False
         async with aclosing(deltas) as stream:  # type: ignore[type-var]
             async for delta in stream:
-                if isinstance(delta, TextDelta | ReasoningDelta) and not is_encodable(delta.text):
-                    delta = type(delta)(text=repaired_text(delta.text))  # the event's text too (utf8.py)
-                accumulator.add(delta)
+                delta = accumulator.add(delta)  # repaired if need be, so the events are clean too (utf8.py)
                 if not started:
                     started = True
                     model = delta.model if isinstance(delta, MessageStartDelta) and delta.model else model_id

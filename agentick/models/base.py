@@ -31,7 +31,7 @@ from ..types import (
     Usage,
     UsageDelta,
 )
-from ..utf8 import repaired
+from ..utf8 import is_encodable, repair, repaired, repaired_text
 
 __all__ = ["BaseModel", "ModelAdapter", "StreamAccumulator", "accumulate"]
 
@@ -158,8 +158,11 @@ class StreamAccumulator:
     of a call names it, later pieces append argument text); usage deltas add up; the last stop
     reason wins. A tool call whose arguments are not a JSON object is kept with its raw text under
     `input["_raw_arguments"]`, so the engine can answer it with an error result the model can read.
-    Text no provider could encode (lone surrogates, e.g. from `\\udXXX` escapes in the arguments'
-    JSON) is repaired to U+FFFD, so the output can be sent back (see `agentick/utf8.py`).
+    Text no provider could encode (lone surrogates) is repaired to U+FFFD, so the output can be sent
+    back (see `agentick/utf8.py`). Each piece is checked once, on its way in: `add` returns the
+    delta as kept (repaired if need be), for the engine's events, and the joined text of clean
+    pieces is clean. Tool calls are checked once they are parsed (`\\udXXX` escapes in the
+    arguments' JSON decode to lone surrogates).
     """
 
     def __init__(self, model: str | None = None) -> None:
@@ -172,9 +175,12 @@ class StreamAccumulator:
         self._output_tokens = 0
         self.stop_reason: str | None = None
 
-    def add(self, delta: StreamDelta) -> None:
-        if isinstance(delta, TextDelta):
-            self._text.append(delta.text)
+    def add(self, delta: StreamDelta) -> StreamDelta:
+        """Fold in `delta`; returns it as kept: a repaired copy if it held unencodable text."""
+        if isinstance(delta, TextDelta | ReasoningDelta):
+            if not is_encodable(delta.text):
+                delta = delta.model_copy(update={"text": repaired_text(delta.text)})
+            (self._text if isinstance(delta, TextDelta) else self._reasoning).append(delta.text)
         elif isinstance(delta, ToolCallDelta):
             call = self._calls.get(delta.index)
             if call is None:
@@ -185,20 +191,21 @@ class StreamAccumulator:
                 call.name = delta.name
             if delta.arguments:
                 call.arguments.append(delta.arguments)
-        elif isinstance(delta, ReasoningDelta):
-            self._reasoning.append(delta.text)
         elif isinstance(delta, UsageDelta):
             self._input_tokens += delta.input_tokens
             self._output_tokens += delta.output_tokens
         elif isinstance(delta, StopDelta):
             self.stop_reason = delta.reason
         elif isinstance(delta, BlockDelta):
+            if not is_encodable(delta.block):
+                delta = delta.model_copy(update={"block": repair(delta.block)})
             self._blocks.append(delta.block)
         elif isinstance(delta, MessageStartDelta):
             if delta.model:
                 self.model = delta.model
         else:
             raise ModelError(f"unknown stream delta {delta!r}")
+        return delta
 
     def tool_uses(self) -> list[ToolUseBlock]:
         blocks = []
@@ -219,11 +226,11 @@ class StreamAccumulator:
     def result(self) -> ModelOutput:
         content: list[ContentBlock] = []
         if self._reasoning:
-            content.append(ReasoningBlock(text=repaired("".join(self._reasoning))))
-        text = repaired("".join(self._text))
+            content.append(ReasoningBlock(text="".join(self._reasoning)))
+        text = "".join(self._text)
         if text:
             content.append(TextBlock(text=text))
-        content.extend(repaired(self._blocks))
+        content.extend(self._blocks)
         tool_uses = self.tool_uses()
         content.extend(tool_uses)
         stop_reason = self.stop_reason or ("tool_use" if tool_uses else "stop")

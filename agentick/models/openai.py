@@ -93,10 +93,10 @@ class OpenAIModel(BaseModel):
     `OPENAI_API_KEY` and `OPENAI_BASE_URL`. The SDK client is created on the first request (so a
     missing key fails the first call, not the import of an agent) and reused; an event loop gets a
     client of its own, because pooled connections cannot move between loops, and that client is
-    closed inside its loop when the loop ends (or at `aclose()`; see `clients.py`). A `client`
-    passed in is used as it is and never closed here. `timeout` bounds each
-    read, `connect_timeout` the connection; `max_retries` is the SDK's retry budget for 408, 409,
-    429, 5xx and connection failures. `context_window` and `max_output_tokens` override the catalog.
+    closed inside its loop when the loop ends (or at `aclose()`, or when the model is collected;
+    see `clients.py`). A `client` passed in is used as it is and never closed here. `timeout`
+    bounds each read, `connect_timeout` the connection; `max_retries` is the SDK's retry budget for
+    408, 409, 429, 5xx and connection failures. `context_window` and `max_output_tokens` override the catalog.
     """
 
     def __init__(
@@ -229,15 +229,18 @@ class OpenAIModel(BaseModel):
                     stream=True,
                     stream_cls=AsyncStream[ChatCompletionChunk],
                 )
-            except UnicodeEncodeError:
+            except UnicodeEncodeError as exc:
                 # Sessions keep unencodable text out of their timeline, but a component may render
                 # some (a prop made from a file name, say) every tick: repair it here rather than
                 # fail every request. Found only when encoding fails, so clean requests pay nothing.
+                problem = input_problem(body)
+                if problem is None or _non_ascii_header(client) is not None:  # repairing the body cannot help
+                    raise self._unsendable(client, request["model"], exc) from exc
                 logger.warning(
                     "the request to OpenAI model %r holds text that cannot be encoded as UTF-8 (%s); it was "
                     "sent with U+FFFD in its place. Decode such text with errors='replace' where it is made",
                     request["model"],
-                    input_problem(body),
+                    problem,
                 )
                 stream = await client.post(
                     "/chat/completions",
@@ -252,6 +255,25 @@ class OpenAIModel(BaseModel):
                 raise
             raise error from exc
         return stream.response  # read by `stream`; the SDK's own iterator is never started
+
+    def _unsendable(self, client: AsyncOpenAI, model: str, exc: UnicodeEncodeError) -> ModelError:
+        """The request cannot be encoded, and not for its messages: say what holds which character."""
+        where = f"The request to OpenAI model {model!r} at {self.base_url} could not be sent"
+        found = _non_ascii_header(client)
+        if found is None:
+            return ModelError(f"{where}: {exc}.")
+        name, value, index = found
+        bearer = "Bearer "
+        if name == "Authorization" and value.startswith(bearer):
+            return ModelError(
+                f"{where}: the API key holds {value[index]!r} (character {index - len(bearer)} of the key), which "
+                "is not ASCII, as HTTP headers must be. Check api_key=... (or OPENAI_API_KEY): a key copied from a "
+                "document may hold typographic quotes or dashes."
+            )
+        return ModelError(
+            f"{where}: its {name} header holds {value[index]!r} (character {index}), which is not ASCII, as "
+            "HTTP headers must be. Pass the client only ASCII header values."
+        )
 
     # --- request -----------------------------------------------------------------------------------
 
@@ -303,6 +325,14 @@ class OpenAIModel(BaseModel):
                 "The server does not speak the Chat Completions streaming protocol correctly."
             )
         return None
+
+
+def _non_ascii_header(client: AsyncOpenAI) -> tuple[str, str, int] | None:
+    """The first header of `client` with a non-ASCII value: its name, value and the character's index."""
+    for name, value in {**client.auth_headers, **client.default_headers}.items():
+        if isinstance(value, str) and not value.isascii():
+            return name, value, next(index for index, character in enumerate(value) if not character.isascii())
+    return None
 
 
 async def _close_client(client: AsyncOpenAI) -> None:

@@ -17,22 +17,31 @@ class EventDecoder:
 
     Lines end with LF, CRLF or CR and may be split anywhere between chunks; comments (`:` lines)
     and fields other than `data` (`event`, `id`, `retry`) are ignored, since the chat streams
-    carry everything in `data`.
+    carry everything in `data`. The chunks of an unfinished line are kept as they came and joined
+    once its end arrives, so a line spread over many chunks (a long tool-call argument) costs time
+    linear in its length.
     """
 
-    __slots__ = ("_data", "_partial")
+    __slots__ = ("_data", "_pieces")
 
     def __init__(self) -> None:
-        self._partial = b""
+        self._pieces: list[bytes] = []  # the unfinished last line, as received
         self._data: list[str] = []
 
     def feed(self, chunk: bytes) -> list[str]:
         """The events completed by `chunk`."""
-        lines = (self._partial + chunk).splitlines(keepends=True) if self._partial else chunk.splitlines(keepends=True)
-        self._partial = b""
-        if lines and (not lines[-1].endswith((b"\n", b"\r")) or lines[-1].endswith(b"\r")):
+        if b"\n" not in chunk and b"\r" not in chunk:
+            if chunk:
+                self._pieces.append(chunk)
+            return []
+        if self._pieces:
+            self._pieces.append(chunk)
+            chunk = b"".join(self._pieces)
+            self._pieces = []
+        lines = chunk.splitlines(keepends=True)
+        if not lines[-1].endswith((b"\n", b"\r")) or lines[-1].endswith(b"\r"):
             # Unfinished, or ending in CR that may be the first half of a CRLF split between chunks.
-            self._partial = lines.pop()
+            self._pieces.append(lines.pop())
         events: list[str] = []
         for raw in lines:
             line = raw.rstrip(b"\r\n")
@@ -47,4 +56,4 @@ class EventDecoder:
 
     def flush(self) -> list[str]:
         """The last event, if the body ended without the blank line that completes it."""
-        return self.feed(b"\n\n") if self._partial or self._data else []
+        return self.feed(b"\n\n") if self._pieces or self._data else []

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import weakref
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
-from agentick import Fragment, System, Timeline, create_app, h
+from agentick import Fragment, Model, System, Timeline, create_app, h
 from agentick.models import OpenAIModel, openai
 from agentick.testing.fake_openai import FakeOpenAI, fake_openai_fixture
+from agentick.types import Message, ModelInput, ModelMetadata, ModelOutput, TextBlock
 
 pytestmark = pytest.mark.anyio
 
@@ -129,3 +132,70 @@ async def test_a_failing_close_does_not_leave_the_rest_open(fake_openai, tmp_pat
         await app.close()
 
     assert (session.status, client.is_closed(), store._connection) == ("closed", True, None)
+
+
+class TrackedModel(OpenAIModel):
+    """Remembers, weakly, every instance made (a component form makes one per session)."""
+
+    made: ClassVar[list[weakref.ref[OpenAIModel]]] = []
+
+    def __init__(self, model: str, **options: Any) -> None:
+        super().__init__(model, **options)
+        TrackedModel.made.append(weakref.ref(self))
+
+
+async def test_an_app_keeps_no_model_of_a_closed_session(fake_openai):
+    TrackedModel.made.clear()
+    server = {"api_key": "k", "base_url": fake_openai.base_url, "max_retries": 0}
+    app = create_app(plain(h(TrackedModel, {"model": "gpt-4o-mini", **server})))
+    for number in range(5):
+        session = await app.session(f"s{number}")
+        assert (await session.send("Hi").result).response == "ok"
+        await session.close()
+    del session
+    gc.collect()
+
+    alive = [ref for ref in TrackedModel.made if ref() is not None]
+    await app.close()
+
+    assert len(TrackedModel.made) == 5 and alive == []
+
+
+async def test_close_closes_the_models_only_its_open_sessions_refer_to(fake_openai):
+    TrackedModel.made.clear()
+    server = {"api_key": "k", "base_url": fake_openai.base_url, "max_retries": 0}
+    app = create_app(plain(h(TrackedModel, {"model": "gpt-4o-mini", **server})))
+    sessions = [await app.session(f"s{number}") for number in range(3)]
+    for session in sessions:
+        await session.send("Hi").result
+    clients = [ref().client() for ref in TrackedModel.made]  # type: ignore[union-attr]
+
+    await app.close()
+
+    assert [client.is_closed() for client in clients] == [True, True, True]
+
+
+class SlottedModel:
+    """A model adapter that cannot be weakly referenced (`__slots__` without `__weakref__`)."""
+
+    __slots__ = ("closed", "metadata")
+
+    def __init__(self) -> None:
+        self.metadata = ModelMetadata(id="slotted")
+        self.closed = 0
+
+    async def generate(self, model_input: ModelInput) -> ModelOutput:
+        return ModelOutput(message=Message(role="assistant", content=[TextBlock(text="slotted")]))
+
+    async def aclose(self) -> None:
+        self.closed += 1
+
+
+async def test_close_closes_a_rendered_model_that_cannot_be_weakly_referenced():
+    model = SlottedModel()
+    app = create_app(plain(h(Model, {"model": model})))
+    result = await (await app.session()).send("Hi").result
+
+    await app.close()
+
+    assert result.response == "slotted" and model.closed == 1

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from typing import Any
 
 import pytest
 
 import agentick
-from agentick import create_app, h, tool
+from agentick import create_app, h, tool, utf8
 from agentick.engine import MemoryStore
 from agentick.models import OpenAIModel, openai
 from agentick.testing.fake_openai import FakeOpenAI, fake_openai_fixture, reply, tool_call
@@ -225,3 +226,32 @@ async def test_text_a_component_renders_is_repaired_in_the_request_with_a_warnin
         "(['messages'][0]['content'], character 27 ('\\udce9')); it was sent with U+FFFD in its place. "
         "Decode such text with errors='replace' where it is made"
     ] * 2
+
+
+# --- checked once ------------------------------------------------------------------------------------
+
+
+async def test_each_piece_of_streamed_model_text_is_checked_once(fake_openai, monkeypatch):
+    """The pieces are checked (and repaired) on their way in; the events and the committed message
+    are built from them, so the joined text is never walked again."""
+    checked: Counter[str] = Counter()
+    encodable = utf8._encodable_text
+
+    def counted(text: str) -> bool:
+        checked[text] += 1
+        return encodable(text)
+
+    monkeypatch.setattr(utf8, "_encodable_text", counted)
+    text, reasoning = f"Reading {BAD}.txt for you now", "Let me think it over"
+    fake_openai.respond_with(reply(text, reasoning=reasoning, chunk_size=5))
+    async with create_app(Agent, model=gpt_at(fake_openai)) as app:
+        session = await app.session()
+        handle = await session.send("Go")
+        result = await handle.result
+
+    pieces = [part[i : i + 5] for part in (reasoning, text) for i in range(0, len(part), 5)]
+    fixed = text.replace(BAD, FIXED)
+    assert {piece: checked[piece] for piece in pieces} == dict.fromkeys(pieces, 1)
+    assert (checked[text], checked[fixed], checked[reasoning]) == (0, 0, 0)
+    assert "".join(event.delta for event in handle.events if event.type == "content_delta") == reasoning + fixed
+    assert (result.response, texts(session)) == (fixed, ["Go", fixed])

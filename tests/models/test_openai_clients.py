@@ -16,6 +16,7 @@ import sys
 import textwrap
 import threading
 import time
+import warnings
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import aclosing
@@ -28,10 +29,12 @@ import pytest
 import agentick
 from agentick import Fragment, System, Timeline, h
 from agentick.models import OpenAIModel, openai
+from agentick.models.clients import _SENTINELS
 from agentick.testing.fake_openai import reply
 from agentick.types import ModelInput, StreamDelta, TextDelta
 
 HELLO = ModelInput(messages=[{"role": "user", "content": "Hi"}])
+MANY = 30
 
 
 def Agent() -> Any:
@@ -120,22 +123,36 @@ def test_a_client_is_closed_when_its_trio_run_ends(fake_openai):
     assert len(gpt._clients) == 0
 
 
-def test_a_model_dropped_while_its_loop_runs_is_closed_with_the_loop(fake_openai):
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_models_dropped_while_their_loop_runs_are_collected_and_their_clients_closed_in_that_loop(fake_openai, backend):
     fake_openai.default = "ok"
-    clients = []
+    sentinels_before = len(_SENTINELS)
+    found: dict[str, Any] = {}
 
-    async def call() -> None:
-        gpt = openai(api_key="k", base_url=fake_openai.base_url, max_retries=0)
-        await gpt.generate(HELLO)
-        clients.append(gpt.client())
-        del gpt
+    async def serve_sessions() -> None:
+        # One model per session, as `<OpenAIModel model="gpt-4o" />` makes, in a long-running loop.
+        models = [openai(api_key="k", base_url=fake_openai.base_url, max_retries=0) for _ in range(MANY)]
+        for gpt in models:
+            assert (await gpt.generate(HELLO)).text == "ok"
+        clients = [gpt.client() for gpt in models]
+        refs = [weakref.ref(gpt) for gpt in models]
+        found["open_while_used"] = sum(not client.is_closed() for client in clients)
+        del models, gpt
         gc.collect()
-        assert not clients[0].is_closed()  # still the loop's: closed when the loop ends, not by the collector
+        found["alive_after_collect"] = sum(ref() is not None for ref in refs)
+        with anyio.move_on_after(10):  # closed by tasks of this loop, while it still runs
+            while any(not client.is_closed() for client in clients) or len(_SENTINELS) > sentinels_before:
+                await anyio.sleep(0.005)
+        found["open_after_collect"] = sum(not client.is_closed() for client in clients)
+        found["sentinels_after"] = len(_SENTINELS) - sentinels_before
 
-    for backend in ("asyncio", "trio"):
-        clients.clear()
-        anyio.run(call, backend=backend)
-        assert clients[0].is_closed(), backend
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        anyio.run(serve_sessions, backend=backend)
+        gc.collect()
+
+    assert found == {"open_while_used": MANY, "alive_after_collect": 0, "open_after_collect": 0, "sentinels_after": 0}
+    assert [str(warning.message) for warning in caught if warning.category is ResourceWarning] == []
 
 
 PYTEST_FILE = """

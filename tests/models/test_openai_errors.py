@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 
 import openai as sdk
 import pytest
 
 from agentick.errors import ModelError
-from agentick.models import openai
+from agentick.models import OpenAIModel, openai
 from agentick.testing.fake_openai import error, reply
 from agentick.types import ModelInput, TextDelta
 
@@ -176,3 +177,43 @@ async def test_a_failed_call_leaves_the_model_usable(gpt, fake_openai):
     output = await gpt.generate(HELLO)
 
     assert output.text == "recovered"
+
+
+# --- text a request cannot carry outside its messages --------------------------------------------------
+
+
+async def test_a_non_ascii_api_key_is_named_and_neither_retried_nor_logged_as_a_text_repair(fake_openai, caplog):
+    gpt = openai(api_key="sk-\u2018abc\u2019", base_url=fake_openai.base_url, max_retries=0)
+
+    with caplog.at_level(logging.DEBUG, logger="agentick"):
+        error = await failure(gpt)
+    await gpt.aclose()
+
+    assert str(error) == (
+        f"The request to OpenAI model 'gpt-4o-mini' at {fake_openai.base_url} could not be sent: the API key "
+        "holds '\u2018' (character 3 of the key), which is not ASCII, as HTTP headers must be. Check api_key=... "
+        "(or OPENAI_API_KEY): a key copied from a document may hold typographic quotes or dashes."
+    )
+    assert isinstance(error.__cause__, UnicodeEncodeError)
+    assert caplog.records == [] and fake_openai.requests == []
+
+
+async def test_a_non_ascii_header_is_named_even_when_the_messages_need_repair_too(fake_openai, caplog):
+    from openai import AsyncOpenAI
+
+    client = AsyncOpenAI(
+        api_key="k", base_url=fake_openai.base_url, max_retries=0, default_headers={"X-Team": "Z\u00fcrich"}
+    )
+    gpt = OpenAIModel("gpt-4o", client=client)
+    unencodable = ModelInput(messages=[{"role": "user", "content": "caf\udce9"}])
+
+    with caplog.at_level(logging.DEBUG, logger="agentick"):
+        error = await failure(gpt, unencodable)
+    await client.close()
+
+    assert str(error) == (
+        f"The request to OpenAI model 'gpt-4o' at {fake_openai.base_url} could not be sent: its X-Team header "
+        "holds '\u00fc' (character 1), which is not ASCII, as HTTP headers must be. Pass the client only ASCII "
+        "header values."
+    )
+    assert caplog.records == [] and fake_openai.requests == []

@@ -44,3 +44,28 @@ def test_a_body_ending_without_the_final_blank_line_still_delivers_its_last_even
 
 def test_bytes_that_are_not_utf8_are_replaced_not_fatal():
     assert decode([b"data: caf\xe9\n\n"]) == ["caf\ufffd"]
+
+
+@pytest.mark.parametrize("end", [b"\n", b"\r\n", b"\r"])
+def test_a_long_line_over_many_chunks_completes_with_the_chunk_that_ends_its_event(end):
+    """A long tool-call argument arrives as one `data:` line in thousands of pieces."""
+    value = '{"path": "' + "caf\u00e9/" * 20_000 + '"}'
+    body = b"data: " + value.encode() + end + end + b"data: [DONE]" + end + end
+    size = 7
+    decoder = EventDecoder()
+
+    fed = {i: decoder.feed(body[i : i + size]) for i in range(0, len(body), size)}
+    fed[len(body)] = decoder.flush()
+
+    # The chunk holding the byte that ends an event delivers it; a CR ending a chunk may be the
+    # first half of a CRLF, so the line it ends completes with the next chunk (or the flush).
+    def delivered_at(last_byte: int) -> int:
+        chunk = last_byte // size * size
+        held = body[last_byte : last_byte + 1] == b"\r" and (last_byte % size == size - 1 or last_byte == len(body) - 1)
+        return min(chunk + size, len(body)) if held else chunk
+
+    first_end = body.index(end + end) + 2 * len(end) - 1
+    assert {i: events for i, events in fed.items() if events} == {
+        delivered_at(first_end): [value],
+        delivered_at(len(body) - 1): ["[DONE]"],
+    }

@@ -12,9 +12,13 @@ from hypothesis import strategies as st
 from agentick.models import StreamAccumulator, openai
 from agentick.testing.fake_openai import reply, tool_call
 from agentick.types import (
+    BlockDelta,
+    ImageBlock,
+    MediaSource,
     MessageStartDelta,
     ModelInput,
     ModelOutput,
+    ReasoningDelta,
     StopDelta,
     StreamDelta,
     TextDelta,
@@ -125,3 +129,35 @@ def test_any_split_sent_by_a_server_gives_the_same_output(fake_openai, data, cal
 
     assert pieces == whole
     assert pieces.tool_calls[0].input == call_input
+
+
+def test_add_returns_each_delta_as_kept_repaired_once_on_its_way_in():
+    accumulator = StreamAccumulator("m")
+    clean = TextDelta(text="Reading ")
+    image = ImageBlock(source=MediaSource(type="url", url="https://example.com/caf\udce9.png"))
+
+    kept = [
+        accumulator.add(delta)
+        for delta in (
+            clean,
+            TextDelta(text="caf\udce9.txt"),
+            ReasoningDelta(text="a\udcff"),
+            BlockDelta(block=image),
+            StopDelta(reason="stop"),
+        )
+    ]
+    output = accumulator.result()
+
+    assert kept[0] is clean
+    assert [delta.model_dump() for delta in kept[1:4]] == [
+        {"type": "text", "text": "caf\ufffd.txt"},
+        {"type": "reasoning", "text": "a\ufffd"},
+        BlockDelta(
+            block=image.model_copy(update={"source": MediaSource(type="url", url="https://example.com/caf\ufffd.png")})
+        ).model_dump(),
+    ]
+    assert [block.model_dump() for block in output.message.content] == [
+        {"type": "reasoning", "text": "a\ufffd", "signature": None},
+        {"type": "text", "text": "Reading caf\ufffd.txt"},
+        kept[3].block.model_dump(),
+    ]
