@@ -297,6 +297,8 @@ class Root:
                 if mounted and element is not fiber.element:
                     fiber.p_element = element
                     work.rendered.append(fiber)
+                if dirty_below:  # its children were not visited: their updates wait for that pass
+                    fiber.flags |= BELOW
                 return False
             items, effects = rendered
         elif kind == HOST:
