@@ -69,6 +69,7 @@ class _Work:
         "effects",
         "layout",
         "prop_updates",
+        "propagated",
         "remount",
         "rendered",
         "resuspend",
@@ -90,6 +91,7 @@ class _Work:
         self.descended: list[Fiber] = []
         self.resuspend: list[Fiber] = []
         self.remount: list[Fiber] = []  # committed fibers mounting hooks (after a suspended mount)
+        self.propagated: list[Fiber] = []  # providers that marked consumers below them
         self.visited = 0  # fibers looked at, for benchmarks and tests of bailouts
 
 
@@ -317,8 +319,9 @@ class Root:
             if mounted:
                 old_value = fiber.element.props.get("value")
                 new_value = element.props.get("value")
-                if old_value is not new_value and old_value != new_value:
-                    _propagate(fiber, fiber.type.context)
+                if old_value is not new_value and old_value != new_value and _propagate(fiber, fiber.type.context):
+                    dirty_below = True  # the consumers below must be reached even under unchanged elements
+                    work.propagated.append(fiber)
             items = _child_items(element.children)
         if mounted:
             fiber.p_element = element
@@ -525,6 +528,11 @@ class Root:
             fiber.flags |= BELOW
         for fiber, reason in work.was_dirty:
             schedule(fiber, reason=reason)
+        for provider in work.propagated:  # its consumers stay marked: flag the path down to them
+            above: Fiber | None = provider
+            while above is not None:
+                above.flags |= BELOW
+                above = above.parent
 
     def _commit(self, work: _Work) -> None:
         for fiber in work.rendered:
@@ -739,8 +747,10 @@ def _component_error(fiber: Fiber, component: Any, error: Exception) -> Componen
     )
 
 
-def _propagate(provider: Fiber, context: Any) -> None:
-    """Mark every committed consumer of `context` below `provider` for re-render."""
+def _propagate(provider: Fiber, context: Any) -> bool:
+    """Mark every committed consumer of `context` below `provider` for re-render; True when there
+    was one. The marks stop below `provider`: the pass rendering it goes on to visit them."""
+    marked = False
     stack = list(provider.children)
     while stack:
         fiber = stack.pop()
@@ -748,7 +758,9 @@ def _propagate(provider: Fiber, context: Any) -> None:
             continue  # a nearer provider of the same context shadows this one
         if fiber.contexts is not None and context in fiber.contexts:
             schedule(fiber, stop=provider)
+            marked = True
         stack.extend(fiber.children)
+    return marked
 
 
 _depth = operator.attrgetter("depth")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentick import h, use_state
+import pytest
+
+from agentick import ComponentError, create_context, h, use_context, use_state
 from agentick.reconciler import Suspend, use_force_update
 from tests.reconciler.host import HostRoot
 
@@ -44,3 +46,67 @@ def test_a_child_updated_while_its_parent_suspends_renders_once_the_parent_resum
     assert root.root.suspended == []
     assert root.tree() == [("child", {"value": 1}, [])]
     assert not root.root.dirty
+
+
+# --- context changes reach consumers ------------------------------------------------------------
+
+Theme = create_context("light")
+
+
+def ThemeReader() -> Any:
+    return h("theme", {"value": use_context(Theme)})
+
+
+READER = h(ThemeReader)
+
+
+def test_a_consumer_given_to_a_provider_as_the_same_element_sees_a_new_value():
+    setters = []
+
+    def App() -> Any:
+        theme, set_theme = use_state("light")
+        setters.append(set_theme)
+        return h(Theme.Provider, {"value": theme}, READER)
+
+    root = HostRoot()
+    root.render(h(App))
+    setters[-1]("dark")
+    root.flush()
+
+    assert root.tree() == [("theme", {"value": "dark"}, [])]
+
+
+def test_updates_below_a_provider_still_apply_after_a_pass_that_changed_its_value_failed():
+    setters = {}
+
+    def Thrower(theme: str) -> Any:
+        if theme == "broken":
+            raise ValueError("cannot show broken")
+        return h("thrower", {"theme": theme})
+
+    def Reader() -> Any:
+        theme = use_context(Theme)
+        count, set_count = use_state(0)
+        setters["reader"] = set_count
+        return h("reader", {"theme": theme, "count": count})
+
+    def App() -> Any:
+        theme, set_theme = use_state("light")
+        setters["app"] = set_theme
+        return h(Theme.Provider, {"value": theme}, h(Thrower, {"theme": theme}), h("box", None, h(Reader)))
+
+    root = HostRoot()
+    root.render(h(App))
+    setters["app"]("broken")
+    with pytest.raises(ComponentError, match="Thrower"):
+        root.flush()
+    setters["app"]("light")  # back where it started: App does not render
+    root.flush()
+
+    setters["reader"](5)
+    assert root.root.dirty
+    root.flush()
+    assert root.tree() == [
+        ("thrower", {"theme": "light"}, []),
+        ("box", {}, [("reader", {"theme": "light", "count": 5}, [])]),
+    ]
