@@ -40,7 +40,16 @@ from .fiber import (
     kind_of,
     schedule,
 )
-from .hooks import CURRENT, Dispatch, EffectHook, Hook, ReducerHook, StateHook, Suspend, raise_site
+from .hooks import (
+    CURRENT,
+    Dispatch,
+    EffectHook,
+    Hook,
+    ReducerHook,
+    StateHook,
+    Suspend,
+    raise_site,
+)
 from .host import HostConfig
 
 __all__ = ["Reconciler", "Root"]
@@ -261,13 +270,12 @@ class Root:
                 fiber.p_element = element
                 work.rendered.append(fiber)
             return False
+        checked = -1  # where the hooks' pending values of this fiber start in work.commits
         if mounted:
             dirty = fiber.flags & SELF
-            if dirty == STATE and fiber.hooks_ready:
-                for hook in fiber.hooks:
-                    if type(hook) in _STATE_HOOKS and hook.queue and hook.changed(work):
-                        break
-                else:  # its updates end at the committed values: nothing changed
+            if dirty == STATE and fiber.hooks_ready and (element is fiber.element or fiber.memo is not None):
+                checked = len(work.commits)
+                if not _updates_change_state(fiber, work):  # they end at the committed values
                     fiber.flags &= ~SELF
                     dirty = 0
                     work.was_dirty.append((fiber, STATE))
@@ -294,7 +302,7 @@ class Root:
             work.descended.append(fiber)
         effects: list[EffectHook] | None = None
         if kind == COMPONENT:
-            rendered = self._render_component(fiber, element, work)
+            rendered = self._render_component(fiber, element, work, checked)
             if rendered is None:  # suspended: keep the previous output, render again next pass
                 if mounted and element is not fiber.element:
                     fiber.p_element = element
@@ -333,7 +341,12 @@ class Root:
         self._reconcile_children(fiber, items, work, dirty_below, stack)
         return True
 
-    def _render_component(self, fiber: Fiber, element: Element, work: _Work) -> tuple[Any, list[EffectHook]] | None:
+    def _render_component(
+        self, fiber: Fiber, element: Element, work: _Work, checked: int
+    ) -> tuple[Any, list[EffectHook]] | None:
+        """Run the component function: its output as a child list and its effects, or None when it
+        suspended. `checked` is where the values the update check computed for it start in
+        `work.commits` (-1: no check ran); a suspended render keeps none of them."""
         component = element.type
         if type(component) is Memo:
             component = component.__wrapped__
@@ -342,7 +355,7 @@ class Root:
         mounting = not fiber.hooks_ready
         if mounting and fiber.mounted:
             work.remount.append(fiber)
-        commits_before = len(work.commits)
+        commits_before = checked if checked >= 0 else len(work.commits)
         dispatch = Dispatch(fiber, work, mounting)
         token = CURRENT.set(dispatch)
         try:
@@ -605,6 +618,33 @@ class Root:
 # --- helpers ------------------------------------------------------------------------------------
 
 
+def _updates_change_state(fiber: Fiber, work: _Work) -> bool:
+    """Whether the queued updates of a component's state hooks end at values other than the
+    committed ones. `use_state` hooks are checked first: their updates are mostly computed already,
+    and when one changed, no reducer runs before the render (which reduces with its own reducer).
+    An updater or reducer that raises is a render error of the component."""
+    try:
+        reducers: list[ReducerHook] | None = None
+        for hook in fiber.hooks:
+            cls = type(hook)
+            if cls is StateHook:
+                if hook.queue and hook.changed(work):
+                    return True
+            elif cls is ReducerHook and hook.queue:
+                if reducers is None:
+                    reducers = []
+                reducers.append(hook)
+        if reducers is not None:
+            for hook in reducers:
+                if hook.changed(work):
+                    return True
+    except AgentickError:
+        raise
+    except Exception as error:
+        raise _component_error(fiber, _component_function(fiber.type), error) from error
+    return False
+
+
 def _memo_equal(memo: Memo | bool, old: Element, new: Element) -> bool:
     if type(memo) is Memo and memo.compare is not None:
         return bool(memo.compare(old.props, new.props)) and old.children == new.children
@@ -733,6 +773,10 @@ def _callable_child(item: Any, parent: Fiber) -> str:
     )
 
 
+def _component_function(component: Any) -> Any:
+    return component.__wrapped__ if type(component) is Memo else component
+
+
 def _component_error(fiber: Fiber, component: Any, error: Exception) -> ComponentError:
     """A render error naming the component path and the line that raised (the innermost frame in
     user code; the component's `def` line when the error came from elsewhere)."""
@@ -794,9 +838,6 @@ def _descend(fiber: Fiber, work: _Work, stack: list[Any]) -> None:
         child = children[0]
         if child.flags:
             stack.append((child, child.element))
-
-
-_STATE_HOOKS = (StateHook, ReducerHook)
 
 
 def _stable_indices(sequence: list[int]) -> set[int]:

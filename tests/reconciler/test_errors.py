@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import agentick_jsx
-from agentick import ComponentError, System, Timeline, compile_element, h, tool, use_effect, use_state
+from agentick import ComponentError, System, Timeline, compile_element, h, tool, use_effect, use_reducer, use_state
 from tests.reconciler.host import HostRoot
 
 HERE = __file__
@@ -174,3 +174,55 @@ def test_a_tree_that_never_settles_names_the_components_that_keep_updating():
         "the tree kept scheduling updates after 50 passes (still updating: Panel > Ticker, Panel > Ticker); an "
         "effect probably sets state on every run (give it dependencies or compare before setting)"
     )
+
+
+# --- user code the pass runs outside a component function --------------------------------------
+
+
+def fail_on_boom(state: int, action: Any) -> int:
+    if action == "boom":
+        raise ValueError("no boom action")
+    return state + action
+
+
+@pytest.mark.parametrize("queued_first", [(), (1,)], ids=["alone", "queued-behind-another"])
+@pytest.mark.parametrize("hook", ["use_state", "use_reducer"])
+def test_an_update_that_raises_names_the_component_and_the_line_and_is_dropped(hook, queued_first):
+    updates = []
+
+    def Counter() -> Any:
+        if hook == "use_state":
+            count, update = use_state(0)
+        else:
+            count, update = use_reducer(fail_on_boom, 0)
+        updates.append(update)
+        return h("count", {"n": count})
+
+    def failing_updater(count: int) -> int:
+        return count // 0
+
+    failing = failing_updater if hook == "use_state" else "boom"
+    root = HostRoot()
+    root.render(h("box", None, h(Counter)))
+    root.take_log()
+    for update in queued_first:
+        updates[-1](update)
+    updates[-1](failing)  # nothing raises here: the update runs in the next pass
+
+    with pytest.raises(ComponentError) as info:
+        root.flush()
+
+    if hook == "use_state":
+        line, error = line_of(failing_updater, "// 0"), "ZeroDivisionError: integer division or modulo by zero"
+    else:
+        line, error = line_of(fail_on_boom, "raise"), "ValueError: no boom action"
+    assert str(info.value) == f"Counter ({HERE}:{line}) raised {error}"
+    assert (info.value.component, info.value.phase) == ("Counter", "render")
+    assert root.take_log() == []
+    assert root.tree() == [("box", {}, [("count", {"n": 0}, [])])]
+
+    # The update that raised is dropped (it would raise again); the others apply with later ones.
+    updates[-1]((lambda count: count + 10) if hook == "use_state" else 10)
+    root.flush()
+    assert root.tree() == [("box", {}, [("count", {"n": 10 + sum(queued_first)}, [])])]
+    assert not root.root.dirty

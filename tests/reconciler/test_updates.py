@@ -6,9 +6,142 @@ from typing import Any
 
 import pytest
 
-from agentick import ComponentError, create_context, h, use_context, use_state
+from agentick import ComponentError, create_context, h, memo, use_context, use_effect, use_reducer, use_state
 from agentick.reconciler import Suspend, use_force_update
 from tests.reconciler.host import HostRoot
+
+# --- use_reducer: actions are reduced during render, with that render's reducer ----------------
+
+
+def test_an_action_is_reduced_with_the_reducer_of_the_render_that_applies_it():
+    dispatches = []
+
+    def Total(step: int) -> Any:
+        total, dispatch = use_reducer(lambda state, action: state + action * step, 0)
+        dispatches.append(dispatch)
+        return h("total", {"value": total})
+
+    root = HostRoot()
+    root.render(h(Total, {"step": 1}))
+    dispatches[-1](2)  # nothing was queued: still reduced later, by the next render's reducer
+    root.render(h(Total, {"step": 10}))
+
+    assert root.tree() == [("total", {"value": 20}, [])]
+
+
+def test_a_reducer_sees_the_other_state_updated_in_the_same_batch():
+    updates = {}
+
+    def Total() -> Any:
+        step, set_step = use_state(1)
+        total, dispatch = use_reducer(lambda state, action: state + action * step, 0)
+        updates.update(step=set_step, dispatch=dispatch)
+        return h("total", {"value": total, "step": step})
+
+    root = HostRoot()
+    root.render(h(Total))
+    updates["step"](10)
+    updates["dispatch"](2)
+    root.flush()
+
+    assert root.tree() == [("total", {"value": 20, "step": 10}, [])]
+
+
+def test_an_inline_reducer_reduces_each_action_once_per_pass():
+    calls, dispatches = [], []
+
+    def Counter(label: str) -> Any:
+        def reduce(state: int, action: int) -> int:  # a new function every render
+            calls.append(action)
+            return state + action
+
+        count, dispatch = use_reducer(reduce, 0)
+        dispatches.append(dispatch)
+        return h("count", {"label": label, "value": count})
+
+    root = HostRoot()
+    element = h(Counter, {"label": "a"})
+    root.render(element)
+    dispatches[-1](1)
+    dispatches[-1](2)
+    root.flush()
+    assert (calls, root.tree()) == ([1, 2], [("count", {"label": "a", "value": 3}, [])])
+
+    calls.clear()
+    dispatches[-1](4)
+    root.render(h(Counter, {"label": "b"}))  # the parent renders it too: no check before the render
+    assert (calls, root.tree()) == ([4], [("count", {"label": "b", "value": 7}, [])])
+
+
+def test_a_reducer_closing_over_changed_values_reduces_again_with_the_new_closure():
+    calls, dispatches = [], []
+
+    def Total(step: int) -> Any:
+        def reduce(state: int, action: int) -> int:
+            calls.append((step, action))
+            return state + action * step
+
+        total, dispatch = use_reducer(reduce, 0)
+        dispatches.append(dispatch)
+        return h("total", {"value": total})
+
+    MemoTotal = memo(Total, lambda old, new: True)  # renders only for its own updates
+
+    root = HostRoot()
+    root.render(h(MemoTotal, {"step": 1}))
+    root.render(h(MemoTotal, {"step": 10}))  # skipped: its committed reducer still uses step 1
+    dispatches[-1](3)
+    root.flush()
+
+    # The check before the render uses the committed reducer; the render reduces with its own.
+    assert (calls, root.tree()) == ([(1, 3), (10, 3)], [("total", {"value": 30}, [])])
+
+
+def test_actions_that_end_at_the_committed_state_neither_render_nor_run_effects():
+    renders, effects, dispatches = [], [], []
+
+    def Toggle() -> Any:
+        def reduce(state: bool, action: str) -> bool:
+            return not state if action == "flip" else state
+
+        on, dispatch = use_reducer(reduce, False)
+        renders.append(on)
+        dispatches.append(dispatch)
+        use_effect(lambda: effects.append(on))
+        return h("toggle", {"on": on})
+
+    root = HostRoot()
+    root.render(h(Toggle))
+    root.take_log()
+
+    dispatches[-1]("keep")
+    assert root.root.dirty  # a dispatch always schedules: the render's reducer decides
+    root.flush()
+    dispatches[-1]("flip")
+    dispatches[-1]("flip")
+    root.flush()
+
+    assert (renders, effects, root.take_log(), root.root.dirty) == ([False], [False], [], False)
+    dispatches[-1]("flip")
+    root.flush()
+    assert (renders, root.tree()) == ([False, True], [("toggle", {"on": True}, [])])
+
+
+def test_use_state_bails_out_when_the_update_is_made():
+    setters = []
+
+    def Probe() -> Any:
+        value, set_value = use_state("a")
+        setters.append(set_value)
+        return h("value", {"value": value})
+
+    root = HostRoot()
+    root.render(h(Probe))
+    setters[-1]("a")
+    setters[-1](lambda value: value)
+
+    assert not root.root.dirty
+
 
 # --- a suspended component keeps the updates below it ------------------------------------------
 
@@ -46,6 +179,32 @@ def test_a_child_updated_while_its_parent_suspends_renders_once_the_parent_resum
     assert root.root.suspended == []
     assert root.tree() == [("child", {"value": 1}, [])]
     assert not root.root.dirty
+
+
+def test_a_suspended_render_commits_no_state_and_the_completing_render_reduces_with_its_reducer():
+    updates = {}
+    marker = object()
+
+    def Loader(step: int) -> Any:
+        total, dispatch = use_reducer(lambda state, action: state + action * step, 0)
+        updates["dispatch"] = dispatch
+        if updates.get("waiting"):
+            raise Suspend(marker)
+        return h("total", {"value": total})
+
+    MemoLoader = memo(Loader, lambda old, new: True)  # renders only for its own updates
+
+    root = HostRoot()
+    root.render(h(MemoLoader, {"step": 1}))
+    root.render(h(MemoLoader, {"step": 10}))
+    updates["waiting"] = True
+    updates["dispatch"](5)
+    root.flush()
+    assert (root.root.suspended, root.tree()) == ([marker], [("total", {"value": 0}, [])])
+
+    updates["waiting"] = False
+    root.flush()
+    assert root.tree() == [("total", {"value": 50}, [])]
 
 
 # --- context changes reach consumers ------------------------------------------------------------
