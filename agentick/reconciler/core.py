@@ -49,6 +49,7 @@ from .hooks import (
     StateHook,
     Suspend,
     raise_site,
+    same_value,
 )
 from .host import HostConfig
 
@@ -160,9 +161,13 @@ class Root:
         """Remove everything: cleanups and unmount effects run exactly once, parents first."""
         if self._unmounted:
             return
-        self._perform([])
-        self._unmounted = True
-        self.fiber.root = None
+        if self._rendering:
+            raise RuntimeError("unmount() was called on a root while it was rendering")
+        try:
+            self._perform([])  # a cleanup that raises is reported once everything was removed
+        finally:
+            self._unmounted = True
+            self.fiber.root = None
 
     def notify_update(self) -> None:
         if self.on_update is not None:
@@ -282,7 +287,7 @@ class Root:
             if not dirty:
                 same = element is fiber.element
                 if not same and fiber.memo is not None and fiber.hooks_ready:
-                    same = _memo_equal(fiber.memo, fiber.element, element)
+                    same = _memo_equal(fiber, element)
                     if same:
                         fiber.p_element = element
                         work.rendered.append(fiber)
@@ -314,23 +319,27 @@ class Root:
         elif kind == HOST:
             if mounted:
                 old_props = fiber.element.props
-                if element.props is not old_props and element.props != old_props:
-                    work.prop_updates.append((fiber, old_props, element.props))
+                if element.props is not old_props:
+                    try:
+                        changed = element.props != old_props
+                    except Exception:  # a value that cannot be compared (a numpy array) changed
+                        changed = True
+                    if changed:
+                        work.prop_updates.append((fiber, old_props, element.props))
             items = element.children
             if len(items) == 1:  # only a lone list or unkeyed Fragment changes (see _child_items)
                 only = items[0]
                 if type(only) is not str and (type(only) is not Element or only.type is Fragment):
-                    items = _child_items(items)
+                    items = _listed_children(fiber, items)
         elif kind == FRAGMENT:
-            items = _child_items(element.children) if type(element) is Element else element
+            items = _listed_children(fiber, element.children) if type(element) is Element else element
         else:  # PROVIDER
             if mounted:
                 old_value = fiber.element.props.get("value")
-                new_value = element.props.get("value")
-                if old_value is not new_value and old_value != new_value and _propagate(fiber, fiber.type.context):
+                if not same_value(old_value, element.props.get("value")) and _propagate(fiber, fiber.type.context):
                     dirty_below = True  # the consumers below must be reached even under unchanged elements
                     work.propagated.append(fiber)
-            items = _child_items(element.children)
+            items = _listed_children(fiber, element.children)
         if mounted:
             fiber.p_element = element
             work.rendered.append(fiber)
@@ -405,7 +414,13 @@ class Root:
                 component=fiber.name,
                 phase="render",
             )
-        return _output_items(output), dispatch.effects
+        try:
+            items = _output_items(output)  # runs a returned generator, after the render (no hooks there)
+        except AgentickError:
+            raise
+        except Exception as error:
+            raise _component_error(fiber, component, error) from error
+        return items, dispatch.effects
 
     def _reconcile_children(
         self, parent: Fiber, items: Iterable[Any], work: _Work, dirty_below: bool, stack: list[Any]
@@ -645,10 +660,35 @@ def _updates_change_state(fiber: Fiber, work: _Work) -> bool:
     return False
 
 
-def _memo_equal(memo: Memo | bool, old: Element, new: Element) -> bool:
-    if type(memo) is Memo and memo.compare is not None:
-        return bool(memo.compare(old.props, new.props)) and old.children == new.children
-    return old.props == new.props and old.children == new.children
+def _memo_equal(fiber: Fiber, new: Element) -> bool:
+    """Whether a memo component may skip `new`: its compare function (an error there names the
+    component), else equal props; children must be equal too. Values whose comparison raises are
+    not equal."""
+    memo = fiber.memo
+    old = fiber.element
+    compare = memo.compare if type(memo) is Memo else None
+    if compare is not None:
+        try:
+            if not compare(old.props, new.props):
+                return False
+        except AgentickError:
+            raise
+        except Exception as error:
+            where = raise_site(error.__traceback__)
+            raise ComponentError(
+                f"the memo compare function of {fiber.path()}{f' ({where})' if where else ''} raised "
+                f"{type(error).__name__}: {error}",
+                component=fiber.name,
+                phase="render",
+            ) from error
+    try:
+        return bool((compare is not None or old.props == new.props) and old.children == new.children)
+    except Exception:  # values that cannot be compared (numpy arrays) count as changed
+        return False
+
+
+def _component_function(component: Any) -> Any:
+    return component.__wrapped__ if type(component) is Memo else component
 
 
 def _output_items(output: Any) -> Sequence[Any]:
@@ -744,7 +784,7 @@ def _coerce_child(item: Any, parent: Fiber) -> Any:
     if isinstance(item, (Mapping, bytes, bytearray)):
         raise TypeError(_invalid_child(item, parent))
     if isinstance(item, Iterable):
-        return list(item)
+        return _listed(item, parent)
     raise TypeError(_invalid_child(item, parent))
 
 
@@ -773,8 +813,41 @@ def _callable_child(item: Any, parent: Fiber) -> str:
     )
 
 
-def _component_function(component: Any) -> Any:
-    return component.__wrapped__ if type(component) is Memo else component
+def _listed_children(fiber: Fiber, children: tuple[Any, ...]) -> Sequence[Any]:
+    """`_child_items` of a host, fragment or provider element, whose lone child may be a generator
+    written in a component: an error it raises is that component's render error."""
+    try:
+        return _child_items(children)
+    except AgentickError:
+        raise
+    except Exception as error:
+        raise _children_error(fiber, error) from error
+
+
+def _listed(items: Iterable[Any], parent: Fiber) -> list[Any]:
+    """A nested iterable child as a list (see `_listed_children`)."""
+    try:
+        return list(items)
+    except AgentickError:
+        raise
+    except Exception as error:
+        raise _children_error(parent, error) from error
+
+
+def _children_error(fiber: Fiber, error: Exception) -> ComponentError:
+    """An error raised while listing children (a generator's body runs then), as a render error of
+    the nearest component: its elements are that component's output."""
+    owner: Fiber | None = fiber
+    while owner is not None and owner.kind != COMPONENT:
+        owner = owner.parent
+    if owner is None:
+        where = raise_site(error.__traceback__)
+        return ComponentError(
+            f"the children of {fiber.path()}{f' ({where})' if where else ''} raised {type(error).__name__}: {error}",
+            component=fiber.name,
+            phase="render",
+        )
+    return _component_error(owner, _component_function(owner.type), error)
 
 
 def _component_error(fiber: Fiber, component: Any, error: Exception) -> ComponentError:

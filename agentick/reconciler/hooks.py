@@ -202,9 +202,10 @@ def _slot(dispatch: Dispatch, cls: type[T], name: str) -> T | None:
 
 
 def _same_deps(old: Sequence[Any] | None, new: Sequence[Any] | None) -> bool:
+    """Whether no dependency changed (`is`, then `==`; a comparison that raises counts as a change)."""
     if old is None or new is None or len(old) != len(new):
         return False
-    return all(not (a is not b and a != b) for a, b in zip(old, new, strict=True))
+    return all(same_value(a, b) for a, b in zip(old, new, strict=True))
 
 
 # --- state --------------------------------------------------------------------------------------

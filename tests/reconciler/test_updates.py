@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from agentick import ComponentError, create_context, h, memo, use_context, use_effect, use_reducer, use_state
+from agentick import ComponentError, create_context, h, memo, use_context, use_effect, use_memo, use_reducer, use_state
 from agentick.reconciler import Suspend, use_force_update
 from tests.reconciler.host import HostRoot
 
@@ -269,3 +269,54 @@ def test_updates_below_a_provider_still_apply_after_a_pass_that_changed_its_valu
         ("thrower", {"theme": "light"}, []),
         ("box", {}, [("reader", {"theme": "light", "count": 5}, [])]),
     ]
+
+
+# --- values that refuse to be compared ----------------------------------------------------------
+
+
+class Grid:
+    """Compares like a numpy array: `==` gives an object whose truth value raises."""
+
+    def __init__(self, cells: list[int]) -> None:
+        self.cells = cells
+
+    def __eq__(self, other: object) -> Any:
+        return Elementwise()
+
+    def __repr__(self) -> str:
+        return f"Grid({self.cells})"
+
+
+class Elementwise:
+    def __bool__(self) -> bool:
+        raise ValueError("the truth value of an array with more than one element is ambiguous")
+
+
+def test_values_whose_comparison_raises_count_as_changed():
+    computed, setters = [], []
+    Board = create_context(None)
+
+    def Cells(grid: Grid) -> Any:
+        board = use_context(Board)
+        return h("cells", {"cells": grid.cells, "board": board.cells})
+
+    MemoCells = memo(Cells)
+
+    def Summary(grid: Grid) -> Any:
+        total = use_memo(lambda: computed.append(grid.cells) or sum(grid.cells), [grid])
+        return h("summary", {"total": total, "grid": grid})
+
+    def App() -> Any:
+        grid, set_grid = use_state(Grid([1]))
+        setters.append(set_grid)
+        return h(Board.Provider, {"value": grid}, h(MemoCells, {"grid": grid}), h(Summary, {"grid": grid}))
+
+    root = HostRoot()
+    root.render(h(App))
+    setters[-1](Grid([1, 2]))
+    root.flush()
+
+    cells, summary = root.tree()
+    assert cells == ("cells", {"cells": [1, 2], "board": [1, 2]}, [])  # memo props, context value
+    assert (summary[1]["total"], summary[1]["grid"].cells) == (3, [1, 2])  # use_memo deps, host props
+    assert computed == [[1], [1, 2]]
