@@ -42,7 +42,16 @@ from .fiber import (
     kind_of,
     schedule,
 )
-from .hooks import CURRENT, Dispatch, EffectHook, Hook, ReducerHook, StateHook, Suspend
+from .hooks import (
+    CURRENT,
+    Dispatch,
+    EffectHook,
+    Hook,
+    ReducerHook,
+    StateHook,
+    Suspend,
+    same_value,
+)
 from .host import HostConfig
 
 __all__ = ["Reconciler", "Root"]
@@ -71,6 +80,7 @@ class _Work:
         "effects",
         "layout",
         "prop_updates",
+        "propagated",
         "remount",
         "rendered",
         "resuspend",
@@ -92,6 +102,7 @@ class _Work:
         self.descended: list[Fiber] = []
         self.resuspend: list[Fiber] = []
         self.remount: list[Fiber] = []  # committed fibers mounting hooks (after a suspended mount)
+        self.propagated: list[Fiber] = []  # providers that marked consumers below them
         self.visited = 0  # fibers looked at, for benchmarks and tests of bailouts
 
 
@@ -151,9 +162,13 @@ class Root:
         """Remove everything: cleanups and unmount effects run exactly once, parents first."""
         if self._unmounted:
             return
-        self._perform([])
-        self._unmounted = True
-        self.fiber.root = None
+        if self._rendering:
+            raise RuntimeError("unmount() was called on a root while it was rendering")
+        try:
+            self._perform([])  # a cleanup that raises is reported once everything was removed
+        finally:
+            self._unmounted = True
+            self.fiber.root = None
 
     def notify_update(self) -> None:
         if self.on_update is not None:
@@ -261,20 +276,19 @@ class Root:
                 fiber.p_element = element
                 work.rendered.append(fiber)
             return False
+        checked = -1  # where the hooks' pending values of this fiber start in work.commits
         if mounted:
             dirty = fiber.flags & SELF
-            if dirty == STATE and fiber.hooks_ready:
-                for hook in fiber.hooks:
-                    if type(hook) in _STATE_HOOKS and hook.queue and hook.changed(work):
-                        break
-                else:  # its updates end at the committed values: nothing changed
+            if dirty == STATE and fiber.hooks_ready and (element is fiber.element or fiber.memo is not None):
+                checked = len(work.commits)
+                if not _updates_change_state(fiber, work):  # they end at the committed values
                     fiber.flags &= ~SELF
                     dirty = 0
                     work.was_dirty.append((fiber, STATE))
             if not dirty:
                 same = element is fiber.element
                 if not same and fiber.memo is not None and fiber.hooks_ready:
-                    same = _memo_equal(fiber.memo, fiber.element, element)
+                    same = _memo_equal(fiber, element)
                     if same:
                         fiber.p_element = element
                         work.rendered.append(fiber)
@@ -294,32 +308,39 @@ class Root:
             work.descended.append(fiber)
         effects: list[EffectHook] | None = None
         if kind == COMPONENT:
-            rendered = self._render_component(fiber, element, work)
+            rendered = self._render_component(fiber, element, work, checked)
             if rendered is None:  # suspended: keep the previous output, render again next pass
                 if mounted and element is not fiber.element:
                     fiber.p_element = element
                     work.rendered.append(fiber)
+                if dirty_below:  # its children were not visited: their updates wait for that pass
+                    fiber.flags |= BELOW
                 return False
             items, effects = rendered
         elif kind == HOST:
             if mounted:
                 old_props = fiber.element.props
-                if element.props is not old_props and element.props != old_props:
-                    work.prop_updates.append((fiber, old_props, element.props))
+                if element.props is not old_props:
+                    try:
+                        changed = element.props != old_props
+                    except Exception:  # a value that cannot be compared (a numpy array) changed
+                        changed = True
+                    if changed:
+                        work.prop_updates.append((fiber, old_props, element.props))
             items = element.children
             if len(items) == 1:  # only a lone list or unkeyed Fragment changes (see _child_items)
                 only = items[0]
                 if type(only) is not str and (type(only) is not Element or only.type is Fragment):
-                    items = _child_items(items)
+                    items = _listed_children(fiber, items)
         elif kind == FRAGMENT:
-            items = _child_items(element.children) if type(element) is Element else element
+            items = _listed_children(fiber, element.children) if type(element) is Element else element
         else:  # PROVIDER
             if mounted:
                 old_value = fiber.element.props.get("value")
-                new_value = element.props.get("value")
-                if old_value is not new_value and old_value != new_value:
-                    _propagate(fiber, fiber.type.context)
-            items = _child_items(element.children)
+                if not same_value(old_value, element.props.get("value")) and _propagate(fiber, fiber.type.context):
+                    dirty_below = True  # the consumers below must be reached even under unchanged elements
+                    work.propagated.append(fiber)
+            items = _listed_children(fiber, element.children)
         if mounted:
             fiber.p_element = element
             work.rendered.append(fiber)
@@ -330,7 +351,12 @@ class Root:
         self._reconcile_children(fiber, items, work, dirty_below, stack)
         return True
 
-    def _render_component(self, fiber: Fiber, element: Element, work: _Work) -> tuple[Any, list[EffectHook]] | None:
+    def _render_component(
+        self, fiber: Fiber, element: Element, work: _Work, checked: int
+    ) -> tuple[Any, list[EffectHook]] | None:
+        """Run the component function: its output as a child list and its effects, or None when it
+        suspended. `checked` is where the values the update check computed for it start in
+        `work.commits` (-1: no check ran); a suspended render keeps none of them."""
         component = element.type
         if type(component) is Memo:
             component = component.__wrapped__
@@ -339,7 +365,7 @@ class Root:
         mounting = not fiber.hooks_ready
         if mounting and fiber.mounted:
             work.remount.append(fiber)
-        commits_before = len(work.commits)
+        commits_before = checked if checked >= 0 else len(work.commits)
         dispatch = Dispatch(fiber, work, mounting)
         token = CURRENT.set(dispatch)
         try:
@@ -389,7 +415,13 @@ class Root:
                 component=fiber.name,
                 phase="render",
             )
-        return _output_items(output), dispatch.effects
+        try:
+            items = _output_items(output)  # runs a returned generator, after the render (no hooks there)
+        except AgentickError:
+            raise
+        except Exception as error:
+            raise _component_error(fiber, component, error) from error
+        return items, dispatch.effects
 
     def _reconcile_children(
         self, parent: Fiber, items: Iterable[Any], work: _Work, dirty_below: bool, stack: list[Any]
@@ -525,6 +557,11 @@ class Root:
             fiber.flags |= BELOW
         for fiber, reason in work.was_dirty:
             schedule(fiber, reason=reason)
+        for provider in work.propagated:  # its consumers stay marked: flag the path down to them
+            above: Fiber | None = provider
+            while above is not None:
+                above.flags |= BELOW
+                above = above.parent
 
     def _commit(self, work: _Work) -> None:
         for fiber in work.rendered:
@@ -597,10 +634,62 @@ class Root:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _memo_equal(memo: Memo | bool, old: Element, new: Element) -> bool:
-    if type(memo) is Memo and memo.compare is not None:
-        return bool(memo.compare(old.props, new.props)) and old.children == new.children
-    return old.props == new.props and old.children == new.children
+def _updates_change_state(fiber: Fiber, work: _Work) -> bool:
+    """Whether the queued updates of a component's state hooks end at values other than the
+    committed ones. `use_state` hooks are checked first: their updates are mostly computed already,
+    and when one changed, no reducer runs before the render (which reduces with its own reducer).
+    An updater or reducer that raises is a render error of the component."""
+    try:
+        reducers: list[ReducerHook] | None = None
+        for hook in fiber.hooks:
+            cls = type(hook)
+            if cls is StateHook:
+                if hook.queue and hook.changed(work):
+                    return True
+            elif cls is ReducerHook and hook.queue:
+                if reducers is None:
+                    reducers = []
+                reducers.append(hook)
+        if reducers is not None:
+            for hook in reducers:
+                if hook.changed(work):
+                    return True
+    except AgentickError:
+        raise
+    except Exception as error:
+        raise _component_error(fiber, _component_function(fiber.type), error) from error
+    return False
+
+
+def _memo_equal(fiber: Fiber, new: Element) -> bool:
+    """Whether a memo component may skip `new`: its compare function (an error there names the
+    component), else equal props; children must be equal too. Values whose comparison raises are
+    not equal."""
+    memo = fiber.memo
+    old = fiber.element
+    compare = memo.compare if type(memo) is Memo else None
+    if compare is not None:
+        try:
+            if not compare(old.props, new.props):
+                return False
+        except AgentickError:
+            raise
+        except Exception as error:
+            where = raise_site(error.__traceback__)
+            raise ComponentError(
+                f"the memo compare function of {fiber.path()}{f' ({where})' if where else ''} raised "
+                f"{type(error).__name__}: {error}",
+                component=fiber.name,
+                phase="render",
+            ) from error
+    try:
+        return bool((compare is not None or old.props == new.props) and old.children == new.children)
+    except Exception:  # values that cannot be compared (numpy arrays) count as changed
+        return False
+
+
+def _component_function(component: Any) -> Any:
+    return component.__wrapped__ if type(component) is Memo else component
 
 
 def _output_items(output: Any) -> Sequence[Any]:
@@ -696,7 +785,7 @@ def _coerce_child(item: Any, parent: Fiber) -> Any:
     if isinstance(item, (Mapping, bytes, bytearray)):
         raise TypeError(_invalid_child(item, parent))
     if isinstance(item, Iterable):
-        return list(item)
+        return _listed(item, parent)
     raise TypeError(_invalid_child(item, parent))
 
 
@@ -725,6 +814,43 @@ def _callable_child(item: Any, parent: Fiber) -> str:
     )
 
 
+def _listed_children(fiber: Fiber, children: tuple[Any, ...]) -> Sequence[Any]:
+    """`_child_items` of a host, fragment or provider element, whose lone child may be a generator
+    written in a component: an error it raises is that component's render error."""
+    try:
+        return _child_items(children)
+    except AgentickError:
+        raise
+    except Exception as error:
+        raise _children_error(fiber, error) from error
+
+
+def _listed(items: Iterable[Any], parent: Fiber) -> list[Any]:
+    """A nested iterable child as a list (see `_listed_children`)."""
+    try:
+        return list(items)
+    except AgentickError:
+        raise
+    except Exception as error:
+        raise _children_error(parent, error) from error
+
+
+def _children_error(fiber: Fiber, error: Exception) -> ComponentError:
+    """An error raised while listing children (a generator's body runs then), as a render error of
+    the nearest component: its elements are that component's output."""
+    owner: Fiber | None = fiber
+    while owner is not None and owner.kind != COMPONENT:
+        owner = owner.parent
+    if owner is None:
+        where = raise_site(error.__traceback__)
+        return ComponentError(
+            f"the children of {fiber.path()}{f' ({where})' if where else ''} raised {type(error).__name__}: {error}",
+            component=fiber.name,
+            phase="render",
+        )
+    return _component_error(owner, _component_function(owner.type), error)
+
+
 def _component_error(fiber: Fiber, component: Any, error: Exception) -> ComponentError:
     """A render error naming the component path and the line that raised (the innermost frame in
     user code; the component's `def` line when the error came from elsewhere)."""
@@ -739,8 +865,10 @@ def _component_error(fiber: Fiber, component: Any, error: Exception) -> Componen
     )
 
 
-def _propagate(provider: Fiber, context: Any) -> None:
-    """Mark every committed consumer of `context` below `provider` for re-render."""
+def _propagate(provider: Fiber, context: Any) -> bool:
+    """Mark every committed consumer of `context` below `provider` for re-render; True when there
+    was one. The marks stop below `provider`: the pass rendering it goes on to visit them."""
+    marked = False
     stack = list(provider.children)
     while stack:
         fiber = stack.pop()
@@ -748,7 +876,9 @@ def _propagate(provider: Fiber, context: Any) -> None:
             continue  # a nearer provider of the same context shadows this one
         if fiber.contexts is not None and context in fiber.contexts:
             schedule(fiber, stop=provider)
+            marked = True
         stack.extend(fiber.children)
+    return marked
 
 
 _depth = operator.attrgetter("depth")
@@ -782,9 +912,6 @@ def _descend(fiber: Fiber, work: _Work, stack: list[Any]) -> None:
         child = children[0]
         if child.flags:
             stack.append((child, child.element))
-
-
-_STATE_HOOKS = (StateHook, ReducerHook)
 
 
 def _stable_indices(sequence: list[int]) -> set[int]:

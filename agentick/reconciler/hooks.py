@@ -11,10 +11,11 @@ until the commit; a render that raises leaves every hook as it was.
 
 from __future__ import annotations
 
+import operator
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
-from types import FrameType
+from types import FrameType, FunctionType, MethodType
 from typing import Any, Generic, TypeVar, cast
 
 from ..errors import HookError
@@ -170,16 +171,17 @@ def _slot(dispatch: Dispatch, cls: type[T], name: str) -> T | None:
 
 
 def _same_deps(old: Sequence[Any] | None, new: Sequence[Any] | None) -> bool:
+    """Whether no dependency changed (`is`, then `==`; a comparison that raises counts as a change)."""
     if old is None or new is None or len(old) != len(new):
         return False
-    return all(not (a is not b and a != b) for a, b in zip(old, new, strict=True))
+    return all(same_value(a, b) for a, b in zip(old, new, strict=True))
 
 
 # --- state --------------------------------------------------------------------------------------
 
 
 class _Eager:
-    """An update whose result was computed when it was queued (the queue was empty then)."""
+    """A `use_state` update whose result was computed when it was queued (the queue was empty)."""
 
     __slots__ = ("value",)
 
@@ -187,16 +189,32 @@ class _Eager:
         self.value = value
 
 
-class StateHook(Hook):
-    """Backs `use_state` and `use_reducer`: a committed value plus a queue of updates."""
+def same_value(old: Any, new: Any) -> bool:
+    """`old is new or old == new`, where a comparison that raises (numpy arrays and other values
+    whose `==` has no single truth value) counts as different: the render it saves is optional."""
+    if old is new:
+        return True
+    try:
+        return bool(old == new)
+    except Exception:
+        return False
 
-    __slots__ = ("consumed", "dispatch", "fiber", "pending", "queue", "reducer", "value")
+
+class StateHook(Hook):
+    """Backs `use_state`: a committed value plus a queue of updates.
+
+    During a pass, `pending` is the committed value with the first `consumed` queued updates
+    applied; the commit makes it the value and drops those updates. The hook is in the pass's
+    `work.commits` exactly while `pending` is set. An update that raises is dropped from the queue
+    (it would raise again) and the error reaches the pass, which names the component.
+    """
+
+    __slots__ = ("consumed", "dispatch", "fiber", "pending", "queue", "value")
     hook_name = "use_state"
 
-    def __init__(self, value: Any, fiber: Fiber, reducer: Callable[[Any, Any], Any] | None) -> None:
+    def __init__(self, value: Any, fiber: Fiber) -> None:
         self.value = value
         self.fiber: Fiber | None = fiber
-        self.reducer = reducer
         self.queue: list[Any] = []
         self.pending: Any = UNSET
         self.consumed = 0
@@ -205,26 +223,54 @@ class StateHook(Hook):
     def _apply(self, state: Any, update: Any) -> Any:
         if type(update) is _Eager:
             return update.value
-        if self.reducer is not None:
-            return self.reducer(state, update)
         return update(state) if callable(update) else update
 
     def _update(self, update: Any) -> None:
         fiber = self.fiber
         if fiber is None:  # the component unmounted; React ignores such updates too
             return
-        rendering = CURRENT.get()
-        if rendering is not None and rendering.fiber is fiber and not rendering.done:
-            self.queue.append(update)  # an update of the rendering component: re-run it in this pass
-            rendering.rerender = True
+        if self._queue_during_render(fiber, update):
             return
         if not self.queue:
-            value = self._apply(self.value, update)
-            if value is self.value or value == self.value:
-                return  # equal values do not re-render
-            update = _Eager(value)
+            try:
+                value = self._apply(self.value, update)
+            except Exception:
+                pass  # queued as is: it raises again in the pass, where the error names the component
+            else:
+                if same_value(self.value, value):
+                    return  # equal values do not re-render
+                update = _Eager(value)
         self.queue.append(update)
         schedule(fiber, None, STATE)
+
+    def _queue_during_render(self, fiber: Fiber, update: Any) -> bool:
+        """Queue an update of the component rendering right now: it re-runs in this pass."""
+        rendering = CURRENT.get()
+        if rendering is None or rendering.fiber is not fiber or rendering.done:
+            return False
+        self.queue.append(update)
+        rendering.rerender = True
+        return True
+
+    def _fold(self, reducer: Callable[[Any, Any], Any] | None) -> Any:
+        """The committed value with every queued update applied (by `reducer` when given)."""
+        value = self.value
+        queue = self.queue
+        for index, update in enumerate(queue):
+            try:
+                value = self._apply(value, update) if reducer is None else reducer(value, update)
+            except Exception:
+                del queue[index]
+                self.pending = UNSET  # what was computed before no longer matches the queue
+                raise
+        return value
+
+    def _hold(self, value: Any, work: Any) -> None:
+        """Make `value` this pass's pending value (for the whole queue as it is now)."""
+        if self.pending is UNSET:
+            work.commits.append(self)
+        self.pending = value
+        self.consumed = len(self.queue)
 
     def current(self, work: Any) -> Any:
         """The value this render sees: the committed value with the queued updates applied.
@@ -232,17 +278,12 @@ class StateHook(Hook):
         The result is pending until the commit; it is reused while no update was queued since
         (a re-run of the same render, or a render after `changed()` computed it).
         """
-        queue = self.queue
-        if not queue:
+        if not self.queue:
             return self.value
-        if self.pending is not UNSET and self.consumed == len(queue):
+        if self.pending is not UNSET and self.consumed == len(self.queue):
             return self.pending
-        value = self.value
-        for update in queue:
-            value = self._apply(value, update)
-        self.pending = value
-        self.consumed = len(queue)
-        work.commits.append(self)
+        value = self._fold(None)
+        self._hold(value, work)
         return value
 
     def changed(self, work: Any) -> bool:
@@ -254,7 +295,7 @@ class StateHook(Hook):
         if not self.queue:
             return False
         value = self.current(work)
-        if value is self.value or value == self.value:
+        if value is self.value or same_value(self.value, value):
             self.pending = self.value  # keep the object the component last rendered with
             return False
         return True
@@ -275,8 +316,84 @@ class StateHook(Hook):
 
 
 class ReducerHook(StateHook):
-    __slots__ = ()
+    """Backs `use_reducer` with React 18's semantics: `dispatch(action)` only queues the action;
+    a render reduces the queue with the reducer passed to that render.
+
+    `reducer` is the reducer of the last committed render. The check before a render that only
+    this component's updates caused (`changed()`) reduces with it: with the same props, context
+    and other state, the next render's reducer computes the same. `reduced_with` is the function
+    that computed `pending`; a render whose reducer is that function, or the same `def` closing
+    over the same objects, reuses the result instead of reducing every action again.
+    """
+
+    __slots__ = ("reduced_with", "reducer")
     hook_name = "use_reducer"
+
+    def __init__(self, value: Any, fiber: Fiber, reducer: Callable[[Any, Any], Any]) -> None:
+        super().__init__(value, fiber)
+        self.reducer = reducer
+        self.reduced_with = reducer
+
+    def _update(self, update: Any) -> None:
+        fiber = self.fiber
+        if fiber is None:
+            return
+        if not self._queue_during_render(fiber, update):
+            self.queue.append(update)
+            schedule(fiber, None, STATE)
+
+    def reduce(self, reducer: Callable[[Any, Any], Any], work: Any) -> Any:
+        """The state a render with `reducer` sees; `reducer` becomes the committed one with it."""
+        pending = self.pending
+        if pending is not UNSET:
+            if self.consumed == len(self.queue) and same_function(self.reduced_with, reducer):
+                self.reduced_with = reducer
+                return pending
+        elif not self.queue and reducer is self.reducer:
+            return self.value
+        value = self._fold(reducer)
+        self._hold(value, work)
+        self.reduced_with = reducer
+        return value
+
+    def current(self, work: Any) -> Any:
+        """The state with the queued actions reduced by the last committed render's reducer."""
+        return self.reduce(self.reducer, work)
+
+    def commit(self) -> None:
+        if self.pending is not UNSET:
+            self.reducer = self.reduced_with
+        super().commit()
+
+
+def same_function(old: Callable[..., Any], new: Callable[..., Any]) -> bool:
+    """Whether `new` computes what `old` computes: the same object, the same bound method, or two
+    functions made by the same `def` or lambda (a reducer defined inside a component is a new
+    function every render) with the same defaults and the very same objects in their closures."""
+    if old is new:
+        return True
+    if type(old) is MethodType and type(new) is MethodType:
+        return old.__func__ is new.__func__ and old.__self__ is new.__self__
+    if type(old) is not FunctionType or type(new) is not FunctionType:
+        return False
+    if old.__code__ is not new.__code__ or old.__globals__ is not new.__globals__:
+        return False
+    if not _identical(old.__defaults__ or (), new.__defaults__ or ()):
+        return False
+    old_keywords, new_keywords = old.__kwdefaults__ or {}, new.__kwdefaults__ or {}
+    if old_keywords.keys() != new_keywords.keys() or any(old_keywords[k] is not new_keywords[k] for k in old_keywords):
+        return False
+    try:
+        return _identical(
+            tuple(cell.cell_contents for cell in old.__closure__ or ()),
+            tuple(cell.cell_contents for cell in new.__closure__ or ()),
+        )
+    except ValueError:  # a variable the function closes over is not assigned (yet)
+        return False
+
+
+def _identical(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
+    return len(old) == len(new) and all(map(operator.is_, old, new))
 
 
 def use_state(initial: T | Callable[[], T]) -> tuple[T, Callable[[T | Callable[[T], T]], None]]:
@@ -286,24 +403,22 @@ def use_state(initial: T | Callable[[], T]) -> tuple[T, Callable[[T | Callable[[
     hook = _slot(dispatch, StateHook, "use_state")
     if hook is None:
         value = initial() if callable(initial) else initial
-        hook = StateHook(value, dispatch.fiber, None)
+        hook = StateHook(value, dispatch.fiber)
         dispatch.fiber.hooks.append(hook)
         return value, hook.dispatch
     return hook.current(dispatch.work), hook.dispatch
 
 
 def use_reducer(reducer: Callable[[S, A], S], initial: S) -> tuple[S, Callable[[A], None]]:
-    """`(state, dispatch)`: `dispatch(action)` queues `reducer(state, action)` for the next render."""
+    """`(state, dispatch)`: `dispatch(action)` queues `action`; the next render reduces every queued
+    action with the reducer it passes (React 18: the latest reducer applies)."""
     dispatch = current_component("use_reducer")
     hook = _slot(dispatch, ReducerHook, "use_reducer")
     if hook is None:
         hook = ReducerHook(initial, dispatch.fiber, reducer)
         dispatch.fiber.hooks.append(hook)
         return initial, hook.dispatch
-    if reducer is not hook.reducer:  # the latest render's reducer applies to every queued update
-        hook.reducer = reducer
-        hook.pending = UNSET
-    return hook.current(dispatch.work), hook.dispatch
+    return hook.reduce(reducer, dispatch.work), hook.dispatch
 
 
 def use_force_update() -> Callable[[], None]:
