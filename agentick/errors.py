@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "AbortError",
     "AgentickError",
+    "AuthenticationError",
     "CompileError",
     "ComponentError",
+    "ContextLengthError",
     "HookError",
     "ModelError",
+    "ModelTimeoutError",
+    "OutputValidationError",
     "PersistenceError",
+    "ProviderError",
+    "RateLimitError",
+    "RetryOutput",
     "SessionClosedError",
     "ToolError",
 ]
@@ -53,7 +62,83 @@ class ToolError(AgentickError):
 
 
 class ModelError(AgentickError):
-    """A model call failed: HTTP errors, timeouts, refused connections, malformed streams."""
+    """A model call failed: HTTP errors, timeouts, refused connections, malformed streams.
+
+    `provider` and `model` say which model failed (an app may use several, see `models.fallback`);
+    `status_code` and `body` are the provider's HTTP status and parsed error body when it answered.
+    The subclasses below sort provider failures by what the caller can do about them (API.md §13).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        model: str | None = None,
+        status_code: int | None = None,
+        body: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+        self.model = model
+        self.status_code = status_code
+        self.body = body
+
+
+class AuthenticationError(ModelError):
+    """The provider refused the credentials (HTTP 401 or 403): fix the API key or its permissions."""
+
+
+class ModelTimeoutError(ModelError):
+    """The request timed out (a client-side timeout, or HTTP 408)."""
+
+
+class RateLimitError(ModelError):
+    """The provider is rate limiting (HTTP 429). `retry_after` is its suggested wait in seconds, if it gave one."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        model: str | None = None,
+        status_code: int | None = None,
+        body: Any = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider, model=model, status_code=status_code, body=body)
+        self.retry_after = retry_after
+
+
+class ContextLengthError(ModelError):
+    """The request does not fit the model's context window: trim the timeline or pick a larger model."""
+
+
+class ProviderError(ModelError):
+    """Any other failure the provider reported (5xx, bad requests, errors inside a stream)."""
+
+
+class OutputValidationError(AgentickError):
+    """The model's structured output still failed validation after `output_retries` retries (API.md §12).
+
+    `raw` is the last answer as the model gave it (text or the `final_result` arguments as JSON) and
+    `errors` the validation errors of that answer (pydantic's `errors()` list, or the `RetryOutput`
+    message as one entry).
+    """
+
+    def __init__(self, message: str, *, raw: str, errors: list[Any]) -> None:
+        super().__init__(message)
+        self.raw = raw
+        self.errors = errors
+
+
+class RetryOutput(Exception):
+    """Raised by a `use_output_validator` function to reject an output: the message goes back to the model."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class PersistenceError(AgentickError):

@@ -25,6 +25,7 @@ __all__ = [
     "ModelInput",
     "ModelMetadata",
     "ModelOutput",
+    "OutputRequest",
     "ReasoningBlock",
     "ReasoningDelta",
     "Role",
@@ -129,9 +130,15 @@ class JsonBlock(_Model):
 
 
 class ReasoningBlock(_Model):
+    """The model's thinking. Providers that check it when it is sent back (Anthropic) give a
+    `signature`, or only an encrypted `redacted` payload; `provider` names who produced it, so an
+    adapter resends only its own provider's reasoning (API.md §13)."""
+
     type: Literal["reasoning"] = "reasoning"
     text: str
     signature: str | None = None
+    redacted: str | None = None
+    provider: str | None = None
 
 
 class ToolUseBlock(_Model):
@@ -141,6 +148,9 @@ class ToolUseBlock(_Model):
     tool_use_id: str
     name: str
     input: dict[str, Any] = Field(default_factory=dict)
+    # What the provider needs echoed back with this call (e.g. Gemini's thought signature), keyed
+    # by provider name so another provider's adapter can ignore it: {"gemini": {...}}.
+    provider_data: dict[str, Any] | None = None
 
 
 class ToolResultBlock(_Model):
@@ -284,16 +294,41 @@ class ToolCall(_Model):
 
 
 class Usage(_Model):
+    """Token usage. `input_tokens` counts every input token, cached ones included;
+    `cache_read_tokens`/`cache_write_tokens` say how many of them were read from or written to the
+    provider's prompt cache (Anthropic reports both, OpenAI reads only)."""
+
     input_tokens: int = 0
     output_tokens: int = 0
     total_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             input_tokens=self.input_tokens + other.input_tokens,
             output_tokens=self.output_tokens + other.output_tokens,
             total_tokens=self.total_tokens + other.total_tokens,
+            cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
         )
+
+
+class OutputRequest(_Model):
+    """The structured output an execution asks for (API.md §12), as the adapter receives it.
+
+    `mode` is `"native"` (the adapter puts `json_schema` in the provider's structured-output field,
+    e.g. OpenAI `response_format` with `strict: true`, Gemini `response_schema`) or `"tool"` (the
+    engine has already added a `final_result` tool taking `json_schema` to `ModelInput.tools`; the
+    adapter needs to do nothing, but may force that tool where the provider allows). `json_schema`
+    is always an object schema: a non-object output type is wrapped as `{"response": T}`. `name` is
+    a short identifier for the schema (the output type's name), as providers require one.
+    """
+
+    name: str
+    json_schema: dict[str, Any]
+    mode: Literal["native", "tool"]
+    description: str | None = None
 
 
 class ModelInput(_Model):
@@ -310,6 +345,7 @@ class ModelInput(_Model):
     messages: list[Message] = Field(default_factory=list)
     tools: list[ToolDefinition] = Field(default_factory=list)
     options: dict[str, Any] = Field(default_factory=dict)
+    output: OutputRequest | None = None
 
     @field_serializer("options", when_used="json")
     def _options_as_json(self, options: dict[str, Any]) -> Any:
@@ -372,8 +408,16 @@ class TextDelta(_Model):
 
 
 class ReasoningDelta(_Model):
+    """A piece of the model's thinking. Pieces with the same `index` form one `ReasoningBlock`
+    (Anthropic may think in several blocks, each signed); `signature`, `redacted` and `provider`
+    may arrive on any piece of the block (Anthropic sends the signature last)."""
+
     type: Literal["reasoning"] = "reasoning"
     text: str
+    index: int = 0
+    signature: str | None = None
+    redacted: str | None = None
+    provider: str | None = None
 
 
 class ToolCallDelta(_Model):
@@ -385,12 +429,17 @@ class ToolCallDelta(_Model):
     id: str | None = None
     name: str | None = None
     arguments: str = ""
+    provider_data: dict[str, Any] | None = None  # becomes the call's `ToolUseBlock.provider_data`
 
 
 class UsageDelta(_Model):
+    """Usage reported by the stream; several usage deltas add up (see `Usage` for the cache fields)."""
+
     type: Literal["usage"] = "usage"
     input_tokens: int = 0
     output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
 
 
 class StopDelta(_Model):

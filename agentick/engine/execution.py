@@ -181,6 +181,8 @@ class Execution:
             output = await self._call_model(compiled)
             self.usage.input_tokens += output.usage.input_tokens
             self.usage.output_tokens += output.usage.output_tokens
+            self.usage.cache_read_tokens += output.usage.cache_read_tokens
+            self.usage.cache_write_tokens += output.usage.cache_write_tokens
             self.usage.total_tokens += output.usage.total_tokens or (
                 output.usage.input_tokens + output.usage.output_tokens
             )
@@ -320,6 +322,8 @@ class Execution:
         session.usage.input_tokens += self.usage.input_tokens
         session.usage.output_tokens += self.usage.output_tokens
         session.usage.total_tokens += self.usage.total_tokens
+        session.usage.cache_read_tokens += self.usage.cache_read_tokens
+        session.usage.cache_write_tokens += self.usage.cache_write_tokens
         session.usage.ticks += self.usage.ticks
         if result is not None and error is None and not aborted:
             self.emit(ResultEvent, result=result)

@@ -124,38 +124,78 @@ class BaseModel(metaclass=_ComponentClass):
 def deltas_of(output: ModelOutput) -> list[StreamDelta]:
     """The deltas that reproduce `output` (used to stream a model that only generates)."""
     deltas: list[StreamDelta] = [MessageStartDelta(model=output.model)]
-    index = 0
+    index = reasoning_index = 0
     for block in output.message.content:
         if isinstance(block, TextBlock):
             deltas.append(TextDelta(text=block.text))
         elif isinstance(block, ReasoningBlock):
-            deltas.append(ReasoningDelta(text=block.text))
+            deltas.append(
+                ReasoningDelta(
+                    text=block.text,
+                    index=reasoning_index,
+                    signature=block.signature,
+                    redacted=block.redacted,
+                    provider=block.provider,
+                )
+            )
+            reasoning_index += 1
         elif isinstance(block, ToolUseBlock):
             deltas.append(
-                ToolCallDelta(index=index, id=block.tool_use_id, name=block.name, arguments=json.dumps(block.input))
+                ToolCallDelta(
+                    index=index,
+                    id=block.tool_use_id,
+                    name=block.name,
+                    arguments=json.dumps(block.input),
+                    provider_data=block.provider_data,
+                )
             )
             index += 1
         else:
             deltas.append(BlockDelta(block=block))
-    deltas.append(UsageDelta(input_tokens=output.usage.input_tokens, output_tokens=output.usage.output_tokens))
+    usage = output.usage
+    deltas.append(
+        UsageDelta(
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cache_read_tokens=usage.cache_read_tokens,
+            cache_write_tokens=usage.cache_write_tokens,
+        )
+    )
     deltas.append(StopDelta(reason=output.stop_reason))
     return deltas
 
 
 class _PendingCall:
-    __slots__ = ("arguments", "id", "name")
+    __slots__ = ("arguments", "id", "name", "provider_data")
 
     def __init__(self) -> None:
         self.id: str | None = None
         self.name: str | None = None
         self.arguments: list[str] = []
+        self.provider_data: dict[str, Any] | None = None
+
+
+class _PendingReasoning:
+    __slots__ = ("provider", "redacted", "signature", "text")
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.signature: str | None = None
+        self.redacted: str | None = None
+        self.provider: str | None = None
+
+    def block(self) -> ReasoningBlock:
+        return ReasoningBlock(
+            text="".join(self.text), signature=self.signature, redacted=self.redacted, provider=self.provider
+        )
 
 
 class StreamAccumulator:
     """Folds stream deltas into one `ModelOutput`.
 
-    Text and reasoning deltas concatenate; tool-call deltas are grouped by `index` (the first piece
-    of a call names it, later pieces append argument text); usage deltas add up; the last stop
+    Text deltas concatenate; reasoning deltas and tool-call deltas are grouped by `index` (the first
+    piece of a call names it, later pieces append argument text; a reasoning block takes the
+    signature, redacted payload and provider any of its pieces carry); usage deltas add up; the last stop
     reason wins. A tool call whose arguments are not a JSON object is kept with its raw text under
     `input["_raw_arguments"]`, so the engine can answer it with an error result the model can read.
     Text no provider could encode (lone surrogates) is repaired to U+FFFD, so the output can be sent
@@ -168,19 +208,34 @@ class StreamAccumulator:
     def __init__(self, model: str | None = None) -> None:
         self.model = model
         self._text: list[str] = []
-        self._reasoning: list[str] = []
+        self._reasoning: dict[int, _PendingReasoning] = {}
         self._calls: dict[int, _PendingCall] = {}
         self._blocks: list[ContentBlock] = []
         self._input_tokens = 0
         self._output_tokens = 0
+        self._cache_read_tokens = 0
+        self._cache_write_tokens = 0
         self.stop_reason: str | None = None
 
     def add(self, delta: StreamDelta) -> StreamDelta:
         """Fold in `delta`; returns it as kept: a repaired copy if it held unencodable text."""
-        if isinstance(delta, TextDelta | ReasoningDelta):
+        if isinstance(delta, TextDelta):
             if not is_encodable(delta.text):
                 delta = delta.model_copy(update={"text": repaired_text(delta.text)})
-            (self._text if isinstance(delta, TextDelta) else self._reasoning).append(delta.text)
+            self._text.append(delta.text)
+        elif isinstance(delta, ReasoningDelta):
+            if not is_encodable(delta.text):
+                delta = delta.model_copy(update={"text": repaired_text(delta.text)})
+            reasoning = self._reasoning.get(delta.index)
+            if reasoning is None:
+                reasoning = self._reasoning[delta.index] = _PendingReasoning()
+            reasoning.text.append(delta.text)
+            if delta.signature is not None:
+                reasoning.signature = delta.signature
+            if delta.redacted is not None:
+                reasoning.redacted = delta.redacted
+            if delta.provider is not None:
+                reasoning.provider = delta.provider
         elif isinstance(delta, ToolCallDelta):
             call = self._calls.get(delta.index)
             if call is None:
@@ -191,9 +246,13 @@ class StreamAccumulator:
                 call.name = delta.name
             if delta.arguments:
                 call.arguments.append(delta.arguments)
+            if delta.provider_data is not None:
+                call.provider_data = delta.provider_data
         elif isinstance(delta, UsageDelta):
             self._input_tokens += delta.input_tokens
             self._output_tokens += delta.output_tokens
+            self._cache_read_tokens += delta.cache_read_tokens
+            self._cache_write_tokens += delta.cache_write_tokens
         elif isinstance(delta, StopDelta):
             self.stop_reason = delta.reason
         elif isinstance(delta, BlockDelta):
@@ -220,13 +279,16 @@ class StreamAccumulator:
                 parsed = None
             arguments: dict[str, Any] = parsed if isinstance(parsed, dict) else {"_raw_arguments": raw}
             call_id, name = repaired(call.id or f"call_{index}"), repaired(call.name)
-            blocks.append(ToolUseBlock(tool_use_id=call_id, name=name, input=repaired(arguments)))
+            blocks.append(
+                ToolUseBlock(
+                    tool_use_id=call_id, name=name, input=repaired(arguments), provider_data=call.provider_data
+                )
+            )
         return blocks
 
     def result(self) -> ModelOutput:
         content: list[ContentBlock] = []
-        if self._reasoning:
-            content.append(ReasoningBlock(text="".join(self._reasoning)))
+        content.extend(self._reasoning[index].block() for index in sorted(self._reasoning))
         text = "".join(self._text)
         if text:
             content.append(TextBlock(text=text))
@@ -238,6 +300,8 @@ class StreamAccumulator:
             input_tokens=self._input_tokens,
             output_tokens=self._output_tokens,
             total_tokens=self._input_tokens + self._output_tokens,
+            cache_read_tokens=self._cache_read_tokens,
+            cache_write_tokens=self._cache_write_tokens,
         )
         return ModelOutput(
             message=Message(role="assistant", content=content), stop_reason=stop_reason, usage=usage, model=self.model

@@ -31,6 +31,9 @@ class ModelInfo:
     supports_vision: bool = False
     supports_tool_use: bool = True
     is_reasoning: bool = False
+    # The provider's own structured output (OpenAI `json_schema`, Gemini `response_schema`) works
+    # with this model, so `output_mode="auto"` may use it (API.md §12).
+    supports_native_output: bool = False
 
 
 def _openai(
@@ -50,7 +53,7 @@ def _openai(
     }
 
 
-_CATALOG: dict[str, ModelInfo] = {
+_OPENAI: dict[str, ModelInfo] = {
     **_openai("gpt-5 gpt-5-mini gpt-5-nano gpt-5.1 gpt-5.2", 400_000, 128_000, vision=True, reasoning=True),
     **_openai("gpt-5-chat-latest", 128_000, 16_384, vision=True),
     **_openai("gpt-4.1 gpt-4.1-mini gpt-4.1-nano", 1_047_576, 32_768, vision=True),
@@ -68,6 +71,12 @@ _CATALOG: dict[str, ModelInfo] = {
     **_openai("o1-mini", 128_000, 65_536, vision=False, tools=False, reasoning=True),
     **_openai("o1-preview", 128_000, 32_768, vision=False, tools=False, reasoning=True),
 }
+
+_ANTHROPIC: dict[str, ModelInfo] = {}
+
+_GEMINI: dict[str, ModelInfo] = {}
+
+_CATALOG: dict[str, ModelInfo] = {**_OPENAI, **_ANTHROPIC, **_GEMINI}
 
 # Longest ids first, so the first prefix hit is the most specific family.
 _BY_LENGTH = sorted(_CATALOG, key=len, reverse=True)

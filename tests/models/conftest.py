@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
 from agentick.models import OpenAIModel, openai
 from agentick.testing.fake_openai import FakeOpenAI, fake_openai_fixture
+from agentick.testing.loopback import LoopbackServer
+
+from .provider_cases import PROVIDERS, ProviderCase
 
 fake_openai = fake_openai_fixture()
 
@@ -19,8 +23,18 @@ def anyio_backend() -> str:
 
 @pytest.fixture(autouse=True)
 def _no_ambient_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see neither the developer's OpenAI settings nor a proxy that would take loopback traffic away."""
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+    """Tests see neither the developer's provider settings nor a proxy that would take loopback traffic away."""
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_BASE_URL",
+        "GEMINI_API_KEY",
+        "GOOGLE_API_KEY",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+    ):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.lower(), raising=False)
 
@@ -28,5 +42,27 @@ def _no_ambient_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 async def gpt(fake_openai: FakeOpenAI) -> AsyncIterator[OpenAIModel]:
     model = openai("gpt-4o-mini", api_key="test-key", base_url=fake_openai.base_url, max_retries=0)
+    yield model
+    await model.aclose()
+
+
+@pytest.fixture(params=PROVIDERS, ids=lambda case: case.name)
+def provider(request: pytest.FixtureRequest) -> ProviderCase:
+    """Each provider's case in turn (see provider_cases.py)."""
+    case: ProviderCase = request.param
+    return case
+
+
+@pytest.fixture
+def provider_server(provider: ProviderCase) -> Iterator[LoopbackServer]:
+    """The current provider's fake, running for the test."""
+    with provider.server() as server:
+        yield server
+
+
+@pytest.fixture
+async def provider_model(provider: ProviderCase, provider_server: LoopbackServer) -> AsyncIterator[Any]:
+    """The current provider's real adapter, pointed at its fake."""
+    model = provider.model(provider_server)
     yield model
     await model.aclose()

@@ -10,19 +10,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agentick.models import StreamAccumulator, openai
+from agentick.models.base import deltas_of
 from agentick.testing.fake_openai import reply, tool_call
 from agentick.types import (
     BlockDelta,
     ImageBlock,
     MediaSource,
+    Message,
     MessageStartDelta,
     ModelInput,
     ModelOutput,
+    ReasoningBlock,
     ReasoningDelta,
     StopDelta,
     StreamDelta,
+    TextBlock,
     TextDelta,
     ToolCallDelta,
+    ToolUseBlock,
+    Usage,
     UsageDelta,
 )
 
@@ -151,13 +157,60 @@ def test_add_returns_each_delta_as_kept_repaired_once_on_its_way_in():
     assert kept[0] is clean
     assert [delta.model_dump() for delta in kept[1:4]] == [
         {"type": "text", "text": "caf\ufffd.txt"},
-        {"type": "reasoning", "text": "a\ufffd"},
+        {"type": "reasoning", "text": "a\ufffd", "index": 0, "signature": None, "redacted": None, "provider": None},
         BlockDelta(
             block=image.model_copy(update={"source": MediaSource(type="url", url="https://example.com/caf\ufffd.png")})
         ).model_dump(),
     ]
     assert [block.model_dump() for block in output.message.content] == [
-        {"type": "reasoning", "text": "a\ufffd", "signature": None},
+        {"type": "reasoning", "text": "a\ufffd", "signature": None, "redacted": None, "provider": None},
         {"type": "text", "text": "Reading caf\ufffd.txt"},
         kept[3].block.model_dump(),
     ]
+
+
+def test_reasoning_pieces_form_one_block_per_index_with_the_signature_and_provider_they_carry():
+    accumulator = StreamAccumulator("m")
+    for delta in (
+        ReasoningDelta(text="First ", index=0, provider="anthropic"),
+        ReasoningDelta(text="thought.", index=0),
+        ReasoningDelta(text="", index=0, signature="sig-1"),
+        ReasoningDelta(text="", index=1, redacted="opaque", provider="anthropic"),
+        ToolCallDelta(index=0, id="c1", name="look", arguments='{"q": 1}', provider_data={"gemini": {"sig": "x"}}),
+        UsageDelta(input_tokens=10, output_tokens=2, cache_read_tokens=7, cache_write_tokens=3),
+        UsageDelta(input_tokens=1, cache_read_tokens=1),
+    ):
+        accumulator.add(delta)
+
+    output = accumulator.result()
+
+    assert output.message.content == [
+        ReasoningBlock(text="First thought.", signature="sig-1", provider="anthropic"),
+        ReasoningBlock(text="", redacted="opaque", provider="anthropic"),
+        ToolUseBlock(tool_use_id="c1", name="look", input={"q": 1}, provider_data={"gemini": {"sig": "x"}}),
+    ]
+    assert output.usage == Usage(
+        input_tokens=11, output_tokens=2, total_tokens=13, cache_read_tokens=8, cache_write_tokens=3
+    )
+
+
+def test_deltas_of_reproduces_reasoning_metadata_provider_data_and_cache_usage():
+    output = ModelOutput(
+        message=Message(
+            role="assistant",
+            content=[
+                ReasoningBlock(text="a", signature="s1", provider="anthropic"),
+                ReasoningBlock(text="", redacted="r", provider="anthropic"),
+                TextBlock(text="done"),
+                ToolUseBlock(tool_use_id="c", name="t", input={}, provider_data={"gemini": {"thought_signature": "q"}}),
+            ],
+        ),
+        stop_reason="tool_use",
+        usage=Usage(input_tokens=5, output_tokens=1, total_tokens=6, cache_read_tokens=4, cache_write_tokens=1),
+        model="m",
+    )
+    accumulator = StreamAccumulator()
+    for delta in deltas_of(output):
+        accumulator.add(delta)
+
+    assert accumulator.result() == output
