@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import pydantic
 
-from ..errors import ModelError
+from ..errors import AuthenticationError, ModelError
 from ..types import (
     AudioBlock,
     CodeBlock,
@@ -50,6 +50,7 @@ from .base import BaseModel
 from .catalog import canonical_model_id, lookup_model
 from .clients import LoopClients
 from .sse import EventDecoder
+from .status import is_context_overflow, provider_error
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -148,9 +149,11 @@ class OpenAIModel(BaseModel):
         api_key = self.api_key
         if api_key is None:
             if self.base_url == OPENAI_BASE_URL:
-                raise ModelError(
+                raise AuthenticationError(
                     f"No API key for OpenAI model {self.metadata.id!r}: set OPENAI_API_KEY or pass api_key=... "
-                    "(for an OpenAI-compatible server that needs no key, pass base_url=... or set OPENAI_BASE_URL)."
+                    "(for an OpenAI-compatible server that needs no key, pass base_url=... or set OPENAI_BASE_URL).",
+                    provider="openai",
+                    model=self.metadata.id,
                 )
             api_key = "unused"  # compatible servers without authentication ignore it; the SDK insists on one
         return AsyncOpenAI(
@@ -204,9 +207,11 @@ class OpenAIModel(BaseModel):
             if lease is not None:
                 await lease.release()
         if chunks.finish_reason is None:
-            raise ModelError(
+            raise provider_error(
                 f"The response stream of OpenAI model {model!r} at {self.base_url} ended before the model "
-                "finished (no finish_reason): the connection was probably cut. Try the request again."
+                "finished (no finish_reason): the connection was probably cut. Try the request again.",
+                provider="openai",
+                model=model,
             )
         for delta in chunks.finish():
             yield delta
@@ -257,22 +262,29 @@ class OpenAIModel(BaseModel):
         return stream.response  # read by `stream`; the SDK's own iterator is never started
 
     def _unsendable(self, client: AsyncOpenAI, model: str, exc: UnicodeEncodeError) -> ModelError:
-        """The request cannot be encoded, and not for its messages: say what holds which character."""
+        """The request cannot be encoded, and not for its messages: say what holds which character.
+
+        A bad API key is an `AuthenticationError` (the fix is the key); anything else is a plain
+        `ModelError`, since the provider never saw the request."""
         where = f"The request to OpenAI model {model!r} at {self.base_url} could not be sent"
         found = _non_ascii_header(client)
         if found is None:
-            return ModelError(f"{where}: {exc}.")
+            return ModelError(f"{where}: {exc}.", provider="openai", model=model)
         name, value, index = found
         bearer = "Bearer "
         if name == "Authorization" and value.startswith(bearer):
-            return ModelError(
+            return AuthenticationError(
                 f"{where}: the API key holds {value[index]!r} (character {index - len(bearer)} of the key), which "
                 "is not ASCII, as HTTP headers must be. Check api_key=... (or OPENAI_API_KEY): a key copied from a "
-                "document may hold typographic quotes or dashes."
+                "document may hold typographic quotes or dashes.",
+                provider="openai",
+                model=model,
             )
         return ModelError(
             f"{where}: its {name} header holds {value[index]!r} (character {index}), which is not ASCII, as "
-            "HTTP headers must be. Pass the client only ASCII header values."
+            "HTTP headers must be. Pass the client only ASCII header values.",
+            provider="openai",
+            model=model,
         )
 
     # --- request -----------------------------------------------------------------------------------
@@ -283,7 +295,12 @@ class OpenAIModel(BaseModel):
         model = options.pop("model", None)
         if not isinstance(model, str):  # the tree may name another model of the same provider
             model = self.metadata.id
-        request: dict[str, Any] = {"model": model, "messages": chat_messages(model_input.messages)}
+        try:
+            messages = chat_messages(model_input.messages)
+        except ModelError as error:  # a message Chat Completions cannot carry: bad input, not a provider failure
+            error.provider, error.model = "openai", model
+            raise
+        request: dict[str, Any] = {"model": model, "messages": messages}
         if model_input.tools:
             request["tools"] = [chat_tool(tool) for tool in model_input.tools]
         request.update(_request_options(options, model))  # top-level fields, known to the SDK or not
@@ -292,39 +309,70 @@ class OpenAIModel(BaseModel):
     # --- errors ------------------------------------------------------------------------------------
 
     def _model_error(self, exc: Exception, model: str, *, streaming: bool) -> ModelError | None:
-        """A `ModelError` saying what failed and what to do, or `None` for errors that are not the server's."""
+        """The `ModelError` subclass (API.md §13) saying what failed and what to do, or `None` for
+        errors that are not the server's. A refused or cut connection is a `ProviderError`: the
+        server (or the way to it) failed, and trying again later may work."""
         import openai as sdk
 
         where = f"OpenAI model {model!r} at {self.base_url}"
         retried = f" (after {self.max_retries} retries)" if self.max_retries else ""
         if isinstance(exc, sdk.APITimeoutError):
-            return ModelError(
+            return provider_error(
                 f"{where} did not answer within the {self.timeout}s timeout{retried}. "
-                "Raise timeout=... (or max_retries=...) or check that the server is not overloaded."
+                "Raise timeout=... (or max_retries=...) or check that the server is not overloaded.",
+                provider="openai",
+                model=model,
+                timeout=True,
             )
         if isinstance(exc, sdk.APIConnectionError):
             reason = _connection_failure(exc)
             if streaming:
-                return ModelError(
+                message = (
                     f"The response stream of {where} was cut off before the model finished{reason}. "
                     "Try the request again."
                 )
-            return ModelError(
-                f"Cannot connect to {where}{reason}{retried}. "
-                "Check that the server is running and that base_url=... (or OPENAI_BASE_URL) is right."
-            )
+            else:
+                message = (
+                    f"Cannot connect to {where}{reason}{retried}. "
+                    "Check that the server is running and that base_url=... (or OPENAI_BASE_URL) is right."
+                )
+            return provider_error(message, provider="openai", model=model)
         if isinstance(exc, sdk.APIStatusError):
-            return ModelError(
-                f"{where} failed with HTTP {exc.status_code}: {_server_message(exc.body)}. " + _hint(exc, retried)
+            server_message = _server_message(exc.body)
+            return provider_error(
+                f"{where} failed with HTTP {exc.status_code}: {server_message}. " + _hint(exc, retried),
+                provider="openai",
+                model=model,
+                status_code=exc.status_code,
+                body=_error_body(exc),
+                headers=exc.response.headers,
+                context_overflow=is_context_overflow(exc.code, server_message),
             )
         if isinstance(exc, sdk.APIError):
-            return ModelError(f"{where} reported an error in its response stream: {exc.message}")
+            return provider_error(
+                f"{where} reported an error in its response stream: {exc.message}",
+                provider="openai",
+                model=model,
+                body=exc.body,
+                context_overflow=is_context_overflow(exc.code, exc.message),
+            )
         if isinstance(exc, json.JSONDecodeError):
-            return ModelError(
+            return provider_error(
                 f"{where} sent malformed JSON in its response stream ({exc.msg}: {exc.doc[:80]!r}). "
-                "The server does not speak the Chat Completions streaming protocol correctly."
+                "The server does not speak the Chat Completions streaming protocol correctly.",
+                provider="openai",
+                model=model,
             )
         return None
+
+
+def _error_body(exc: Any) -> Any:
+    """The error response's body as the server sent it: parsed JSON, else its text (the SDK's
+    `exc.body` holds only the inner `error` object)."""
+    try:
+        return exc.response.json()
+    except ValueError:
+        return exc.response.text or exc.body
 
 
 def _non_ascii_header(client: AsyncOpenAI) -> tuple[str, str, int] | None:
