@@ -1,19 +1,21 @@
 """One entry per provider adapter, so fault and conformance tests run against every provider alike.
 
 Each case starts the provider's loopback fake (same `agentick.testing.script` scripts for all) and
-builds the real adapter pointed at it. The `provider` fixture in conftest.py is parametrised over
+builds the real adapter pointed at it (`case.model(server, **options)`, options being constructor
+keywords such as the `timeout_option`). The `provider` fixture in conftest.py is parametrised over
 `PROVIDERS`; a provider whose extra is not installed is simply not listed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from agentick.models import openai
 from agentick.testing.fake_openai import FakeOpenAI
 from agentick.testing.loopback import LoopbackServer
+from agentick.testing.script import ErrorReply, error
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,15 @@ class ProviderCase:
     name: str  # the adapter's `metadata.provider`
     model_id: str
     server: Callable[[], LoopbackServer]  # a fresh, not yet started fake
-    model: Callable[[LoopbackServer], Any]  # the adapter talking to a started fake, with SDK retries off
+    # the adapter talking to a started fake, with SDK retries off; keyword options go to its constructor
+    model: Callable[..., Any]
+    timeout_option: str = "timeout"  # the constructor option bounding a read, in seconds
+    # how the provider says a request does not fit the context window
+    context_overflow: ErrorReply = field(
+        default_factory=lambda: error(
+            400, "This model's maximum context length is 128000 tokens", code="context_length_exceeded"
+        )
+    )
 
 
 PROVIDERS: list[ProviderCase] = [
@@ -29,6 +39,8 @@ PROVIDERS: list[ProviderCase] = [
         name="openai",
         model_id="gpt-4o-mini",
         server=FakeOpenAI,
-        model=lambda server: openai("gpt-4o-mini", api_key="test-key", base_url=server.base_url, max_retries=0),
+        model=lambda server, **options: openai(
+            "gpt-4o-mini", api_key="test-key", base_url=server.base_url, max_retries=0, **options
+        ),
     ),
 ]
