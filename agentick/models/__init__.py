@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from ..extras import require
 from .base import BaseModel, ModelAdapter, StreamAccumulator, accumulate
 from .catalog import ModelInfo, lookup_model, model_info
+from .fallback import FallbackModel, fallback
+from .infer import infer
 from .openai import OpenAIModel, openai
 
 if TYPE_CHECKING:
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AnthropicModel",
     "BaseModel",
+    "FallbackModel",
     "GeminiModel",
     "ModelAdapter",
     "ModelInfo",
@@ -29,7 +32,9 @@ __all__ = [
     "StreamAccumulator",
     "accumulate",
     "anthropic",
+    "fallback",
     "gemini",
+    "infer",
     "lookup_model",
     "model_info",
     "openai",
