@@ -1,13 +1,14 @@
 """The `agentick` command: run an agent, show what the model would receive, transpile JSX.
 
-    agentick run FILE[:Component] [-m MESSAGE] [--model NAME] [--base-url URL]
+    agentick run FILE[:Component] [-m MESSAGE] [--model PROVIDER:MODEL] [--base-url URL]
     agentick compile FILE[:Component] [-m MESSAGE]
     agentick transpile FILE
     agentick --version
 
 `Component` defaults to `Agent`; `FILE` may leave out its suffix (`tutor` finds `tutor.px`, then
-`tutor.pyx`, then `tutor.py`). `--model test` runs offline with a scripted model that calls each
-tool once and then answers; without `--model`, an OpenAI-compatible endpoint is configured from
+`tutor.pyx`, then `tutor.py`). `--model` takes a model string (`anthropic:claude-sonnet-4-5`, see
+`agentick.models.infer`); `--model test` runs offline with a scripted model that calls each tool
+once and then answers; without `--model`, an OpenAI-compatible endpoint is configured from
 `OPENAI_API_KEY` / `OPENAI_BASE_URL`.
 
 An error is printed as one line, `agentick: error: FILE:LINE: Type: message`, where FILE:LINE is the
@@ -32,6 +33,7 @@ from typing import Any, TextIO
 import anyio
 
 from .cli_errors import describe
+from .models.infer import split_model_string
 
 __all__ = ["main"]
 
@@ -110,8 +112,14 @@ def _parser() -> argparse.ArgumentParser:
         )
         command.add_argument("-m", "--message", action="append", help="a user message (repeatable)")
         command.add_argument("--props", default=None, help="component props as a JSON object")
-    run.add_argument("--model", help="'test' for the offline test model, or a model name for the OpenAI endpoint")
-    run.add_argument("--base-url", help="an OpenAI-compatible base URL (default: OPENAI_BASE_URL)")
+    run.add_argument(
+        "--model",
+        help="provider:model (openai:gpt-4o, anthropic:claude-sonnet-4-5, gemini:gemini-2.5-flash), a bare name "
+        "for the OpenAI endpoint, or 'test' for the offline test model",
+    )
+    run.add_argument(
+        "--base-url", help="the model's server (for OpenAI models an OpenAI-compatible one; default: OPENAI_BASE_URL)"
+    )
     run.add_argument("--max-ticks", type=int, default=10, help="the most model calls per message (default 10)")
     transpile = commands.add_parser("transpile", parents=[common], help="print the Python a JSX file transpiles to")
     transpile.add_argument("file", help="a .px or .pyx file (the suffix may be left out)")
@@ -189,12 +197,18 @@ def _props(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _model(args: argparse.Namespace) -> Any:
-    if args.model == "test":
-        from .testing import create_test_model
+    """The model `--model` names (a `provider:model` string, see `agentick.models.infer`), with
+    `--base-url` as its server; without `--model`, the OpenAI-compatible endpoint the environment sets."""
+    from .models import infer
 
-        return create_test_model(call_tools=True)
-    from .models import openai
-
+    try:
+        provider, name = ("openai", DEFAULT_OPENAI_MODEL) if args.model is None else split_model_string(args.model)
+    except ValueError as error:
+        raise UsageError(f"--model {args.model}: {error}") from error
+    if provider == "test":
+        return infer("test")
+    if provider != "openai":  # the SDK reads the provider's own key (ANTHROPIC_API_KEY, GEMINI_API_KEY, ...)
+        return infer(args.model, **({"base_url": args.base_url} if args.base_url else {}))
     api_key = os.environ.get("OPENAI_API_KEY")
     base_url = _base_url(args)
     if args.model is None and not (api_key or base_url):
@@ -204,11 +218,20 @@ def _model(args: argparse.Namespace) -> Any:
         )
     if api_key is None and base_url is None:
         raise UsageError(f"--model {args.model} needs OPENAI_API_KEY (or --base-url for a local server)")
-    return openai(model=args.model or DEFAULT_OPENAI_MODEL, api_key=api_key or "unused", base_url=base_url)
+    return infer(f"openai:{name}", api_key=api_key or "unused", base_url=base_url)
 
 
 def _base_url(args: argparse.Namespace) -> str | None:
-    return getattr(args, "base_url", None) or os.environ.get("OPENAI_BASE_URL")
+    """The server address of the model: `--base-url`, else `OPENAI_BASE_URL` for an OpenAI model."""
+    given: str | None = getattr(args, "base_url", None)
+    model = getattr(args, "model", None)
+    if given or model is None:
+        return given or os.environ.get("OPENAI_BASE_URL")
+    try:
+        provider = split_model_string(model)[0]
+    except ValueError:
+        return None
+    return os.environ.get("OPENAI_BASE_URL") if provider == "openai" else None
 
 
 # --- commands -----------------------------------------------------------------------------------

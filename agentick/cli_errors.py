@@ -27,7 +27,7 @@ _ADDRESS_OPTIONS = "--base-url / OPENAI_BASE_URL"
 
 def describe(error: BaseException, *, base_url: str | None = None) -> str:
     """The one-line description of `error` (without the `agentick: error: ` prefix)."""
-    if isinstance(error, ModelError):
+    if isinstance(error, ModelError) and (base_url is not None or error.provider in (None, "openai")):
         connection = _connection_problem(error, base_url or DEFAULT_BASE_URL)
         if connection is not None:
             return connection
@@ -76,15 +76,19 @@ def _everything_under(error: BaseException) -> Iterator[BaseException]:
 
 
 def _connection_problem(error: ModelError, base_url: str) -> str | None:
-    """What went wrong, when the model error was caused by a DNS failure or a refused connection."""
+    """What went wrong, when the model error was caused by a DNS failure or a refused connection.
+
+    Only OpenAI's address has a default here; another provider's error is described this way when
+    `--base-url` set its address, and otherwise by its own message, which names the URL."""
     address = urlsplit(base_url)
+    options = _ADDRESS_OPTIONS if error.provider in (None, "openai") else "--base-url"
     for cause in _everything_under(error):
         if isinstance(cause, socket.gaierror):
-            return f"cannot resolve host {address.hostname} (DNS lookup failed); check {_ADDRESS_OPTIONS}"
+            return f"cannot resolve host {address.hostname} (DNS lookup failed); check {options}"
         if isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED:
             return (
                 f"cannot connect to {address.netloc} (connection refused); check that the server is running "
-                f"and {_ADDRESS_OPTIONS}"
+                f"and {options}"
             )
     return None
 

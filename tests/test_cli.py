@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import logging
 import os
@@ -13,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from agentick import cli
+from agentick import ProviderError, cli
+from agentick.cli_errors import describe
+from agentick.testing.fake_openai import FakeOpenAI
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -262,3 +265,51 @@ def test_main_called_in_process_prints_warnings_to_the_current_stderr_and_leaves
     )
     assert [stream.getvalue() for stream in streams] == [warning, warning]
     assert logger.handlers == handlers
+
+
+# --- model strings ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "sent"),
+    [(("--model", "openai:gpt-4o-mini"), "gpt-4o-mini"), (("--model", "gpt-4.1"), "gpt-4.1"), ((), "gpt-4o-mini")],
+    ids=["provider-string", "bare-name", "default"],
+)
+def test_an_openai_model_string_talks_to_the_server_at_base_url(model, sent):
+    with FakeOpenAI("Hello from the fake.") as server:
+        done = agentick("run", "hello.px", "-m", "Hi", *model, "--base-url", server.base_url, cwd=EXAMPLES)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Hello from the fake.\n"
+    [request] = server.requests
+    assert request.body["model"] == sent
+    assert request.headers["authorization"] == "Bearer unused"  # no key needed for a local server
+
+
+def test_an_unknown_provider_in_model_is_a_usage_error_listing_the_known_ones():
+    done = agentick("run", "hello.px", "-m", "Hi", "--model", "mistral:large", cwd=EXAMPLES)
+
+    assert done.returncode == 2
+    assert done.stderr == (
+        "agentick: error: --model mistral:large: unknown model provider 'mistral' in 'mistral:large': the known "
+        "providers are openai, anthropic, gemini (also written google or google-gla) and test. A model name that "
+        "holds a colon needs its provider first (for example 'openai:mistral:large').\n"
+    )
+
+
+def refused(provider: str) -> ProviderError:
+    error = ProviderError(f"Cannot connect to {provider} model 'm' at http://127.0.0.1:9: Connection refused.")
+    error.provider = provider
+    error.__cause__ = ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
+    return error
+
+
+def test_a_refused_connection_of_another_provider_names_base_url_only_when_it_set_the_address():
+    assert describe(refused("anthropic"), base_url="http://127.0.0.1:9") == (
+        "cannot connect to 127.0.0.1:9 (connection refused); check that the server is running and --base-url"
+    )
+    # without --base-url the address is the provider's default, which only its own message knows
+    assert describe(refused("anthropic")) == (
+        "ProviderError: Cannot connect to anthropic model 'm' at http://127.0.0.1:9: Connection refused."
+    )
+    assert describe(refused("openai")).startswith("cannot connect to api.openai.com (connection refused)")

@@ -11,6 +11,7 @@ from typing import Any, Self
 import anyio
 
 from ..element import Element
+from ..models.infer import model_from
 from ..tools import ExecutableTool, check_confirmation_timeout
 from ..types import Message
 from .awaiting import must_await, running_event_loop
@@ -44,7 +45,7 @@ class App:
         if max_ticks < 1:
             raise ValueError(f"max_ticks must be at least 1, not {max_ticks}")
         self.component = component
-        self.model = model
+        self.model = model_from(model)  # a model object, or a string like "openai:gpt-4o" (models.infer)
         self.tools = list(tools)
         self.max_ticks = max_ticks
         self.store = store_from(store)

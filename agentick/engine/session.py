@@ -14,6 +14,7 @@ from ..compiler.compile import Compiler, call_hook, compile_until_stable
 from ..element import Element, h, type_name
 from ..errors import PersistenceError, SessionClosedError, ToolError
 from ..hooks.data import DataEntry, data_store
+from ..models.infer import model_from
 from ..runtime import AgentRuntime
 from ..tools import ExecutableTool, normalize_result
 from ..types import BYTES_ARE_NOT_TEXT, ContentBlock, Message, TextBlock, TimelineEntry
@@ -58,7 +59,7 @@ class Session:
         self.id = session_id
         self.component = component if component is not None else app.component
         self.tools = list(tools)
-        self.model = model
+        self.model = model_from(model)
         self.max_ticks = max_ticks
         self.depth = depth
         self.ephemeral = ephemeral  # run()/app.run(): closes itself after its execution
@@ -71,7 +72,7 @@ class Session:
         self.queued: list[Message] = []
         self.children: list[Session] = []
         self.last_compiled: CompiledContext | None = None
-        self.runtime = AgentRuntime(session_id, model_id=_model_id(model or app.model))
+        self.runtime = AgentRuntime(session_id, model_id=_model_id(self.model or app.model))
         self._compiler: Compiler | None = None
         self._current: ExecutionHandle | None = None
         self._next: ExecutionHandle | None = None
