@@ -1,139 +1,308 @@
-"""First-token latency of the OpenAI adapter against the bare `AsyncOpenAI` client, over loopback.
+"""Per-tick overhead of each model adapter against its bare SDK call, over loopback.
 
-Both sides send the same request (system prompt, a 20-message conversation, three tools) to the
-same local fake server and stop the clock at the first text chunk; the adapter's time includes
-mapping the `ModelInput` to Chat Completions messages and turning chunks into deltas, which is the
-overhead it adds. Runs alternate between the two so drift (CPU frequency, GC, the server) hits both
-equally; the table reports medians and the median of the paired differences.
+For every provider whose adapter and loopback fake are installed, both sides send the same request
+(system prompt, a 20-message conversation, three tools) to the same local fake server and read the
+whole streamed answer, as a tick does; the clock also notes the first text chunk. The adapter's
+time includes mapping the `ModelInput` to the provider's request and turning its events into
+deltas, which is the overhead it adds; the bare SDK call reuses a request built once. Runs
+alternate between the two so drift (CPU frequency, GC, the server) hits both equally; the table
+reports medians and the median of the paired differences, all providers in one run.
 
     python benchmarks/adapter_latency.py            # prints the table and updates docs/benchmarks.md
     python benchmarks/adapter_latency.py --runs 200 --no-write
+
+A provider is one `Provider` entry in `PROVIDERS`: its fake, its adapter, and the bare SDK call.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import platform
-import statistics
+import importlib.util
 import sys
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import anyio
-import openai as openai_sdk
-from openai import AsyncOpenAI
 
-from agentick.models import OpenAIModel, openai
-from agentick.models.openai import chat_messages, chat_tool
-from agentick.testing.fake_openai import FakeOpenAI, reply
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import environment, table, write_section
+
+from agentick.testing.script import reply
 from agentick.types import ModelInput, TextDelta
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-SECTION = "## OpenAI adapter"
-MODEL = "gpt-4o-mini"
+SECTION = "Model adapters"
 ANSWER = reply("The capital of France is Paris. " * 4, chunk_size=8, usage=(900, 40))
+SYSTEM = "You are a careful assistant. " * 20
+SCHEMA = {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}
+
+
+def turns() -> list[tuple[str, str]]:
+    """The conversation: (role, text) pairs, user and assistant alternating."""
+    out = []
+    for turn in range(10):
+        out.append(("user", f"Question {turn}: what is {turn} + {turn}? " * 3))
+        out.append(("assistant", f"The answer is {2 * turn}. " * 3))
+    return out
+
+
+TOOLS = [{"name": f"tool_{n}", "description": f"Tool number {n}.", "input_schema": SCHEMA} for n in range(3)]
 
 
 def workload() -> ModelInput:
-    messages: list[dict[str, Any]] = [{"role": "system", "content": "You are a careful assistant. " * 20}]
-    for turn in range(10):
-        messages.append({"role": "user", "content": f"Question {turn}: what is {turn} + {turn}? " * 3})
-        messages.append({"role": "assistant", "content": f"The answer is {2 * turn}. " * 3})
-    schema = {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}
-    tools = [{"name": f"tool_{n}", "description": f"Tool number {n}.", "input_schema": schema} for n in range(3)]
-    return ModelInput(messages=messages, tools=tools, options={"temperature": 0.2})
+    messages = [{"role": "system", "content": SYSTEM}, *({"role": r, "content": t} for r, t in turns())]
+    return ModelInput(messages=messages, tools=TOOLS, options={"temperature": 0.2})
 
 
-async def adapter_run(model: OpenAIModel, model_input: ModelInput) -> float:
-    start = time.perf_counter()
+Timing = tuple[float, float]  # (first text chunk, whole answer) in seconds
+Run = Callable[[], Awaitable[Timing]]
+
+
+async def timed(chunks: AsyncIterator[Any], is_text: Callable[[Any], bool], start: float) -> Timing:
+    """Read `chunks` to the end: when (since `start`) the first text arrived, and when the last chunk did."""
     first = 0.0
-    async for delta in model.stream(model_input):
-        if not first and isinstance(delta, TextDelta):
+    async for chunk in chunks:
+        if not first and is_text(chunk):
             first = time.perf_counter() - start
-    return first
+    return first, time.perf_counter() - start
 
 
-async def direct_run(client: AsyncOpenAI, request: dict[str, Any]) -> float:
-    start = time.perf_counter()
-    first = 0.0
-    stream = await client.chat.completions.create(**request, stream=True, stream_options={"include_usage": True})
-    async for chunk in stream:
-        if not first and chunk.choices and chunk.choices[0].delta.content:
-            first = time.perf_counter() - start
-    return first
+@dataclass(frozen=True)
+class Provider:
+    """One provider's benchmark: `open(base_url)` returns the adapter run, the bare SDK run and a closer."""
+
+    name: str
+    sdk: str  # distribution name, for the versions line
+    bare: str  # what the bare side calls, for the table
+    needs: tuple[str, ...]  # modules that must be importable (the SDK, the fake)
+    fake: Callable[[], Any]  # the loopback server, not yet started
+    open: Callable[[str], Awaitable[tuple[Run, Run, Callable[[], Awaitable[None]]]]]
+
+    def available(self) -> bool:
+        return all(importlib.util.find_spec(module) is not None for module in self.needs)
 
 
-async def measure(runs: int, warmup: int) -> tuple[list[float], list[float]]:
+async def adapter_run(model: Any, model_input: ModelInput) -> Timing:
+    return await timed(model.stream(model_input), lambda delta: isinstance(delta, TextDelta), time.perf_counter())
+
+
+# --- OpenAI -------------------------------------------------------------------------------------------
+
+
+def openai_fake() -> Any:
+    from agentick.testing.fake_openai import FakeOpenAI
+
+    return FakeOpenAI(default=ANSWER)
+
+
+async def openai_open(base_url: str) -> tuple[Run, Run, Callable[[], Awaitable[None]]]:
+    from openai import AsyncOpenAI
+
+    from agentick.models import openai
+    from agentick.models.openai import chat_messages, chat_tool
+
     model_input = workload()
+    model = openai("gpt-4o-mini", api_key="bench", base_url=base_url, max_retries=0)
+    client = AsyncOpenAI(api_key="bench", base_url=base_url, max_retries=0)
     request = {
-        "model": MODEL,
-        "messages": chat_messages(model_input.messages),  # built once: the bare client gets it for free
+        "model": "gpt-4o-mini",
+        "messages": chat_messages(model_input.messages),
         "tools": [chat_tool(tool) for tool in model_input.tools],
         "temperature": 0.2,
     }
-    with FakeOpenAI(default=ANSWER) as server:
-        model = openai(MODEL, api_key="bench", base_url=server.base_url, max_retries=0)
-        client = AsyncOpenAI(api_key="bench", base_url=server.base_url, max_retries=0)
+
+    async def bare() -> Timing:
+        start = time.perf_counter()
+        stream = await client.chat.completions.create(**request, stream=True, stream_options={"include_usage": True})
+        return await timed(stream, lambda chunk: bool(chunk.choices and chunk.choices[0].delta.content), start)
+
+    async def close() -> None:
+        await model.aclose()
+        await client.close()
+
+    return lambda: adapter_run(model, model_input), bare, close
+
+
+# --- Anthropic ----------------------------------------------------------------------------------------
+
+
+def anthropic_fake() -> Any:
+    from agentick.testing.fake_anthropic import FakeAnthropic
+
+    return FakeAnthropic(default=ANSWER)
+
+
+async def anthropic_open(base_url: str) -> tuple[Run, Run, Callable[[], Awaitable[None]]]:
+    from anthropic import AsyncAnthropic
+
+    from agentick.models import anthropic
+
+    model_input = workload()
+    model = anthropic("claude-sonnet-4-5", api_key="bench", base_url=base_url, temperature=0.2, max_tokens=1024)
+    client = AsyncAnthropic(api_key="bench", base_url=base_url, max_retries=0)
+    request = {
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 1024,
+        "system": SYSTEM,
+        "messages": [{"role": role, "content": text} for role, text in turns()],
+        "tools": TOOLS,
+        "temperature": 0.2,
+    }
+
+    async def bare() -> Timing:
+        start = time.perf_counter()
+        stream = await client.messages.create(**request, stream=True)
+        return await timed(
+            stream, lambda event: event.type == "content_block_delta" and event.delta.type == "text_delta", start
+        )
+
+    async def close() -> None:
+        await model.aclose()
+        await client.close()
+
+    return lambda: adapter_run(model, model_input), bare, close
+
+
+# --- Gemini -------------------------------------------------------------------------------------------
+
+
+def gemini_fake() -> Any:
+    from agentick.testing.fake_gemini import FakeGemini
+
+    return FakeGemini(default=ANSWER)
+
+
+async def gemini_open(base_url: str) -> tuple[Run, Run, Callable[[], Awaitable[None]]]:
+    from google import genai
+    from google.genai import types
+
+    from agentick.models import gemini
+
+    model_input = workload()
+    model = gemini("gemini-2.5-flash", api_key="bench", base_url=base_url, temperature=0.2)
+    client = genai.Client(api_key="bench", http_options=types.HttpOptions(base_url=base_url))
+    contents = [
+        types.Content(role="model" if role == "assistant" else "user", parts=[types.Part(text=text)])
+        for role, text in turns()
+    ]
+    declarations = [
+        types.FunctionDeclaration(
+            name=t["name"], description=t["description"], parameters_json_schema=t["input_schema"]
+        )
+        for t in TOOLS
+    ]
+    config = types.GenerateContentConfig(
+        system_instruction=SYSTEM, tools=[types.Tool(function_declarations=declarations)], temperature=0.2
+    )
+
+    async def bare() -> Timing:
+        start = time.perf_counter()
+        stream = await client.aio.models.generate_content_stream(
+            model="gemini-2.5-flash", contents=contents, config=config
+        )
+        return await timed(stream, lambda chunk: bool(chunk.text), start)
+
+    async def close() -> None:
+        await model.aclose()
+        await client.aio.aclose()
+        client.close()
+
+    return lambda: adapter_run(model, model_input), bare, close
+
+
+PROVIDERS = [
+    Provider("OpenAI", "openai", "`AsyncOpenAI` `chat.completions.create`", ("openai",), openai_fake, openai_open),
+    Provider(
+        "Anthropic",
+        "anthropic",
+        "`AsyncAnthropic` `messages.create`",
+        ("anthropic", "agentick.models.providers.anthropic", "agentick.testing.fake_anthropic"),
+        anthropic_fake,
+        anthropic_open,
+    ),
+    Provider(
+        "Gemini",
+        "google-genai",
+        "`genai.Client` `aio.models.generate_content_stream`",
+        ("google.genai", "agentick.models.providers.gemini", "agentick.testing.fake_gemini"),
+        gemini_fake,
+        gemini_open,
+    ),
+]
+
+
+async def measure(provider: Provider, runs: int, warmup: int) -> tuple[list[Timing], list[Timing]]:
+    """Alternating runs of the adapter and the bare SDK against one fake: (adapter, bare) timings."""
+    with provider.fake() as server:
+        ours, theirs, close = await provider.open(server.base_url)
+        adapter: list[Timing] = []
+        bare: list[Timing] = []
         try:
-            adapter: list[float] = []
-            direct: list[float] = []
             for run in range(warmup + runs):
                 if run % 2:  # alternate which side goes first
-                    bare = await direct_run(client, request)
-                    ours = await adapter_run(model, model_input)
+                    direct = await theirs()
+                    mine = await ours()
                 else:
-                    ours = await adapter_run(model, model_input)
-                    bare = await direct_run(client, request)
+                    mine = await ours()
+                    direct = await theirs()
                 if run >= warmup:
-                    adapter.append(ours)
-                    direct.append(bare)
+                    adapter.append(mine)
+                    bare.append(direct)
         finally:
-            await model.aclose()
-            await client.close()
-    return adapter, direct
+            await close()
+    return adapter, bare
 
 
-def table(adapter: list[float], direct: list[float]) -> str:
-    def ms(seconds: float) -> str:
-        return f"{seconds * 1000:.3f}"
+def median_ms(values: list[float]) -> str:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    value = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return f"{value * 1000:.3f}"
 
-    differences = [a - d for a, d in zip(adapter, direct, strict=True)]
-    rows = [
-        "| path | median first token (ms) | p90 (ms) |",
-        "|---|---:|---:|",
-        f"| `AsyncOpenAI` directly | {ms(statistics.median(direct))} | {ms(statistics.quantiles(direct, n=10)[-1])} |",
-        f"| agentick `OpenAIModel.stream` | {ms(statistics.median(adapter))} "
-        f"| {ms(statistics.quantiles(adapter, n=10)[-1])} |",
-        f"| **adapter overhead** (median of paired differences) | **{ms(statistics.median(differences))}** | |",
+
+def report(results: dict[str, tuple[list[Timing], list[Timing]]], runs: int) -> str:
+    rows = []
+    for provider in PROVIDERS:
+        if provider.name not in results:
+            rows.append([provider.name, provider.bare, "not installed", "", "", "", "**—**"])
+            continue
+        adapter, bare = results[provider.name]
+        overhead = [a[1] - b[1] for a, b in zip(adapter, bare, strict=True)]
+        rows.append(
+            [
+                provider.name,
+                provider.bare,
+                median_ms([b[0] for b in bare]),
+                median_ms([a[0] for a in adapter]),
+                median_ms([b[1] for b in bare]),
+                median_ms([a[1] for a in adapter]),
+                f"**{median_ms(overhead)}**",
+            ]
+        )
+    headers = [
+        "provider",
+        "bare SDK call",
+        "SDK first text (ms)",
+        "adapter first text (ms)",
+        "SDK whole answer (ms)",
+        "adapter whole answer (ms)",
+        "**overhead per tick** (ms, median of paired differences)",
     ]
+    measured = [p.sdk for p in PROVIDERS if p.name in results]
     setup = (
-        f"{len(adapter)} alternating runs after warm-up; Python {platform.python_version()}, "
-        f"openai {openai_sdk.__version__}, {platform.machine()} {platform.system()}. Request: system prompt, "
-        "20 messages, 3 tools; response: 128 characters in 8-character chunks from the loopback `FakeOpenAI`. "
-        "The adapter's time includes mapping the `ModelInput` to Chat Completions messages (the bare client "
-        "reuses a prebuilt request) and turning chunks into deltas. The bare client calls "
-        "`chat.completions.create`, which runs the SDK's request transform over every message; the adapter "
-        "sends its prepared body with `client.post` and skips it, so it can come out ahead (a negative "
-        "overhead). Target: overhead within 1 ms. "
-        "Reproduce with `python benchmarks/adapter_latency.py`."
+        f"{environment(*measured)} {runs} alternating runs per provider after warm-up. Request: system "
+        "prompt, 20 messages, 3 tools; answer: 128 characters in 8-character pieces (with usage) from the "
+        "provider's loopback fake, read to the end as a tick does. The adapter's time includes mapping the "
+        "`ModelInput` to the provider's request (the bare call reuses one built once) and turning its events "
+        "into deltas. The OpenAI adapter sends its prepared body with `client.post`, skipping the request "
+        "transform `chat.completions.create` runs over every message, so it can come out ahead (a negative "
+        "overhead). Target: overhead within 1 ms. Reproduce with `python benchmarks/adapter_latency.py`."
     )
-    return "\n".join([SECTION, "", setup, "", *rows, ""])
-
-
-def write_section(text: str) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md (other sections are left alone)."""
-    document = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    lines = document.splitlines()
-    if SECTION in lines:
-        start = lines.index(SECTION)
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        lines[start:end] = text.rstrip("\n").splitlines() + ([""] if end < len(lines) else [])
-    else:
-        lines += ["", *text.rstrip("\n").splitlines()]
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text("\n".join(lines).rstrip("\n") + "\n")
+    return setup + "\n\n" + table(headers, rows)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -142,13 +311,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--no-write", action="store_true", help="print the table only")
     args = parser.parse_args(argv)
-    gc.collect()
-    adapter, direct = anyio.run(measure, args.runs, args.warmup)
-    text = table(adapter, direct)
+    results = {}
+    for provider in PROVIDERS:
+        if provider.available():
+            gc.collect()
+            results[provider.name] = anyio.run(measure, provider, args.runs, args.warmup)
+    text = report(results, args.runs)
     print(text)
     if not args.no_write:
-        write_section(text)
-        print(f"updated {DOCS}", file=sys.stderr)
+        write_section(SECTION, text)
+        print("updated docs/benchmarks.md", file=sys.stderr)
 
 
 if __name__ == "__main__":
