@@ -31,6 +31,7 @@ def _no_ambient_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
         "ANTHROPIC_BASE_URL",
         "GEMINI_API_KEY",
         "GOOGLE_API_KEY",
+        "GOOGLE_GEMINI_BASE_URL",
         "HTTP_PROXY",
         "HTTPS_PROXY",
         "ALL_PROXY",
