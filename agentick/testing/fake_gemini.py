@@ -116,8 +116,8 @@ class FakeGemini(LoopbackServer):
         body = request.body if isinstance(request.body, dict) else {}
         match = _PATH.match(request.path)
         assert match is not None
-        thinking = (body.get("generationConfig") or {}).get("thinkingConfig") or {}
-        events = list(self._events(response, number, include_thoughts=bool(thinking.get("includeThoughts"))))
+        thinking = _field(_field(body, "generationConfig"), "thinkingConfig")
+        events = list(self._events(response, number, include_thoughts=bool(_field(thinking, "includeThoughts"))))
         if match["method"] == "generateContent":
             handler.send_json(200, _merged(events))
             return
@@ -173,6 +173,15 @@ def _function_calls(calls: tuple[ToolCallReply, ...]) -> tuple[list[dict[str, An
             function["id"] = call.id
         parts.append({"functionCall": function})
     return parts, None
+
+
+def _field(message: Any, name: str) -> Any:
+    """A field of a request message under its JSON name or its proto name (Google's servers take both)."""
+    if not isinstance(message, dict):
+        return None
+    if name in message:
+        return message[name]
+    return message.get(re.sub(r"[A-Z]", lambda upper: "_" + upper[0].lower(), name))
 
 
 def _frame(data: bytes) -> bytes:
