@@ -75,7 +75,6 @@ _OPENAI: dict[str, ModelInfo] = {
 _ANTHROPIC: dict[str, ModelInfo] = {}
 
 
-
 def _gemini(ids: str, context_window: int, max_output_tokens: int, *, reasoning: bool) -> dict[str, ModelInfo]:
     """Gemini models: every current one reads images (and audio, video, PDFs) and supports `responseSchema`."""
     return {
