@@ -52,7 +52,8 @@ def gemini(
     model: str = "gemini-2.5-flash", api_key: str | None = None, base_url: str | None = None, **options: Any
 ) -> GeminiModel:
     """A Gemini model on the official `google-genai` SDK (extra `gemini`); see API.md §13."""
-    return _gemini_module().GeminiModel(model=model, api_key=api_key, base_url=base_url, **options)
+    built: GeminiModel = _gemini_module().GeminiModel(model=model, api_key=api_key, base_url=base_url, **options)
+    return built
 
 
 def _anthropic_module() -> Any:

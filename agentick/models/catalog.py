@@ -74,7 +74,28 @@ _OPENAI: dict[str, ModelInfo] = {
 
 _ANTHROPIC: dict[str, ModelInfo] = {}
 
-_GEMINI: dict[str, ModelInfo] = {}
+
+def _gemini(ids: str, context_window: int, max_output_tokens: int, *, reasoning: bool) -> dict[str, ModelInfo]:
+    """Gemini models: every current one reads images (and audio, video, PDFs) and supports `responseSchema`."""
+    return {
+        model_id: ModelInfo(
+            id=model_id,
+            provider="gemini",
+            context_window=context_window,
+            max_output_tokens=max_output_tokens,
+            supports_vision=True,
+            is_reasoning=reasoning,
+            supports_native_output=True,
+        )
+        for model_id in ids.split()
+    }
+
+
+_GEMINI: dict[str, ModelInfo] = {
+    **_gemini("gemini-3-pro-preview gemini-3-flash-preview", 1_048_576, 65_536, reasoning=True),
+    **_gemini("gemini-2.5-pro gemini-2.5-flash gemini-2.5-flash-lite", 1_048_576, 65_536, reasoning=True),
+    **_gemini("gemini-2.0-flash gemini-2.0-flash-lite", 1_048_576, 8_192, reasoning=False),
+}
 
 _CATALOG: dict[str, ModelInfo] = {**_OPENAI, **_ANTHROPIC, **_GEMINI}
 

@@ -8,12 +8,14 @@ from typing import Any
 import pytest
 
 from agentick.models import OpenAIModel, openai
+from agentick.testing.fake_gemini import fake_gemini_fixture
 from agentick.testing.fake_openai import FakeOpenAI, fake_openai_fixture
 from agentick.testing.loopback import LoopbackServer
 
 from .provider_cases import PROVIDERS, ProviderCase
 
 fake_openai = fake_openai_fixture()
+fake_gemini = fake_gemini_fixture()
 
 
 @pytest.fixture
@@ -31,6 +33,7 @@ def _no_ambient_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
         "ANTHROPIC_BASE_URL",
         "GEMINI_API_KEY",
         "GOOGLE_API_KEY",
+        "GOOGLE_GEMINI_BASE_URL",
         "HTTP_PROXY",
         "HTTPS_PROXY",
         "ALL_PROXY",

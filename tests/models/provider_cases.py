@@ -8,11 +8,13 @@ keywords such as the `timeout_option`). The `provider` fixture in conftest.py is
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentick.models import openai
+from agentick.models import gemini, openai
+from agentick.testing.fake_gemini import FakeGemini
 from agentick.testing.fake_openai import FakeOpenAI
 from agentick.testing.loopback import LoopbackServer
 from agentick.testing.script import ErrorReply, error
@@ -44,3 +46,23 @@ PROVIDERS: list[ProviderCase] = [
         ),
     ),
 ]
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # its parent package is missing
+        return False
+
+
+if _installed("google.genai"):
+    PROVIDERS.append(
+        ProviderCase(
+            name="gemini",
+            model_id="gemini-2.5-flash",
+            server=FakeGemini,
+            model=lambda server: gemini(
+                "gemini-2.5-flash", api_key="test-key", base_url=server.base_url, max_retries=0
+            ),
+        )
+    )

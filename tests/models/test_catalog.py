@@ -76,3 +76,27 @@ def test_an_unknown_model_keeps_what_its_adapter_states():
         id="llama3", provider="ollama", context_window=8_192
     )
     assert model_info(ModelMetadata(id="mystery")).context_window is None
+
+
+@pytest.mark.parametrize(
+    ("model_id", "family", "max_output_tokens", "reasoning"),
+    [
+        ("gemini-2.5-flash", "gemini-2.5-flash", 65_536, True),
+        ("gemini-2.5-flash-preview-09-2025", "gemini-2.5-flash", 65_536, True),
+        ("gemini-2.5-flash-lite", "gemini-2.5-flash-lite", 65_536, True),
+        ("models/gemini-2.5-pro", "gemini-2.5-pro", 65_536, True),
+        ("gemini-2.0-flash-001", "gemini-2.0-flash", 8_192, False),
+        ("gemini-3-pro-preview", "gemini-3-pro-preview", 65_536, True),
+    ],
+)
+def test_gemini_models_resolve_with_their_limits_and_native_output(model_id, family, max_output_tokens, reasoning):
+    info = lookup_model(model_id)
+
+    assert info is not None
+    assert (info.id, info.provider, info.context_window, info.max_output_tokens) == (
+        family,
+        "gemini",
+        1_048_576,
+        max_output_tokens,
+    )
+    assert (info.supports_vision, info.is_reasoning, info.supports_native_output) == (True, reasoning, True)
