@@ -13,8 +13,11 @@ from types import ModuleType
 __all__ = ["require"]
 
 
-def require(module: str, *, extra: str, feature: str) -> ModuleType:
-    """Import `module`, or raise `ImportError` naming `feature` and the extra that provides it."""
+def require(module: str, *, extra: str, feature: str, package: str | None = None) -> ModuleType:
+    """Import `module`, or raise `ImportError` naming `feature` and the extra that provides it.
+
+    `package` is the distribution to name when it differs from the module (`google-genai` for `google.genai`).
+    """
     try:
         return importlib.import_module(module)
     except ImportError as exc:
@@ -22,5 +25,6 @@ def require(module: str, *, extra: str, feature: str) -> ModuleType:
         if exc.name is not None and exc.name != top and not exc.name.startswith(f"{top}."):
             raise  # the package is installed but itself failed to import something else: show that
         raise ImportError(
-            f'{feature} needs the optional dependency {top!r}, which is not installed: pip install "agentick[{extra}]"'
+            f"{feature} needs the optional dependency {package or top!r}, which is not installed: "
+            f'pip install "agentick[{extra}]"'
         ) from exc

@@ -64,7 +64,7 @@ def _anthropic_module() -> Any:
 
 
 def _gemini_module() -> Any:
-    require("google.genai", extra="gemini", feature="agentick.models.gemini")
+    require("google.genai", extra="gemini", feature="agentick.models.gemini", package="google-genai")
     from .providers import gemini as module
 
     return module

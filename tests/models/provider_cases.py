@@ -34,6 +34,11 @@ class ProviderCase:
             400, "This model's maximum context length is 128000 tokens", code="context_length_exceeded"
         )
     )
+    # the status an in-stream error event reports (Gemini's error events carry an HTTP code)
+    stream_error_status: int | None = None
+    # whether the wire carries tool arguments as JSON text the model may get wrong (Gemini sends an
+    # object, and reports arguments it could not form as a MALFORMED_FUNCTION_CALL finish instead)
+    sends_raw_tool_arguments: bool = True
 
 
 PROVIDERS: list[ProviderCase] = [
@@ -61,8 +66,15 @@ if _installed("google.genai"):
             name="gemini",
             model_id="gemini-2.5-flash",
             server=FakeGemini,
-            model=lambda server: gemini(
-                "gemini-2.5-flash", api_key="test-key", base_url=server.base_url, max_retries=0
+            model=lambda server, **options: gemini(
+                "gemini-2.5-flash", api_key="test-key", base_url=server.base_url, max_retries=0, **options
             ),
+            context_overflow=error(
+                400,
+                "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",
+                type="INVALID_ARGUMENT",
+            ),
+            stream_error_status=500,
+            sends_raw_tool_arguments=False,
         )
     )

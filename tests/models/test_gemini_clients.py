@@ -239,7 +239,7 @@ def test_without_the_extra_gemini_names_it_and_agentick_never_imports_the_sdk(tm
     )
 
     expected = (
-        "agentick.models.gemini needs the optional dependency 'google', which is not installed: "
+        "agentick.models.gemini needs the optional dependency 'google-genai', which is not installed: "
         'pip install "agentick[gemini]"'
     )
     assert completed.stdout.splitlines() == [expected, expected], completed.stdout + completed.stderr
