@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+import uuid
 from typing import Any
 
 import pydantic
@@ -527,3 +529,29 @@ async def test_send_result_is_generic_over_the_output_type():
     assert result.output.name == "Paris"
     with pytest.raises(pydantic.ValidationError):
         SendResult[City](output="Paris")
+
+
+class Link(pydantic.BaseModel):
+    label: str
+    next: Link | None
+
+
+class Booking(pydantic.BaseModel):
+    day: datetime.date
+    id: uuid.UUID
+    code: str = pydantic.Field(min_length=12, max_length=12)
+    guests: int = pydantic.Field(gt=5, le=9)
+    rooms: list[str] = pydantic.Field(min_length=2)
+    chain: Link
+
+
+async def test_the_test_models_default_answer_is_valid_for_constrained_and_recursive_schemas():
+    result = await run(Agent, messages=ASK, model=create_test_model(), output_type=Booking).result
+
+    booking = result.output
+    assert (booking.day, booking.id) == (datetime.date(2025, 1, 1), uuid.UUID("00000000-0000-4000-8000-000000000000"))
+    assert (booking.code, booking.guests, booking.rooms) == ("examplexxxxx", 6, ["example", "example"])
+    depth, link = 0, booking.chain
+    while link is not None:
+        depth, link = depth + 1, link.next
+    assert depth == 3  # a recursive schema ends in null where it may
