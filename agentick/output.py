@@ -29,6 +29,7 @@ __all__ = [
     "OutputSpec",
     "RejectedOutput",
     "output_spec",
+    "retry_feedback",
 ]
 
 OutputMode = Literal["auto", "native", "tool"]

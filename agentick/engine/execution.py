@@ -8,7 +8,8 @@ The timeline only ever receives whole ticks: the user's input when the execution
 tick the assistant message together with the tool message answering its calls, committed together
 at step 5. An error or an abort before that commit leaves the tick out entirely; one after it (a
 tick-end, continuation or execution-end hook, saving) keeps the committed tick. Either way the
-timeline never holds a tool call without its result, and the session can send again.
+timeline never holds a tool call without its result, and the session can send again. A tick whose
+answer was a failed structured-output attempt is never committed (see `structured.py`).
 """
 
 from __future__ import annotations
