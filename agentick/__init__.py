@@ -108,6 +108,7 @@ from .hooks import (
     use_on_tick_end,
     use_on_tick_start,
     use_on_unmount,
+    use_output_validator,
     use_queued_messages,
     use_signal,
     use_tick_state,
@@ -145,6 +146,7 @@ useOnUnmount = use_on_unmount
 useOnExecutionStart = use_on_execution_start
 useOnExecutionEnd = use_on_execution_end
 useOnMessage = use_on_message
+useOutputValidator = use_output_validator
 useCom = use_com
 useTickState = use_tick_state
 useTimeline = use_timeline
@@ -293,6 +295,7 @@ __all__ = [
     "use_on_tick_end",
     "use_on_tick_start",
     "use_on_unmount",
+    "use_output_validator",
     "use_queued_messages",
     "use_reducer",
     "use_ref",

@@ -119,6 +119,7 @@ class AgentRuntime:
         self.execution_start = Registry()
         self.execution_end = Registry()
         self.message = Registry()
+        self.output_validator = Registry()
         self.tick_listeners: dict[int, Callable[[], None]] = {}
         self.entry_elements: dict[str, Any] = {}
         self.context_info: Any = None

@@ -6,12 +6,13 @@ import functools
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar, overload
 
 import anyio
 
 from ..element import Element
 from ..models.infer import model_from
+from ..output import OutputMode, OutputOptions
 from ..tools import ExecutableTool, check_confirmation_timeout
 from ..types import Message
 from .awaiting import must_await, running_event_loop
@@ -21,8 +22,11 @@ from .procedure import Procedure
 from .results import SendResult
 from .session import Session
 from .stores import SqliteStore, store_from
+from .structured import check_response_format
 
 __all__ = ["App", "create_app", "run", "run_sync"]
+
+T = TypeVar("T")
 
 
 class App:
@@ -41,6 +45,9 @@ class App:
         store: Any = None,
         runner: Any = None,
         confirmation_timeout: float | None = None,
+        output_type: Any = None,
+        output_retries: int = 2,
+        output_mode: OutputMode = "auto",
     ) -> None:
         if max_ticks < 1:
             raise ValueError(f"max_ticks must be at least 1, not {max_ticks}")
@@ -53,6 +60,9 @@ class App:
         self.runner = runner
         # the default for tools without their own: seconds before an unanswered confirmation is a denial
         self.confirmation_timeout = check_confirmation_timeout(confirmation_timeout, error=ValueError)
+        # the structured output of every execution (API.md §12), unless a call asks for another
+        self.output = OutputOptions().override(output_type, output_retries, output_mode)
+        check_response_format(self.output, getattr(model, "options", None), "on the model")
         self.sessions: dict[str, Session] = {}
         # The models with clients an execution called, by identity, closed with the app. Weakly: a
         # model made per session (`<OpenAIModel model=... />`) goes with its session, and the
@@ -115,11 +125,20 @@ class App:
         messages: Iterable[Message | dict[str, Any]] = (),
         max_ticks: int | None = None,
         tools: Iterable[ExecutableTool] | None = None,
+        output_type: Any = None,
+        output_retries: int | None = None,
+        output_mode: OutputMode | None = None,
     ) -> ExecutionHandle:
         """One execution in a fresh session that closes itself afterwards (and is not stored)."""
         session = Session(self, new_id("run"), ephemeral=True)
         handle: ExecutionHandle = await session.send(
-            messages=messages, props=props or {}, max_ticks=max_ticks, tools=tools
+            messages=messages,
+            props=props or {},
+            max_ticks=max_ticks,
+            tools=tools,
+            output_type=output_type,
+            output_retries=output_retries,
+            output_mode=output_mode,
         )
         return handle
 
@@ -204,10 +223,15 @@ def create_app(
     store: Any = None,
     runner: Any = None,
     confirmation_timeout: float | None = None,
+    output_type: Any = None,
+    output_retries: int = 2,
+    output_mode: OutputMode = "auto",
 ) -> App:
     """An app for `component`. `model` is used unless the tree renders one; `store` is None (memory),
     a SQLite path, or an object with async save/load/delete. `confirmation_timeout` (seconds) turns
-    a confirmation request nobody answers into a denial, for tools that set none of their own."""
+    a confirmation request nobody answers into a denial, for tools that set none of their own.
+    `output_type` asks every execution for a validated structured output (`SendResult.output`),
+    retried `output_retries` times; `output_mode` is "auto", "native" or "tool" (API.md §12)."""
     return App(
         component,
         model=model,
@@ -216,6 +240,9 @@ def create_app(
         store=store,
         runner=runner,
         confirmation_timeout=confirmation_timeout,
+        output_type=output_type,
+        output_retries=output_retries,
+        output_mode=output_mode,
     )
 
 
@@ -227,13 +254,23 @@ async def _run(
     props: dict[str, Any] | None = None,
     max_ticks: int | None = None,
     tools: Iterable[ExecutableTool] | None = None,
+    output_type: Any = None,
+    output_retries: int | None = None,
+    output_mode: OutputMode | None = None,
 ) -> ExecutionHandle:
     if isinstance(element, Element):
         component, base = element.type, element.props
     else:
         component, base = element, {}
     app = App(component, model=model, max_ticks=max_ticks or 10)
-    handle: ExecutionHandle = await app.run({**base, **(props or {})}, messages=messages, tools=tools)
+    handle: ExecutionHandle = await app.run(
+        {**base, **(props or {})},
+        messages=messages,
+        tools=tools,
+        output_type=output_type,
+        output_retries=output_retries,
+        output_mode=output_mode,
+    )
     return handle
 
 
@@ -241,9 +278,23 @@ run = Procedure(_run, name="run")
 """`run(element, messages=..., model=...)`: one stateless execution (a procedure: `.result`, events)."""
 
 
-def run_sync(element: Any, **options: Any) -> SendResult:
+@overload
+def run_sync(element: Any, *, output_type: type[T], **options: Any) -> SendResult[T]: ...
+
+
+@overload
+def run_sync(element: Any, *, output_type: None = None, **options: Any) -> SendResult[str]: ...
+
+
+@overload
+def run_sync(element: Any, *, output_type: Any, **options: Any) -> SendResult[Any]: ...
+
+
+def run_sync(element: Any, *, output_type: Any = None, **options: Any) -> SendResult[Any]:
     """`run(...)` from synchronous code: blocks until the result. Inside an event loop (async code,
-    a notebook) it cannot block: there the error says to `await run(...).result`."""
+    a notebook) it cannot block: there the error says to `await run(...).result`.
+
+    With `output_type=City` the result is a `SendResult[City]` (to type checkers too)."""
     running = running_event_loop()
     if running is not None:
         raise RuntimeError(
@@ -251,8 +302,8 @@ def run_sync(element: Any, **options: Any) -> SendResult:
             "in async code write `result = await run(...).result` instead"
         )
 
-    async def main() -> SendResult:
-        result: SendResult = await run(element, **options).result
+    async def main() -> SendResult[Any]:
+        result: SendResult[Any] = await run(element, output_type=output_type, **options).result
         return result
 
     return anyio.run(main)

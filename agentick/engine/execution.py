@@ -8,7 +8,8 @@ The timeline only ever receives whole ticks: the user's input when the execution
 tick the assistant message together with the tool message answering its calls, committed together
 at step 5. An error or an abort before that commit leaves the tick out entirely; one after it (a
 tick-end, continuation or execution-end hook, saving) keeps the committed tick. Either way the
-timeline never holds a tool call without its result, and the session can send again.
+timeline never holds a tool call without its result, and the session can send again. A tick whose
+answer was a failed structured-output attempt is never committed (see `structured.py`).
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ from ..element import h
 from ..errors import AbortError, ModelError, PersistenceError
 from ..hooks.lifecycle import check_vote
 from ..models.base import StreamAccumulator
+from ..output import OutputOptions
 from ..types import (
     ContentBlock,
     Message,
     MessageStartDelta,
+    ModelInput,
     ModelOutput,
     ReasoningDelta,
     TextDelta,
@@ -53,10 +56,12 @@ from .events import (
     TickEndEvent,
     TickStartEvent,
     ToolCallEvent,
+    ToolResultEvent,
 )
 from .handle import ExecutionHandle
 from .lint import lint
 from .results import ExecutionUsage, SendResult, TickResult, TickState
+from .structured import StructuredOutput, Verdict
 from .tool_runner import run_tool_calls
 
 if TYPE_CHECKING:
@@ -82,12 +87,15 @@ class Execution:
         *,
         max_ticks: int | None,
         tools: list[Any],
+        output: OutputOptions,
     ) -> None:
         self.session = session
         self.handle = handle
         self.messages = messages
         self.max_ticks = max_ticks
         self.tools = tools
+        spec = output.spec
+        self.structured = StructuredOutput(spec, output) if spec is not None else None
         self.scope: anyio.CancelScope | None = None
         self.usage = ExecutionUsage()
         self.added: list[TimelineEntry] = []
@@ -118,7 +126,7 @@ class Execution:
     # --- the run -------------------------------------------------------------------------------
 
     async def run(self) -> None:
-        result: SendResult | None = None
+        result: SendResult[Any] | None = None
         error: BaseException | None = None
         try:
             with anyio.CancelScope() as scope:
@@ -131,7 +139,7 @@ class Execution:
         with anyio.CancelScope(shield=True):
             await self._finish(result, error)
 
-    async def _ticks(self) -> SendResult:
+    async def _ticks(self) -> SendResult[Any]:
         session = self.session
         runtime = session.runtime
         compiler = session.compiler()
@@ -149,6 +157,8 @@ class Execution:
         previous: TickResult | None = None
         response = ""
         stop_reason: str | None = None
+        structured = self.structured
+        verdict: Verdict | None = None
         for tick in range(1, max_ticks + 1):
             session.current_tick = tick
             tick_state = TickState(tick, execution_id, tuple(session.entries), tuple(session.queued), previous)
@@ -178,7 +188,11 @@ class Execution:
                 stop_reason = tick_state.stop_reason or "stopped"
                 self.emit(TickEndEvent, should_continue=False, stop_reason=stop_reason)
                 break
-            output = await self._call_model(compiled)
+            model = self._model(compiled)
+            model_input = compiled.model_input
+            if structured is not None:
+                model_input = structured.request(model, model_input)
+            output = await self._call_model(model, model_input)
             self.usage.input_tokens += output.usage.input_tokens
             self.usage.output_tokens += output.usage.output_tokens
             self.usage.cache_read_tokens += output.usage.cache_read_tokens
@@ -188,8 +202,21 @@ class Execution:
             )
             self.usage.ticks += 1
             calls = output.tool_calls
+            verdict = await structured.judge(output, runtime) if structured is not None else None
             results = []
-            if calls:
+            if verdict is not None and verdict.kind != "tools":
+                results = verdict.results  # final_result is answered, not run (structured.py)
+                for call, result in zip(calls, results, strict=True):
+                    self.emit(
+                        ToolResultEvent,
+                        call_id=call.id,
+                        name=call.name,
+                        content=result.content,
+                        is_error=result.is_error,
+                    )
+                if verdict.exhausted and structured is not None:
+                    raise structured.exhausted()
+            elif calls:
                 results = await run_tool_calls(
                     calls,
                     compiled,
@@ -199,23 +226,32 @@ class Execution:
                     runner=app.runner,
                     confirmation_timeout=app.confirmation_timeout,
                 )
-            tick_messages = [output.message]
-            if results:
-                tick_messages.append(Message(role="tool", content=list[ContentBlock](results)))
-            self._commit(tick_messages, tags=["output"], tick=tick)
-            if output.text:
-                response = output.text
+            if verdict is None or verdict.kind != "retry":  # failed attempts stay out of the timeline
+                tick_messages = [output.message]
+                if results:
+                    tick_messages.append(Message(role="tool", content=list[ContentBlock](results)))
+                self._commit(tick_messages, tags=["output"], tick=tick)
+                if output.text:
+                    response = output.text
             tick_result = TickResult(tick, output.message.content, calls, results, output.stop_reason, output.usage)
+            if verdict is not None and verdict.kind == "retry":
+                tick_result.should_continue = True
+            elif verdict is not None and verdict.kind == "output":
+                tick_result.should_continue = False
+                tick_result.decided_reason = "output"
             for ref, name in runtime.tick_end:
                 callback = ref.current
                 tick_result.vote(check_vote(name, callback, await call_hook(name, callback, tick_result, runtime.com)))
+            if verdict is not None and verdict.kind == "output":
+                tick_result.should_continue = False  # a valid output ends the execution, whatever the votes
+                tick_result.decided_reason = "output"
             self.emit(
                 TickEndEvent,
                 should_continue=tick_result.should_continue,
                 stop_reason=output.stop_reason,
                 usage=output.usage,
             )
-            runtime.context_info = ContextInfo.after_tick(self._model(compiled), output, self.usage, compiled)
+            runtime.context_info = ContextInfo.after_tick(model, output, self.usage, compiled)
             previous = tick_result
             if not tick_result.should_continue:
                 stop_reason = tick_result.decided_reason
@@ -229,7 +265,15 @@ class Execution:
                 session.id,
                 max_ticks,
             )
-        return SendResult(response=response, usage=self.usage, stop_reason=stop_reason, timeline=list(self.added))
+        if structured is None:
+            output_value: Any = response
+        elif verdict is not None and verdict.kind == "output":
+            output_value = verdict.value
+        else:
+            raise structured.missing(stop_reason, max_ticks)
+        return SendResult(
+            response=response, output=output_value, usage=self.usage, stop_reason=stop_reason, timeline=list(self.added)
+        )
 
     async def _tick_start(self, tick_state: TickState, fired: set[int], started: set[int]) -> None:
         """Run the tick-start callbacks not yet run this tick (and execution-start ones not yet run
@@ -256,10 +300,8 @@ class Execution:
             )
         return model
 
-    async def _call_model(self, compiled: CompiledContext) -> ModelOutput:
-        model = self._model(compiled)
+    async def _call_model(self, model: Any, model_input: ModelInput) -> ModelOutput:
         self.session.app.model_used(model)
-        model_input = compiled.model_input
         runner = self.session.app.runner
         if runner is not None and hasattr(runner, "transform_model_input"):
             model_input = runner.transform_model_input(model_input)
@@ -307,7 +349,7 @@ class Execution:
             session.runtime.pending.append(entry)
             self.added.append(entry)
 
-    async def _finish(self, result: SendResult | None, error: BaseException | None) -> None:
+    async def _finish(self, result: SendResult[Any] | None, error: BaseException | None) -> None:
         session = self.session
         runtime = session.runtime
         aborted = self.handle.status == "aborted"

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Generic
 
 from pydantic import BaseModel, Field
+from typing_extensions import TypeVar
 
 from ..types import ContentBlock, TimelineEntry, ToolCall, ToolResultBlock, Usage
 
-__all__ = ["ExecutionUsage", "SendResult", "TickResult", "TickState"]
+__all__ = ["ExecutionUsage", "OutputT", "SendResult", "TickResult", "TickState"]
+
+OutputT = TypeVar("OutputT", default=Any)
+"""The output type of a `SendResult`: the `output_type` asked for (`str` without one)."""
 
 
 class ExecutionUsage(Usage):
@@ -18,10 +22,15 @@ class ExecutionUsage(Usage):
     ticks: int = 0
 
 
-class SendResult(BaseModel):
-    """The outcome of one execution."""
+class SendResult(BaseModel, Generic[OutputT]):
+    """The outcome of one execution.
+
+    `response` is the text of the last assistant message; `output` is the validated structured
+    output when the execution asked for an `output_type` (API.md §12), else the response text.
+    `SendResult[City]` is the result of `output_type=City`."""
 
     response: str = ""
+    output: OutputT = None  # type: ignore[assignment]  # always set by the engine
     outputs: dict[str, Any] = Field(default_factory=dict)
     usage: ExecutionUsage = Field(default_factory=ExecutionUsage)
     stop_reason: str | None = None

@@ -15,6 +15,7 @@ from ..element import Element, h, type_name
 from ..errors import PersistenceError, SessionClosedError, ToolError
 from ..hooks.data import DataEntry, data_store
 from ..models.infer import model_from
+from ..output import OutputOptions
 from ..runtime import AgentRuntime
 from ..tools import ExecutableTool, normalize_result
 from ..types import BYTES_ARE_NOT_TEXT, ContentBlock, Message, TextBlock, TimelineEntry
@@ -24,6 +25,7 @@ from .execution import Execution, new_id
 from .handle import ExecutionHandle
 from .procedure import Procedure
 from .results import ExecutionUsage
+from .structured import check_response_format
 from .tasks import start_background
 
 if TYPE_CHECKING:
@@ -54,6 +56,7 @@ class Session:
         max_ticks: int | None = None,
         depth: int = 0,
         ephemeral: bool = False,
+        output: OutputOptions | None = None,
     ) -> None:
         self.app = app
         self.id = session_id
@@ -63,6 +66,7 @@ class Session:
         self.max_ticks = max_ticks
         self.depth = depth
         self.ephemeral = ephemeral  # run()/app.run(): closes itself after its execution
+        self.output = output if output is not None else app.output  # structured output of its executions
         self.status: Literal["idle", "running", "closed"] = "idle"
         self.current_tick = 0
         self.sequence = 0
@@ -123,23 +127,35 @@ class Session:
         props: dict[str, Any] | None = None,
         max_ticks: int | None = None,
         tools: Iterable[ExecutableTool] | None = None,
+        output_type: Any = None,
+        output_retries: int | None = None,
+        output_mode: str | None = None,
     ) -> ExecutionHandle:
-        """Deliver messages (a string is one user message) and run the agent."""
+        """Deliver messages (a string is one user message) and run the agent.
+
+        `output_type`, `output_retries` and `output_mode` ask this execution for structured output
+        (API.md §12); each one given wins over the app's."""
         self._check_open()
         new = _messages(input, messages)
+        output = None
+        if output_type is not None or output_retries is not None or output_mode is not None:
+            output = self.output.override(output_type, output_retries, output_mode)
+        check_response_format(
+            output or self.output, getattr(self.model or self.app.model, "options", None), "on the model"
+        )
         if props is not None:
             self.props = props
         if len(self.runtime.message):
             for message in new:
                 await self._notify(message)
-        return self._request(new, max_ticks=max_ticks, tools=list(tools or ()))
+        return self._request(new, max_ticks=max_ticks, tools=list(tools or ()), output=output)
 
     async def _render(self, props: dict[str, Any] | None = None, max_ticks: int | None = None) -> ExecutionHandle:
         """Run the agent without new messages (with new props, if given)."""
         self._check_open()
         if props is not None:
             self.props = props
-        return self._request([], max_ticks=max_ticks, tools=[])
+        return self._request([], max_ticks=max_ticks, tools=[], output=None)
 
     async def _queue(self, message: str | Message | dict[str, Any]) -> None:
         """Add a message that the next execution delivers; nothing runs now."""
@@ -159,7 +175,7 @@ class Session:
         if message is None:
             return None
         self.queued.extend(delivered)
-        return self._request([], max_ticks=None, tools=[])
+        return self._request([], max_ticks=None, tools=[], output=None)
 
     def abort_current(self, reason: str) -> None:
         if self._current is not None:
@@ -210,6 +226,7 @@ class Session:
             max_ticks=max_ticks,
             depth=self.depth + 1,
             ephemeral=True,
+            output=OutputOptions(),  # a child agent answers in text unless asked otherwise
         )
         self.children.append(child)
         text = messages if isinstance(messages, str) else None
@@ -235,27 +252,46 @@ class Session:
 
     # --- executions ----------------------------------------------------------------------------
 
-    def _request(self, messages: list[Message], *, max_ticks: int | None, tools: list[Any]) -> ExecutionHandle:
+    def _request(
+        self, messages: list[Message], *, max_ticks: int | None, tools: list[Any], output: OutputOptions | None
+    ) -> ExecutionHandle:
+        """Start an execution, or add to the one queued behind the running one. `output` `None`
+        keeps the session's structured output (or what a queued send asked for)."""
         if self.status == "running":
             self.queued.extend(messages)
             if max_ticks is not None:
                 self._next_options["max_ticks"] = max_ticks
             if tools:
                 self._next_options.setdefault("tools", []).extend(tools)
+            if output is not None:
+                self._next_options["output"] = output  # the last send's wins, like max_ticks
             if self._next is None:
                 self._next = ExecutionHandle(new_id("exec"), self.id)
             return self._next
         handle = ExecutionHandle(new_id("exec"), self.id)
-        self._start(handle, messages, max_ticks=max_ticks, tools=tools)
+        self._start(handle, messages, max_ticks=max_ticks, tools=tools, output=output)
         return handle
 
     def _start(
-        self, handle: ExecutionHandle, messages: list[Message], *, max_ticks: int | None, tools: list[Any]
+        self,
+        handle: ExecutionHandle,
+        messages: list[Message],
+        *,
+        max_ticks: int | None,
+        tools: list[Any],
+        output: OutputOptions | None,
     ) -> None:
         delivered, self.queued = [*self.queued, *messages], []
         self.status = "running"
         self._current = handle
-        execution = Execution(self, handle, delivered, max_ticks=max_ticks, tools=tools)
+        execution = Execution(
+            self,
+            handle,
+            delivered,
+            max_ticks=max_ticks,
+            tools=tools,
+            output=output if output is not None else self.output,
+        )
         start_background(execution.run, self._tasks)
 
     def execution_ended(self, handle: ExecutionHandle) -> None:
@@ -268,7 +304,13 @@ class Session:
         if self._next is not None:
             following, self._next = self._next, None
             options, self._next_options = self._next_options, {}
-            self._start(following, [], max_ticks=options.get("max_ticks"), tools=options.get("tools", []))
+            self._start(
+                following,
+                [],
+                max_ticks=options.get("max_ticks"),
+                tools=options.get("tools", []),
+                output=options.get("output"),
+            )
         elif self.ephemeral:
             start_background(self.close, self._tasks)
 

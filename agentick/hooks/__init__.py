@@ -14,6 +14,7 @@ from .lifecycle import (
     use_on_tick_end,
     use_on_tick_start,
     use_on_unmount,
+    use_output_validator,
 )
 from .signals import Computed, Signal, SignalError, batch, computed, effect, signal, untracked, use_computed, use_signal
 from .state import StateCell, use_com_state
@@ -51,6 +52,7 @@ __all__ = [
     "use_on_tick_end",
     "use_on_tick_start",
     "use_on_unmount",
+    "use_output_validator",
     "use_queued_messages",
     "use_signal",
     "use_tick_state",

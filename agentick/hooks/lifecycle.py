@@ -35,6 +35,7 @@ __all__ = [
     "use_on_tick_end",
     "use_on_tick_start",
     "use_on_unmount",
+    "use_output_validator",
 ]
 
 PARAMETERS: dict[str, tuple[str, ...]] = {
@@ -47,6 +48,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "use_on_execution_start": ("execution_id", "com"),
     "use_on_execution_end": ("com",),
     "use_on_message": ("message", "com", "tick_state"),
+    "use_output_validator": ("value", "com"),
 }
 """The arguments each hook calls its callback with (API.md §3), in order."""
 
@@ -103,6 +105,16 @@ def use_on_execution_end(callback: Callable[..., Any]) -> None:
 def use_on_message(callback: Callable[..., Any]) -> None:
     """`callback(message, com, tick_state)` when a message is sent or queued to the session."""
     _register("use_on_message", "message", callback)
+
+
+def use_output_validator(callback: Callable[..., Any]) -> None:
+    """`callback(value, com) -> value` for every structured output the model gives (API.md §12),
+    after pydantic validated it: return the value (changed or not), or raise
+    `agentick.RetryOutput(message)` to reject it, which sends `message` back to the model as a
+    failed attempt (it counts against `output_retries`). Sync or async. Several validators run in
+    registration order (children before parents, siblings in order), each given the previous one's value.
+    """
+    _register("use_output_validator", "output_validator", callback)
 
 
 def use_on_mount(callback: Callable[..., Any]) -> None:

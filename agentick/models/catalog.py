@@ -37,7 +37,14 @@ class ModelInfo:
 
 
 def _openai(
-    ids: str, context_window: int, max_output_tokens: int, *, vision: bool, tools: bool = True, reasoning: bool = False
+    ids: str,
+    context_window: int,
+    max_output_tokens: int,
+    *,
+    vision: bool,
+    tools: bool = True,
+    reasoning: bool = False,
+    native_output: bool = False,
 ) -> dict[str, ModelInfo]:
     return {
         model_id: ModelInfo(
@@ -48,17 +55,24 @@ def _openai(
             supports_vision=vision,
             supports_tool_use=tools,
             is_reasoning=reasoning,
+            supports_native_output=native_output,
         )
         for model_id in ids.split()
     }
 
 
+# `native_output`: `response_format` `json_schema` (Structured Outputs) works: gpt-4o from
+# 2024-08-06 on (`gpt-4o` and `gpt-4o-mini` name those snapshots and later; the older
+# `gpt-4o-2024-05-13` rejects it), gpt-4.1, gpt-4.5, gpt-5 and the o-series from o1 (o1-mini and
+# o1-preview have no structured output); gpt-4-turbo, gpt-4 and gpt-3.5 have JSON mode only.
 _OPENAI: dict[str, ModelInfo] = {
-    **_openai("gpt-5 gpt-5-mini gpt-5-nano gpt-5.1 gpt-5.2", 400_000, 128_000, vision=True, reasoning=True),
-    **_openai("gpt-5-chat-latest", 128_000, 16_384, vision=True),
-    **_openai("gpt-4.1 gpt-4.1-mini gpt-4.1-nano", 1_047_576, 32_768, vision=True),
-    **_openai("gpt-4.5-preview", 128_000, 16_384, vision=True),
-    **_openai("gpt-4o gpt-4o-mini", 128_000, 16_384, vision=True),
+    **_openai(
+        "gpt-5 gpt-5-mini gpt-5-nano gpt-5.1 gpt-5.2", 400_000, 128_000, vision=True, reasoning=True, native_output=True
+    ),
+    **_openai("gpt-5-chat-latest", 128_000, 16_384, vision=True, native_output=True),
+    **_openai("gpt-4.1 gpt-4.1-mini gpt-4.1-nano", 1_047_576, 32_768, vision=True, native_output=True),
+    **_openai("gpt-4.5-preview", 128_000, 16_384, vision=True, native_output=True),
+    **_openai("gpt-4o gpt-4o-mini", 128_000, 16_384, vision=True, native_output=True),
     **_openai("gpt-4o-2024-05-13", 128_000, 4_096, vision=True),
     **_openai("chatgpt-4o-latest", 128_000, 16_384, vision=True, tools=False),
     **_openai("gpt-4-turbo", 128_000, 4_096, vision=True),
@@ -66,8 +80,8 @@ _OPENAI: dict[str, ModelInfo] = {
     **_openai("gpt-4", 8_192, 8_192, vision=False),
     **_openai("gpt-4-32k", 32_768, 8_192, vision=False),
     **_openai("gpt-3.5-turbo", 16_385, 4_096, vision=False),
-    **_openai("o1 o1-pro o3 o3-pro o4-mini", 200_000, 100_000, vision=True, reasoning=True),
-    **_openai("o3-mini", 200_000, 100_000, vision=False, reasoning=True),
+    **_openai("o1 o1-pro o3 o3-pro o4-mini", 200_000, 100_000, vision=True, reasoning=True, native_output=True),
+    **_openai("o3-mini", 200_000, 100_000, vision=False, reasoning=True, native_output=True),
     **_openai("o1-mini", 128_000, 65_536, vision=False, tools=False, reasoning=True),
     **_openai("o1-preview", 128_000, 32_768, vision=False, tools=False, reasoning=True),
 }

@@ -32,6 +32,7 @@ from ..types import (
     MessageStartDelta,
     ModelInput,
     ModelMetadata,
+    OutputRequest,
     ReasoningBlock,
     ReasoningDelta,
     StopDelta,
@@ -51,6 +52,7 @@ from .catalog import canonical_model_id, lookup_model
 from .clients import LoopClients
 from .sse import EventDecoder
 from .status import is_context_overflow, provider_error
+from .strict_schema import StrictSchemaError, strict_json_schema
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -304,6 +306,14 @@ class OpenAIModel(BaseModel):
         if model_input.tools:
             request["tools"] = [chat_tool(tool) for tool in model_input.tools]
         request.update(_request_options(options, model))  # top-level fields, known to the SDK or not
+        output = model_input.output
+        if output is not None and output.mode == "native":
+            if request.get("response_format") is not None:
+                raise ValueError(
+                    f"the request to OpenAI model {model!r} asks for structured output and also has a "
+                    "response_format option; remove one of them"
+                )
+            request["response_format"] = native_response_format(output)
         return request
 
     # --- errors ------------------------------------------------------------------------------------
@@ -745,6 +755,17 @@ def _request_options(options: dict[str, Any], model: str) -> dict[str, Any]:
     if isinstance(choice, str) and choice not in _TOOL_CHOICE_KEYWORDS:
         body["tool_choice"] = {"type": "function", "function": {"name": choice}}
     return body
+
+
+def native_response_format(output: OutputRequest) -> dict[str, Any]:
+    """Structured output as OpenAI's `response_format`: the schema in its strict form with
+    `strict: true` (see `strict_schema.py`), or as it is with `strict: false` when it has no strict
+    form (the model is then only guided by the schema; the engine validates the answer either way)."""
+    try:
+        schema, strict = strict_json_schema(output.json_schema), True
+    except StrictSchemaError:
+        schema, strict = output.json_schema, False
+    return {"type": "json_schema", "json_schema": {"name": output.name, "schema": schema, "strict": strict}}
 
 
 def _response_format(value: Any) -> Any:

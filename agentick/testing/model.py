@@ -5,6 +5,11 @@ responses (text, tool calls, reasoning, images, or lists of those), used one per
 `.inputs` records the `ModelInput` of every call, once per call. With `call_tools=True` it behaves
 like the CLI's `--model test`: it calls each offered tool once with arguments valid for its schema,
 then answers with a summary of the results.
+
+When the execution asks for structured output (`ModelInput.output`, API.md §12) and no scripted
+response is queued, the answer is a valid one made from the output schema (`example_arguments`):
+a `final_result` call in tool mode, JSON text in native mode. The model's catalog entry has no
+native structured output, so `output_mode="auto"` uses the tool with it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 import anyio
 
 from ..models.base import BaseModel, deltas_of
+from ..output import FINAL_RESULT
 from ..types import (
     BlockDelta,
     ContentBlock,
@@ -29,6 +35,7 @@ from ..types import (
     ModelInput,
     ModelMetadata,
     ModelOutput,
+    OutputRequest,
     ReasoningBlock,
     ReasoningDelta,
     StopDelta,
@@ -135,6 +142,8 @@ class TestModel(BaseModel):
             content = self._parts(self._queue.pop(0))
         elif self.call_tools:
             content = self._auto(model_input)
+        elif model_input.output is not None:
+            content = self._output(model_input.output)
         else:
             content = [TextBlock(text=self.default_response), *self._parts(self.tool_calls)]
         has_calls = any(isinstance(block, ToolUseBlock) for block in content)
@@ -188,15 +197,23 @@ class TestModel(BaseModel):
         call_id = call.get("id") or f"toolu_test_{self._prefix}_{next(self._ids)}"
         return ToolUseBlock(tool_use_id=call_id, name=call["name"], input=dict(call.get("input") or {}))
 
+    def _output(self, request: OutputRequest) -> list[ContentBlock]:
+        """A valid structured answer: the `final_result` call (tool mode) or JSON text (native mode)."""
+        arguments = example_arguments(request.json_schema)
+        if request.mode == "native":
+            return [TextBlock(text=json.dumps(arguments))]
+        return [self._tool_use({"name": FINAL_RESULT, "input": arguments})]
+
     def _auto(self, model_input: ModelInput) -> list[ContentBlock]:
-        """Call every offered tool once per user turn, then summarise what they returned."""
+        """Call every offered tool once per user turn, then summarise what they returned (or give
+        the structured output the execution asks for)."""
         turn: list[Message] = []
         for message in reversed(model_input.messages):
             if message.role == "user" and not message.text.startswith("[Context]"):
                 break
             turn.append(message)
         called = {block.name for message in turn for block in message.content if isinstance(block, ToolUseBlock)}
-        todo = [tool for tool in model_input.tools if tool.name not in called]
+        todo = [tool for tool in model_input.tools if tool.name not in called and tool.name != FINAL_RESULT]
         if todo:
             return [self._tool_use({"name": tool.name, "input": example_arguments(tool.input_schema)}) for tool in todo]
         results = [
@@ -205,6 +222,8 @@ class TestModel(BaseModel):
             for block in message.content
             if isinstance(block, ToolResultBlock)
         ]
+        if model_input.output is not None:
+            return self._output(model_input.output)
         if not results:
             return [TextBlock(text=self.default_response)]
         return [TextBlock(text="Tool results: " + "; ".join(results))]
@@ -230,28 +249,75 @@ def create_test_model(
 
 
 def example_arguments(schema: dict[str, Any]) -> Any:
-    """A small value valid for a JSON schema (the first enum value, 1 for numbers, "example" for text)."""
+    """A small value valid for a JSON schema: the first enum value or the const, the default if there
+    is one, 1 for numbers (within `minimum`/`maximum`), "example" for text (within its length limits
+    and known `format`s), the fewest items a list may have, the required properties of an object.
+    `$ref`s are followed into the schema's `$defs`; deep recursive schemas end in null where allowed."""
+    return _example(schema, schema.get("$defs") or {}, 0)
+
+
+_FORMAT_EXAMPLES = {
+    "date-time": "2025-01-01T00:00:00Z",
+    "date": "2025-01-01",
+    "time": "12:00:00",
+    "duration": "P1D",
+    "email": "user@example.com",
+    "hostname": "example.com",
+    "ipv4": "192.0.2.1",
+    "ipv6": "2001:db8::1",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+    "uri": "https://example.com/",
+}
+
+
+def _example(schema: Any, definitions: dict[str, Any], depth: int) -> Any:
+    if not isinstance(schema, dict):
+        return None
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/") and ref[len("#/$defs/") :] in definitions:
+        return _example(definitions[ref[len("#/$defs/") :]], definitions, depth + 1)
+    if "const" in schema:
+        return schema["const"]
     if schema.get("enum"):
         return schema["enum"][0]
     if "default" in schema:
         return schema["default"]
+    for key in ("anyOf", "oneOf", "allOf"):
+        branches = [branch for branch in schema.get(key, ()) if isinstance(branch, dict)]
+        if branches:
+            null = next((branch for branch in branches if branch.get("type") == "null"), None)
+            others = [branch for branch in branches if branch is not null]
+            if null is not None and (depth > 8 or not others):
+                return None
+            return _example(others[0], definitions, depth + 1)
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
-    if kind is None and "anyOf" in schema:
-        return example_arguments(next((s for s in schema["anyOf"] if s.get("type") != "null"), schema["anyOf"][0]))
     if kind == "object" or "properties" in schema:
         properties = schema.get("properties", {})
         required = schema.get("required", list(properties))
-        return {name: example_arguments(properties[name]) for name in required if name in properties}
+        return {name: _example(properties[name], definitions, depth + 1) for name in required if name in properties}
     if kind == "array":
-        return []
-    if kind == "integer":
-        return max(1, int(schema.get("minimum", 1)))
-    if kind == "number":
-        return float(schema.get("minimum", 1))
+        count = int(schema.get("minItems", 0))
+        return [_example(schema.get("items", {}), definitions, depth + 1) for _ in range(count)]
+    if kind in ("integer", "number"):
+        return _number(schema, integer=kind == "integer")
     if kind == "boolean":
         return True
     if kind == "null":
         return None
-    return "example"
+    text = _FORMAT_EXAMPLES.get(str(schema.get("format")), "example")
+    minimum, maximum = int(schema.get("minLength", 0)), schema.get("maxLength")
+    text = text.ljust(minimum, "x")
+    return text[: int(maximum)] if maximum is not None else text
+
+
+def _number(schema: dict[str, Any], *, integer: bool) -> int | float:
+    low = schema.get("minimum", schema.get("exclusiveMinimum"))
+    high = schema.get("maximum", schema.get("exclusiveMaximum"))
+    value: float = 1
+    if low is not None:
+        value = max(value, low + (1 if "exclusiveMinimum" in schema and "minimum" not in schema else 0))
+    if high is not None and value > high:
+        value = high - (1 if "exclusiveMaximum" in schema and "maximum" not in schema else 0)
+    return int(value) if integer else float(value)

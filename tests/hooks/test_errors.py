@@ -41,6 +41,7 @@ ARGUMENTS: dict[str, tuple[Any, ...]] = {
     "use_on_message": (_callback,),
     "use_on_mount": (_callback,),
     "use_on_unmount": (_callback,),
+    "use_output_validator": (_callback,),
     "use_com": (),
     "use_tick_state": (),
     "use_timeline": (),

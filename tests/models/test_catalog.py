@@ -52,10 +52,36 @@ def test_capabilities():
         supports_vision=False,
         supports_tool_use=True,
         is_reasoning=True,
+        supports_native_output=True,
     )
     assert lookup_model("gpt-4o").supports_vision
     assert not lookup_model("gpt-4o").is_reasoning
     assert not lookup_model("o1-mini").supports_tool_use
+
+
+@pytest.mark.parametrize(
+    ("model_id", "native"),
+    [
+        ("gpt-4o-2024-08-06", True),
+        ("gpt-4o-2024-11-20", True),
+        ("gpt-4o-mini-2024-07-18", True),
+        ("gpt-4o-2024-05-13", False),  # Structured Outputs came with the 2024-08-06 snapshot
+        ("gpt-4.1-nano", True),
+        ("gpt-5-mini", True),
+        ("o1-2024-12-17", True),
+        ("o1-mini", False),
+        ("o1-preview", False),
+        ("o3-mini", True),
+        ("o4-mini", True),
+        ("gpt-4-turbo", False),
+        ("gpt-3.5-turbo", False),
+        ("chatgpt-4o-latest", False),
+    ],
+)
+def test_native_structured_output_is_known_per_model(model_id, native):
+    info = lookup_model(model_id)
+
+    assert info is not None and info.supports_native_output is native
 
 
 def test_the_adapter_values_win_over_the_catalog():
