@@ -7,11 +7,13 @@ builds the real adapter pointed at it. The `provider` fixture in conftest.py is 
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agentick.models import openai
+from agentick.models import anthropic, openai
+from agentick.testing.fake_anthropic import FakeAnthropic
 from agentick.testing.fake_openai import FakeOpenAI
 from agentick.testing.loopback import LoopbackServer
 
@@ -32,3 +34,15 @@ PROVIDERS: list[ProviderCase] = [
         model=lambda server: openai("gpt-4o-mini", api_key="test-key", base_url=server.base_url, max_retries=0),
     ),
 ]
+
+if importlib.util.find_spec("anthropic") is not None:
+    PROVIDERS.append(
+        ProviderCase(
+            name="anthropic",
+            model_id="claude-sonnet-4-5",
+            server=FakeAnthropic,
+            model=lambda server: anthropic(
+                "claude-sonnet-4-5", api_key="test-key", base_url=server.base_url, max_retries=0
+            ),
+        )
+    )

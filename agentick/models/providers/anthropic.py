@@ -621,13 +621,14 @@ def messages_of(
     requires. Reasoning blocks are resent only when Anthropic produced them (with their signature,
     or redacted), before the assistant's other blocks; other providers' reasoning is dropped.
 
-    The stable blocks are the last block of each assistant and tool message, in order: the newest
-    content a model turn added, which later requests repeat unchanged (user messages may be
-    ephemeral context re-rendered every tick), where cache breakpoints pay off.
+    The stable blocks are where each model turn ends (the last block of an assistant message, or of
+    the tool results that follow it), in order: content later requests repeat unchanged (user
+    messages may be ephemeral context re-rendered every tick), so cache breakpoints there pay off.
     """
     system: list[dict[str, Any]] = []
     out: list[dict[str, Any]] = []
     stable: list[dict[str, Any]] = []
+    turn_open = False  # the last message was the model's turn (its call or its results)
     for message in messages:
         if message.role == "system":
             system.extend(_system_blocks(message.content))
@@ -638,10 +639,16 @@ def messages_of(
             role, content = "user", _user_blocks(message.content)
         if not content:
             continue
-        if message.role != "user":
+        if message.role == "user":
+            turn_open = False
+        else:
             anchor = next((block for block in reversed(content) if "thinking" not in block["type"]), None)
             if anchor is not None:
-                stable.append(anchor)
+                if turn_open and message.role == "tool":
+                    stable[-1] = anchor  # the turn ends with its results
+                else:
+                    stable.append(anchor)
+                turn_open = True
         if out and out[-1]["role"] == role:
             out[-1]["content"].extend(content)
         else:
@@ -794,11 +801,12 @@ def _thinking_on(request: dict[str, Any]) -> bool:
 
 
 def _add_cache_breakpoints(request: dict[str, Any], stable: list[dict[str, Any]]) -> None:
-    """Mark the end of the system prompt, of the tools and of the last two stable blocks.
+    """Mark the end of the system prompt, of the tools and of the last two model turns.
 
-    Anthropic caches the prompt up to each marked block (at most 4). Marking the previous stable
-    block too means the next request's prefix matches a cache entry exactly, however many blocks
-    the last turn added (the API looks back only 20 blocks from a breakpoint for earlier entries)."""
+    Anthropic caches the prompt up to each marked block (at most 4). The end of the previous turn
+    is where the previous request put its last mark, so this request reads that cache entry
+    exactly, however many blocks the last turn added (the API looks back only 20 blocks from a
+    breakpoint for earlier entries)."""
     system = request.get("system")
     if system:
         system[-1]["cache_control"] = dict(_CACHE_CONTROL)
