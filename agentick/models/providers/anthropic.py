@@ -545,15 +545,14 @@ class _EventMapper:
         if kind in ("thinking", "redacted_thinking"):
             self._blocks[index] = ("thinking", self._reasoning)
             self._reasoning += 1
-            return [
-                ReasoningDelta(
-                    text=block.get("thinking") or "",
-                    index=self._blocks[index][1],
-                    signature=block.get("signature") or None,
-                    redacted=block.get("data") if kind == "redacted_thinking" else None,
-                    provider=PROVIDER,
-                )
-            ]
+            delta = ReasoningDelta(
+                text=block.get("thinking") or "",
+                index=self._blocks[index][1],
+                signature=block.get("signature") or None,
+                redacted=block.get("data") if kind == "redacted_thinking" else None,
+                provider=PROVIDER,
+            )
+            return [delta] if delta.text or delta.signature or delta.redacted is not None else []
         if kind == "tool_use":
             self._blocks[index] = ("tool_use", self._calls)
             self._calls += 1
