@@ -250,8 +250,13 @@ class AnthropicModel(BaseModel):
             except UnicodeEncodeError as exc:
                 # Text a component rendered may hold lone surrogates (see `OpenAIModel._post`).
                 problem = input_problem(body)
-                if problem is None or _non_ascii_header(client) is not None:  # repairing the body cannot help
-                    raise self._unsendable(client, request["model"], exc) from exc
+                if problem is None:  # repairing the body cannot help
+                    raise ModelError(
+                        f"The request to Anthropic model {request['model']!r} at {self.base_url} could not be "
+                        f"sent: {exc}.",
+                        provider=PROVIDER,
+                        model=request["model"],
+                    ) from exc
                 logger.warning(
                     "the request to Anthropic model %r holds text that cannot be encoded as UTF-8 (%s); it was "
                     "sent with U+FFFD in its place. Decode such text with errors='replace' where it is made",
@@ -267,29 +272,6 @@ class AnthropicModel(BaseModel):
                 raise
             raise error from exc
         return stream.response  # read by `stream`; the SDK's own iterator is never started
-
-    def _unsendable(self, client: AsyncAnthropic, model: str, exc: UnicodeEncodeError) -> ModelError:
-        """The request cannot be encoded, and not for its messages: say what holds which character."""
-        where = f"The request to Anthropic model {model!r} at {self.base_url} could not be sent"
-        found = _non_ascii_header(client)
-        if found is None:
-            return ModelError(f"{where}: {exc}.", provider=PROVIDER, model=model)
-        name, value, index = found
-        if name.lower() in ("x-api-key", "authorization"):  # the SDK sends the key in one or the other
-            offset = len("Bearer ") if value.startswith("Bearer ") else 0
-            return AuthenticationError(
-                f"{where}: the API key holds {value[index]!r} (character {index - offset} of the key), which is "
-                "not ASCII, as HTTP headers must be. Check api_key=... (or ANTHROPIC_API_KEY): a key copied from a "
-                "document may hold typographic quotes or dashes.",
-                provider=PROVIDER,
-                model=model,
-            )
-        return ModelError(
-            f"{where}: its {name} header holds {value[index]!r} (character {index}), which is not ASCII, as "
-            "HTTP headers must be. Pass the client only ASCII header values.",
-            provider=PROVIDER,
-            model=model,
-        )
 
     # --- request -----------------------------------------------------------------------------------
 
@@ -449,14 +431,6 @@ def _retry_after(status: int, headers: Any) -> dict[str, Any]:
         except (TypeError, ValueError):
             continue
     return {"retry_after": None}
-
-
-def _non_ascii_header(client: AsyncAnthropic) -> tuple[str, str, int] | None:
-    """The first header of `client` with a non-ASCII value: its name, value and the character's index."""
-    for name, value in {**client.auth_headers, **client.default_headers}.items():
-        if isinstance(value, str) and not value.isascii():
-            return name, value, next(index for index, character in enumerate(value) if not character.isascii())
-    return None
 
 
 async def _close_client(client: AsyncAnthropic) -> None:
