@@ -13,8 +13,8 @@
   build its namespace.
 - Samples run offline: connecting to anything but the loopback interface raises, the `OPENAI_*`
   and `ANTHROPIC_*` environment variables are removed, and each document runs in a temporary
-  working directory of its own, on `sys.path` like a reader's project (files a sample writes, and modules imported from
-  them, disappear with it).
+  working directory of its own, on `sys.path` like a reader's project (files a sample writes, and
+  modules imported from them, disappear with it).
 """
 
 from __future__ import annotations
