@@ -12,9 +12,9 @@
   Selecting one block (`-k "components.md:120"`) first runs the blocks before it, silently, to
   build its namespace.
 - Samples run offline: connecting to anything but the loopback interface raises, the `OPENAI_*`
-  environment variables are removed, and each document runs in a temporary working directory of
-  its own, on `sys.path` like a reader's project (files a sample writes, and modules imported from
-  them, disappear with it).
+  and `ANTHROPIC_*` environment variables are removed, and each document runs in a temporary
+  working directory of its own, on `sys.path` like a reader's project (files a sample writes, and
+  modules imported from them, disappear with it).
 """
 
 from __future__ import annotations
@@ -251,7 +251,14 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
-    for variable in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
+    for variable in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "OPENAI_ORG_ID",
+        "OPENAI_PROJECT_ID",
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_BASE_URL",
+    ):
         monkeypatch.delenv(variable, raising=False)
     yield
 

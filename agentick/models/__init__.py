@@ -45,7 +45,10 @@ def anthropic(
     model: str = "claude-sonnet-4-5", api_key: str | None = None, base_url: str | None = None, **options: Any
 ) -> AnthropicModel:
     """A Claude model on the official `anthropic` SDK (extra `anthropic`); see API.md §13."""
-    return _anthropic_module().AnthropicModel(model=model, api_key=api_key, base_url=base_url, **options)
+    claude: AnthropicModel = _anthropic_module().AnthropicModel(
+        model=model, api_key=api_key, base_url=base_url, **options
+    )
+    return claude
 
 
 def gemini(

@@ -83,7 +83,7 @@ class BaseModel(metaclass=_ComponentClass):
     metadata: ModelMetadata
     options: dict[str, Any]
 
-    def __init__(self, metadata: ModelMetadata, **options: Any) -> None:
+    def __init__(self, metadata: ModelMetadata, /, **options: Any) -> None:
         self.metadata = metadata
         self.options = dict(options)
 

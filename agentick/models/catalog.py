@@ -86,7 +86,31 @@ _OPENAI: dict[str, ModelInfo] = {
     **_openai("o1-preview", 128_000, 32_768, vision=False, tools=False, reasoning=True),
 }
 
-_ANTHROPIC: dict[str, ModelInfo] = {}
+
+def _anthropic(ids: str, max_output_tokens: int, *, reasoning: bool) -> dict[str, ModelInfo]:
+    """Claude models: all take images and tools, with a 200k-token window (1M for some, only with a beta header)."""
+    return {
+        model_id: ModelInfo(
+            id=model_id,
+            provider="anthropic",
+            context_window=200_000,
+            max_output_tokens=max_output_tokens,
+            supports_vision=True,
+            is_reasoning=reasoning,
+        )
+        for model_id in ids.split()
+    }
+
+
+# Dated snapshots (`claude-sonnet-4-5-20250929`), `-latest` and `-0` aliases resolve by prefix.
+_ANTHROPIC: dict[str, ModelInfo] = {
+    **_anthropic("claude-opus-4-6", 128_000, reasoning=True),
+    **_anthropic("claude-sonnet-4-6 claude-opus-4-5 claude-sonnet-4-5 claude-haiku-4-5", 64_000, reasoning=True),
+    **_anthropic("claude-opus-4-1 claude-opus-4", 32_000, reasoning=True),
+    **_anthropic("claude-sonnet-4 claude-3-7-sonnet", 64_000, reasoning=True),
+    **_anthropic("claude-3-5-sonnet claude-3-5-haiku", 8_192, reasoning=False),
+    **_anthropic("claude-3-opus claude-3-haiku", 4_096, reasoning=False),
+}
 
 
 def _gemini(ids: str, context_window: int, max_output_tokens: int, *, reasoning: bool) -> dict[str, ModelInfo]:

@@ -45,7 +45,9 @@ class Reply:
     """A scripted completion and how to deliver it.
 
     Text and reasoning are streamed `chunk_size` characters per event, as are tool-call arguments
-    given as one string. `usage` is `(input_tokens, output_tokens)`, or `None` for no usage at all.
+    given as one string. `usage` is `(input_tokens, output_tokens)`, or `None` for no usage at all;
+    `cache_usage` is `(cache_read_tokens, cache_write_tokens)`, how many of those input tokens were
+    read from or written to the provider's prompt cache (for fakes whose provider reports them).
     Delivery faults, each after that many events: `hold_after` waits until `hold` is set;
     `truncate_after` ends the body cleanly without the provider's end-of-stream marker (a proxy
     cutting the stream); `drop_after` closes the connection mid-body; `malformed_after` sends broken
@@ -59,6 +61,7 @@ class Reply:
     finish_reason: str | None = None
     model: str | None = None
     usage: tuple[int, int] | None = (10, 5)
+    cache_usage: tuple[int, int] = (0, 0)
     chunk_size: int = 4
     delay: float = 0.0
     hold: threading.Event | None = None

@@ -1,4 +1,4 @@
-"""Fixtures for the model tests: a loopback OpenAI server per test and an adapter pointed at it."""
+"""Fixtures for the model tests: a loopback server per test (OpenAI, Anthropic) and an adapter pointed at it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from agentick.models import OpenAIModel, openai
+from agentick.testing.fake_anthropic import FakeAnthropic, fake_anthropic_fixture
 from agentick.testing.fake_gemini import fake_gemini_fixture
 from agentick.testing.fake_openai import FakeOpenAI, fake_openai_fixture
 from agentick.testing.loopback import LoopbackServer
@@ -15,6 +16,7 @@ from agentick.testing.loopback import LoopbackServer
 from .provider_cases import PROVIDERS, ProviderCase
 
 fake_openai = fake_openai_fixture()
+fake_anthropic = fake_anthropic_fixture()
 fake_gemini = fake_gemini_fixture()
 
 
@@ -45,6 +47,15 @@ def _no_ambient_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 async def gpt(fake_openai: FakeOpenAI) -> AsyncIterator[OpenAIModel]:
     model = openai("gpt-4o-mini", api_key="test-key", base_url=fake_openai.base_url, max_retries=0)
+    yield model
+    await model.aclose()
+
+
+@pytest.fixture
+async def claude(fake_anthropic: FakeAnthropic) -> AsyncIterator[Any]:
+    from agentick.models import anthropic
+
+    model = anthropic("claude-sonnet-4-5", api_key="test-key", base_url=fake_anthropic.base_url, max_retries=0)
     yield model
     await model.aclose()
 

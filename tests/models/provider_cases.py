@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentick.models import gemini, openai
+from agentick.models import anthropic, gemini, openai
+from agentick.testing.fake_anthropic import FakeAnthropic
 from agentick.testing.fake_gemini import FakeGemini
 from agentick.testing.fake_openai import FakeOpenAI
 from agentick.testing.loopback import LoopbackServer
@@ -76,5 +77,19 @@ if _installed("google.genai"):
             ),
             stream_error_status=500,
             sends_raw_tool_arguments=False,
+        )
+    )
+
+
+if _installed("anthropic"):
+    PROVIDERS.append(
+        ProviderCase(
+            name="anthropic",
+            model_id="claude-sonnet-4-5",
+            server=FakeAnthropic,
+            model=lambda server, **options: anthropic(
+                "claude-sonnet-4-5", api_key="test-key", base_url=server.base_url, max_retries=0, **options
+            ),
+            context_overflow=error(400, "prompt is too long: 210000 tokens > 200000 maximum"),
         )
     )

@@ -38,7 +38,7 @@ def test_known_models_resolve_to_their_family(model_id, family, context_window):
     assert (info.id, info.context_window, info.provider) == (family, context_window, "openai")
 
 
-@pytest.mark.parametrize("model_id", ["llama3", "claude-3-5-sonnet", "gpt-4z", "o10", "gpt", ""])
+@pytest.mark.parametrize("model_id", ["llama3", "mistral-large", "gpt-4z", "o10", "gpt", ""])
 def test_unknown_models_are_not_guessed(model_id):
     assert lookup_model(model_id) is None
 
@@ -126,3 +126,23 @@ def test_gemini_models_resolve_with_their_limits_and_native_output(model_id, fam
         max_output_tokens,
     )
     assert (info.supports_vision, info.is_reasoning, info.supports_native_output) == (True, reasoning, True)
+
+
+@pytest.mark.parametrize(
+    ("model_id", "family", "max_output", "reasoning"),
+    [
+        ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5", 64_000, True),
+        ("claude-opus-4-0", "claude-opus-4", 32_000, True),
+        ("claude-opus-4-1-20250805", "claude-opus-4-1", 32_000, True),
+        ("claude-haiku-4-5@20251001", "claude-haiku-4-5", 64_000, True),
+        ("claude-3-7-sonnet-latest", "claude-3-7-sonnet", 64_000, True),
+        ("claude-3-5-haiku-20241022", "claude-3-5-haiku", 8_192, False),
+    ],
+)
+def test_claude_snapshots_and_aliases_resolve_to_their_family(model_id, family, max_output, reasoning):
+    info = lookup_model(model_id)
+
+    assert info is not None
+    assert (info.id, info.provider, info.context_window) == (family, "anthropic", 200_000)
+    assert (info.max_output_tokens, info.is_reasoning, info.supports_vision) == (max_output, reasoning, True)
+    assert not info.supports_native_output  # structured output goes through the final_result tool
