@@ -138,7 +138,7 @@ def check(paths: Sequence[str], *, tool: str = "mypy", python: str = sys.executa
             column = map_column(python_line, source_line, column)
             column = _attribute_column(source_line, column, message)
         diagnostics.append(Diagnostic(_display(original, root), line, column, severity, message))
-    return diagnostics
+    return sorted(diagnostics, key=lambda diagnostic: (diagnostic.path, diagnostic.line, diagnostic.column))
 
 
 # --- the shadow tree ------------------------------------------------------------------------------
@@ -155,6 +155,7 @@ def _mirror(root: Path, shadow: Path) -> tuple[dict[Path, Path], list[Diagnostic
     sources: dict[Path, Path] = {}
     errors: list[Diagnostic] = []
     wanted: set[Path] = set()
+    shadow.mkdir(parents=True, exist_ok=True)
     for name in CONFIG_FILES:
         if (root / name).is_file():
             _write(shadow / name, (root / name).read_bytes())
