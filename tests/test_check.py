@@ -95,14 +95,17 @@ def test_mypy_reports_each_prop_error_at_its_px_line_and_column(project: Path) -
 
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        'agent.px:29:18: error: Incompatible types in assignment (expression has type "str", variable has type "int")  [assignment]',
+        "agent.px:29:18: error: Incompatible types in assignment "
+        '(expression has type "str", variable has type "int")  [assignment]',
         'agent.px:32:28: error: Argument "name" to "jsx" has incompatible type "int"; expected "str"  [arg-type]',
         'agent.px:32:39: error: Argument "times" to "jsx" has incompatible type "str"; expected "int"  [arg-type]',
         'agent.px:33:14: error: Too few arguments for "jsx"  [call-arg]',
         'agent.px:36:31: error: Unexpected keyword argument "bogus" for "jsx"  [call-arg]',
         'agent.px:37:14: error: Unexpected keyword argument "children" for "jsx"  [call-arg]',
-        'agent.px:39:65: error: Argument "confirmation_timeout" to "jsx" has incompatible type "str"; expected "float | None"  [arg-type]',
-        'agent.px:40:26: error: Argument "name" to "jsx" has incompatible type "list[Never]"; expected "str"  [arg-type]',
+        'agent.px:39:65: error: Argument "confirmation_timeout" to "jsx" has incompatible type "str"; '
+        'expected "float | None"  [arg-type]',
+        'agent.px:40:26: error: Argument "name" to "jsx" has incompatible type "list[Never]"; '
+        'expected "str"  [arg-type]',
         'helpers.py:2:27: error: Unsupported operand types for + ("str" and "int")  [operator]',
     ]
     assert result.stderr == "agentick check: 9 errors (mypy)\n"

@@ -124,7 +124,8 @@ def test_a_component_tag_becomes_a_jsx_call_with_keyword_props() -> None:
     python = agentick_jsx.transpile('\nel = <Card n={1} cached data-id="d" key={k}>hi {x}<b /></Card>\n')
 
     assert python.splitlines()[1] == (
-        "el = _agentick_jsx(Card, (k), n=(1), cached=True, **{'data-id': 'd'}, children=['hi ', (x), _agentick_h('b', None)])"
+        "el = _agentick_jsx(Card, (k), n=(1), cached=True, **{'data-id': 'd'}, "
+        "children=['hi ', (x), _agentick_h('b', None)])"
     )
 
 
