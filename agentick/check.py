@@ -37,6 +37,7 @@ __all__ = ["Diagnostic", "check", "main"]
 JSX_SUFFIXES = (".px", ".pyx")
 COPIED_SUFFIXES = (".py", ".pyi")
 CONFIG_FILES = ("pyproject.toml", "setup.cfg", "mypy.ini", ".mypy.ini", "pyrightconfig.json", "ruff.toml", ".ruff.toml")
+_JSX_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*jsx\b", re.MULTILINE)
 _UNEXPECTED_KEYWORD = re.compile(r'Unexpected keyword argument "([^"]+)"')
 _FACTORY_NOTE = f'"jsx" defined in "{IMPORT_MODULE}"'
 SKIPPED_DIRECTORIES = frozenset({"__pycache__", "node_modules", "build", "dist", "site-packages"})
@@ -105,13 +106,13 @@ def check(paths: Sequence[str], *, tool: str = "mypy", python: str = sys.executa
     root = Path.cwd()
     targets = [Path(path).resolve() for path in paths]
     shadow = _shadow_root(root)
-    sources, jsx_errors = _mirror(root, shadow)
+    sources, jsx_errors, coded = _mirror(root, shadow)
     originals = {target: source for source, target in sources.items()}
     files = sorted(
         str(shadow_file)
         for source, shadow_file in sources.items()
         if any(source == target or target in source.parents for target in targets)
-        and (tool != "ruff" or source.suffix in JSX_SUFFIXES)
+        and (tool != "ruff" or source.suffix in JSX_SUFFIXES or source in coded)
     )
     selected_errors = [error for error in jsx_errors if any(_inside(Path(error.path), t) for t in targets)]
     if not files:
@@ -129,7 +130,7 @@ def check(paths: Sequence[str], *, tool: str = "mypy", python: str = sys.executa
         original = originals.get(shadow_file)
         if original is None:
             continue  # a file outside the project (a dependency)
-        if original.suffix in JSX_SUFFIXES:
+        if original.suffix in JSX_SUFFIXES or original in coded:
             source_line, python_line = lines.pair(original, shadow_file, line)
             if tool == "ruff" and lines.injected(original, shadow_file, line, end_line):
                 continue  # about the factory import the transpiler added
@@ -149,12 +150,14 @@ def _shadow_root(root: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"agentick-check-{digest}"
 
 
-def _mirror(root: Path, shadow: Path) -> tuple[dict[Path, Path], list[Diagnostic]]:
+def _mirror(root: Path, shadow: Path) -> tuple[dict[Path, Path], list[Diagnostic], set[Path]]:
     """Copy the project's Python files and config into `shadow`, transpile its JSX modules, and remove
-    what no longer exists. Returns `{original: shadow file}` and the JSX syntax errors met."""
+    what no longer exists. Returns `{original: shadow file}`, the JSX syntax errors met and the
+    `# coding: jsx` `.py` files (transpiled too)."""
     sources: dict[Path, Path] = {}
     errors: list[Diagnostic] = []
     wanted: set[Path] = set()
+    jsx_python: set[Path] = set()
     shadow.mkdir(parents=True, exist_ok=True)
     for name in CONFIG_FILES:
         if (root / name).is_file():
@@ -174,12 +177,19 @@ def _mirror(root: Path, shadow: Path) -> tuple[dict[Path, Path], list[Diagnostic
         else:
             target = shadow / relative
             data = path.read_bytes()
+            if _is_jsx_python(data):
+                try:
+                    data = _transpile_coded(data, path).encode()
+                except JSXSyntaxError as error:
+                    errors.append(Diagnostic(str(path), error.lineno or 1, error.offset or 1, "error", error.msg))
+                    continue
+                jsx_python.add(path)
         _write(target, data)
         sources[path] = target.resolve()
         wanted.add(target)
     _remove_stale(shadow, wanted)
     _link_libraries(root, shadow)
-    return sources, errors
+    return sources, errors, jsx_python
 
 
 def _link_libraries(root: Path, shadow: Path) -> None:
@@ -200,6 +210,33 @@ def _link_libraries(root: Path, shadow: Path) -> None:
         if link.is_symlink():
             link.unlink()
         link.symlink_to(directory, target_is_directory=True)
+
+
+def _is_jsx_python(data: bytes) -> bool:
+    """A `.py` file whose first or second line is a `# coding: jsx` cookie."""
+    match = _JSX_COOKIE.search(data, 0, _second_line_end(data))
+    return match is not None
+
+
+def _second_line_end(data: bytes) -> int:
+    first = data.find(b"\n")
+    if first < 0:
+        return len(data)
+    second = data.find(b"\n", first + 1)
+    return len(data) if second < 0 else second
+
+
+def _transpile_coded(data: bytes, path: Path) -> str:
+    """The transpiled text of a `# coding: jsx` file, its cookie now `utf-8` (checkers do not know
+    the `jsx` codec; the line stays where it is)."""
+    from agentick_jsx import transpile
+
+    text = data.decode("utf-8")
+    match = _JSX_COOKIE.search(data, 0, _second_line_end(data))
+    assert match is not None
+    cookie_end = len(data[: match.end()].decode("utf-8"))
+    text = text[: cookie_end - 3] + "utf-8" + text[cookie_end:]
+    return transpile(text, str(path))
 
 
 def _source_files(root: Path) -> Iterator[Path]:

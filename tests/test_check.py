@@ -147,6 +147,17 @@ def test_a_jsx_syntax_error_is_a_located_error(tmp_path: Path) -> None:
     assert result.stdout.startswith("broken.px:2:11: error: expected closing tag </b>, found </i>")
 
 
+def test_a_coding_jsx_python_file_is_checked_through_its_transpiled_form(tmp_path: Path) -> None:
+    source = "# coding: jsx\nfrom agentick import Element, System\n\n\ndef G(name: str) -> Element:\n"
+    (tmp_path / "coded.py").write_text(source + "    return <System>{name}</System>\n\n\nx = <G name={1} />\n")
+
+    result = check("--checker", "pyright", cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stdout.startswith('coded.py:9:14: error: Argument of type "Literal[1]" cannot be assigned')
+    assert len(result.stdout.splitlines()) == 1
+
+
 def test_ruff_lints_the_jsx_modules_at_their_own_lines(tmp_path: Path) -> None:
     source = (
         '"""Lint."""\n\nfrom agentick import System\n\n\ndef f(x):\n    import os\n    return <System>{x}</System>\n'
