@@ -134,24 +134,18 @@ def jsx(type: Callable[P, object], key: Hashable | None = None, /, *args: P.args
     """
     if args:
         raise TypeError(f"jsx({type_name(type)}, ...) takes props as keyword arguments, not positionally")
+    children: Any = props.pop("children", ())
+    kind = children.__class__
+    if kind is list:
+        children = tuple(children)
+    elif kind is not tuple:
+        raise TypeError(f"jsx({type_name(type)}, children=...) takes a list of children, not {kind.__name__}")
     element = _new(Element)
-    if "children" in props:
-        children = props.pop("children")
-        _set_children(element, tuple(children) if builtins.type(children) is list else _children_of(type, children))
-    else:
-        _set_children(element, ())
     _set_type(element, type)
     _set_props(element, props)
     _set_key(element, key)
+    _set_children(element, children)
     return element
-
-
-def _children_of(type: Any, children: Any) -> tuple[Any, ...]:
-    if isinstance(children, tuple):
-        return children
-    raise TypeError(
-        f"jsx({type_name(type)}, children=...) takes a list of children, not {builtins.type(children).__name__}"
-    )
 
 
 def Fragment(children: Any = ()) -> Any:
