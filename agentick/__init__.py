@@ -47,7 +47,7 @@ from .components import (
     UserAction,
     Video,
 )
-from .element import Element, Fragment, h, memo
+from .element import Element, Fragment, h, jsx, memo
 from .engine import (
     App,
     ExecutionHandle,
@@ -266,6 +266,7 @@ __all__ = [
     "effect",
     "gate",
     "h",
+    "jsx",
     "knob",
     "memo",
     "procedure",

@@ -3,6 +3,7 @@
     agentick run FILE[:Component] [-m MESSAGE] [--model PROVIDER:MODEL] [--base-url URL]
     agentick compile FILE[:Component] [-m MESSAGE]
     agentick transpile FILE
+    agentick check [PATH ...] [--checker mypy|pyright] [--ruff]
     agentick --version
 
 `Component` defaults to `Agent`; `FILE` may leave out its suffix (`tutor` finds `tutor.px`, then
@@ -52,6 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             if args.command == "transpile":
                 return _transpile(args)
+            if args.command == "check":
+                from .check import run as check
+
+                return check(args)
             target = _load(args.target)
             if args.command == "compile":
                 return anyio.run(_compile, target, args)
@@ -123,6 +128,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--max-ticks", type=int, default=10, help="the most model calls per message (default 10)")
     transpile = commands.add_parser("transpile", parents=[common], help="print the Python a JSX file transpiles to")
     transpile.add_argument("file", help="a .px or .pyx file (the suffix may be left out)")
+    check = commands.add_parser(
+        "check", parents=[common], help="type-check .px/.pyx files (and the .py files beside them) with mypy or pyright"
+    )
+    from .check import add_arguments
+
+    add_arguments(check)
     return parser
 
 

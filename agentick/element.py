@@ -8,10 +8,12 @@ them with the previous render to decide what actually changed.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Generic, ParamSpec
 
-__all__ = ["Element", "Fragment", "Memo", "h", "memo"]
+__all__ = ["Element", "Fragment", "Memo", "h", "jsx", "memo"]
+
+P = ParamSpec("P")
 
 
 class Element:
@@ -121,22 +123,50 @@ def h(type: Any, props: Mapping[str, Any] | None = None, *children: Any, key: An
     return element
 
 
+def jsx(type: Callable[P, object], key: Hashable | None = None, /, *args: P.args, **props: P.kwargs) -> Element:
+    """Create a component element whose props a type checker checks: `jsx(Greeter, name="Ada")`.
+
+    The props are the keyword arguments, so mypy and pyright check them against the component's
+    signature (a wrong type, a missing required prop, an unknown prop). `children=[...]`, when
+    given, becomes the element's children (the list the component receives as `children`); the
+    optional second positional argument is the key. `jsx(C, k, a=1, children=[x, y])` builds the
+    element `h(C, {"a": 1}, x, y, key=k)` builds. The JSX transpiler emits it for component tags.
+    """
+    if args:
+        raise TypeError(f"jsx({type_name(type)}, ...) takes props as keyword arguments, not positionally")
+    children: Any = props.pop("children", ())
+    kind = children.__class__
+    if kind is list:
+        children = tuple(children)
+    elif kind is not tuple:
+        raise TypeError(f"jsx({type_name(type)}, children=...) takes a list of children, not {kind.__name__}")
+    element = _new(Element)
+    _set_type(element, type)
+    _set_props(element, props)
+    _set_key(element, key)
+    _set_children(element, children)
+    return element
+
+
 def Fragment(children: Any = ()) -> Any:
     """Group children without adding anything of its own: `h(Fragment, None, a, b)` or `<>a b</>`."""
     return children
 
 
-class Memo:
-    """A component that skips re-rendering while its props compare equal (`==`) to the last render."""
+class Memo(Generic[P]):
+    """A component that skips re-rendering while its props compare equal (`==`) to the last render.
+
+    Generic in the wrapped component's parameters, so `<Memoized prop=... />` is checked like the
+    component itself."""
 
     __slots__ = ("__wrapped__", "compare")
 
-    def __init__(self, component: Callable[..., Any], compare: Callable[[dict[str, Any], dict[str, Any]], bool] | None):
+    def __init__(self, component: Callable[P, Any], compare: Callable[[dict[str, Any], dict[str, Any]], bool] | None):
         self.__wrapped__ = component
         self.compare = compare
 
-    def __call__(self, **props: Any) -> Any:
-        return self.__wrapped__(**props)
+    def __call__(self, *args: P.args, **props: P.kwargs) -> Any:
+        return self.__wrapped__(*args, **props)
 
     @property
     def __name__(self) -> str:
@@ -147,9 +177,9 @@ class Memo:
 
 
 def memo(
-    component: Callable[..., Any],
+    component: Callable[P, Any],
     compare: Callable[[dict[str, Any], dict[str, Any]], bool] | None = None,
-) -> Memo:
+) -> Memo[P]:
     """Wrap `component` so that a parent re-render with equal props does not re-render it.
 
     `compare(old_props, new_props)` may replace the default `==` comparison. State updates of the

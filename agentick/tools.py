@@ -13,7 +13,7 @@ import re
 import typing
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 import anyio
 import pydantic
@@ -24,12 +24,25 @@ from .errors import ToolError
 from .schema import clean_schema, validate_json
 from .types import ContentBlock, TextBlock, ToolDefinition
 
-__all__ = ["ExecutableTool", "Tool", "create_tool", "normalize_result", "tool"]
+__all__ = ["ExecutableTool", "Tool", "ToolProps", "create_tool", "normalize_result", "tool"]
 
 TOOL_NODE = "@tool"
 Audience = Literal["model", "user", "all"]
 _INJECTED = ("com", "deps")
-_OVERRIDABLE = ("name", "description", "requires_confirmation", "confirmation_message", "confirmation_timeout")
+
+
+class ToolProps(TypedDict, total=False):
+    """The props a tool element accepts (`<Search name="find" requires_confirmation />`): each
+    overrides the tool's own setting while it is mounted. Type checkers check tool tags against it."""
+
+    name: str
+    description: str
+    requires_confirmation: bool | Callable[[Any], bool | Awaitable[bool]]
+    confirmation_message: str | Callable[[Any], str] | None
+    confirmation_timeout: float | None
+
+
+_OVERRIDABLE = tuple(ToolProps.__annotations__)
 _BLOCKS = TypeAdapter(list[ContentBlock])
 _schema_cache: weakref.WeakKeyDictionary[type[BaseModel], dict[str, Any]] = weakref.WeakKeyDictionary()
 # A tool defined inside a component is re-created every render; its input model is built once per
@@ -169,7 +182,7 @@ class ExecutableTool:
 
     # --- as a component --------------------------------------------------------------------
 
-    def __call__(self, children: Any = (), **props: Any) -> Element:
+    def __call__(self, children: Any = (), **props: Unpack[ToolProps]) -> Element:
         unknown = [key for key in props if key not in _OVERRIDABLE]
         if unknown:
             raise ToolError(

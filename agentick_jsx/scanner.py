@@ -57,7 +57,15 @@ _EXPRESSION_KEYWORDS = frozenset(
 class PythonScanner:
     """Copies Python through, hands each JSX expression to `on_jsx` and strips container comments."""
 
-    __slots__ = ("_filename", "_inject_index", "_injector", "_source", "_used_short_names", "on_jsx")
+    __slots__ = (
+        "_filename",
+        "_inject_index",
+        "_injector",
+        "_source",
+        "_used_short_names",
+        "multiline_strings",
+        "on_jsx",
+    )
 
     def __init__(self, source: str, filename: str, injector: Injector) -> None:
         self._source = source
@@ -66,13 +74,16 @@ class PythonScanner:
         self._inject_index = -1
         self._used_short_names = False
         self.on_jsx: JSXHandler | None = None
+        self.multiline_strings: list[tuple[int, int]] = []
+        """`(start, end)` of the string literals that span lines, in source order."""
 
-    def module(self) -> str:
-        """Transpile the whole module; adds the factory import when a JSX site uses the short names."""
+    def module(self, import_line: Callable[[], str]) -> str:
+        """Transpile the whole module; `import_line()` (the factories the JSX used) fills the
+        injector's spot when a JSX site used the short names."""
         out: list[str] = []
         self._scan(0, out, container=False)
         if self._used_short_names:
-            out[self._inject_index] = self._injector.text
+            out[self._inject_index] = import_line()
         return "".join(out)
 
     def container(self, pos: int) -> tuple[str, int]:
@@ -94,13 +105,11 @@ class PythonScanner:
         depth = 0
         expression = True  # is the position after the last event an expression position?
         injector = None if container else self._injector
-        physical_line = pos  # start of the current physical line
-        logical_line = pos  # start of the current module-level logical line
-        comment = -1  # start of the last comment
         if injector is not None:
-            found = injector.line_start(0, -1)
+            found = injector.line_start(0)
             if found is not None:
                 copied = self._split(out, copied, found)
+            if injector.done:
                 injector = None
         while True:
             match = search(source, pos)
@@ -108,7 +117,7 @@ class PythonScanner:
                 if container:
                     raise self._unclosed_container(start)
                 if injector is not None:
-                    found = injector.finish(self._code_end(size, physical_line, logical_line, comment))
+                    found = injector.finish()
                     if found is not None:
                         copied = self._split(out, copied, found)
                 out.append(source[copied:])
@@ -155,18 +164,16 @@ class PythonScanner:
                 else:
                     expression = True
                     if injector is not None:
-                        code_end = self._code_end(index, physical_line, logical_line, comment)
-                        found = injector.line_start(index + 1, code_end)
+                        found = injector.line_start(index + 1)
                         if found is not None:
                             copied = self._split(out, copied, found)
+                        if injector.done:
                             injector = None
-                    logical_line = index + 1
-                pos = segment = physical_line = index + 1
+                pos = segment = index + 1
             elif char == "#":
                 state = _tail_state(source, segment, index)
                 if state is not None:
                     expression = state
-                comment = index
                 if container:
                     if depth:
                         end = source.find("\n", index)
@@ -187,37 +194,23 @@ class PythonScanner:
                     state = _tail_state(source, segment, index)
                     if state is not None:
                         expression = state
-                    pos = segment = physical_line = index + 2
+                    pos = segment = index + 2
                 else:
                     pos = index + 1
             else:
                 pos = segment = self._string_end(index)
+                if source.find("\n", index, pos) != -1:
+                    self.multiline_strings.append((index, pos))
                 expression = False
 
     def _split(self, out: list[str], copied: int, at: int) -> int:
-        """Reserve an output slot at source index `at` for the factory import."""
+        """Reserve an output slot at source index `at` (a blank line before any JSX, so nothing
+        after it is copied yet) for the factory import, which replaces the line's whitespace."""
+        assert copied <= at
         out.append(self._source[copied:at])
         self._inject_index = len(out)
         out.append("")
-        return at
-
-    def _code_end(self, newline: int, physical_line: int, logical_line: int, comment: int) -> int:
-        """Where the code of the logical line ending at `newline` ends, or -1 when it has none.
-
-        That is before a comment on its last physical line, trailing spaces and backslash line
-        continuations (a docstring, a backslash and a blank line end after the docstring).
-        """
-        source = self._source
-        end = comment if comment >= physical_line else newline
-        while end > logical_line:
-            char = source[end - 1]
-            if char in _SPACES:
-                end -= 1
-            elif char == "\n" and end - 2 >= logical_line and source[end - 2] == "\\":
-                end -= 2
-            else:
-                break
-        return end if end > logical_line else -1
+        return at + self._injector.skip
 
     def _string_end(self, quote_index: int) -> int:
         """Index past the string literal whose opening quote is at `quote_index` (prefix included)."""

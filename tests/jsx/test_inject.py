@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import agentick_jsx
 from agentick.element import Element
 
-IMPORT = "from agentick.element import h as _agentick_h, Fragment as _agentick_Fragment"
+IMPORT = "from agentick.element import h as _agentick_h"
 FALLBACK = "__import__('agentick.element').element.h("
 
 
@@ -28,32 +28,63 @@ def transpiled_lines(source: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("source", "expected_line", "index"),
+    ("source", "index"),
     [
-        ('"""Doc."""\nx = <b />\n', f'"""Doc."""; {IMPORT}', 0),
-        ('"""Doc\n\nstring."""\n\nx = <b />\n', f'string."""; {IMPORT}', 2),
-        (
-            '"""Doc."""\nfrom __future__ import annotations  # why\n\nx = <b />\n',
-            f"from __future__ import annotations; {IMPORT}  # why",
-            1,
-        ),
-        ("from __future__ import annotations;\nx = <b />\n", f"from __future__ import annotations; {IMPORT}", 0),
-        ("from __future__ import (\n    annotations,\n)\nx = <b />\n", f"); {IMPORT}", 2),
-        ("import os\nx = <b />\n", f"{IMPORT}; import os", 0),
-        ("x = <b />\n", f"{IMPORT}; x = _agentick_h('b', None)", 0),
-        ("# coding: utf-8\nimport os\nx = <b />\n", f"{IMPORT}; import os", 1),
-        ("# a comment\n\ndef f():\n    return <b />\n", f"{IMPORT}; # a comment", 0),
-        ("#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n\ndef f():\n    return <b />\n", f"{IMPORT}; ", 2),
-        ('"""doc""" \\\n\nx = <b>hi</b>\n', f'"""doc"""; {IMPORT} \\', 0),
-        ('"""doc"""; \\\n  \\\n# note\nx = <b>hi</b>\n', f'"""doc"""; {IMPORT} \\', 0),
-        ("from __future__ import annotations \\\n\nx = <b />\n", f"from __future__ import annotations; {IMPORT} \\", 0),
-        ('"""Doc."""\n', '"""Doc."""', 0),
+        ('"""Doc."""\n\nx = <b />\n', 1),
+        ('"""Doc\n\nstring."""\n\nx = <b />\n', 3),
+        ('"""Doc."""\nfrom __future__ import annotations  # why\n\nx = <b />\n', 2),
+        ('\n"""Doc."""\n\nx = <b />\n', 2),  # not before the docstring
+        ("\nfrom __future__ import annotations\n\nx = <b />\n", 2),  # nor before a __future__ import
+        ("import os\n\nimport sys\nx = <b />\n", 1),
+        ("# a comment\n\ndef f():\n    return <b />\n", 1),
+        ("#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n\ndef f():\n    return <b />\n", 2),
+        ("   \t\nx = <b />\n", 0),  # the blank line's whitespace goes
+        ('"""doc""" \\\n\n\nx = <b>hi</b>\n', 2),
+        ("import os\n\n\n\nx = <b />\n", 1),  # the first blank line of the header
     ],
 )
-def test_import_shares_a_line_with_the_prologue_or_the_first_statement(
-    source: str, expected_line: str, index: int
-) -> None:
-    assert transpiled_lines(source)[index] == expected_line
+def test_the_import_takes_a_blank_line_of_the_import_header(source: str, index: int) -> None:
+    lines = transpiled_lines(source)
+
+    assert lines[index] == IMPORT
+    assert [line for number, line in enumerate(lines) if number != index and IMPORT in line] == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '"""Doc."""\nx = <b />\n',
+        "import os\nx = <b />\n",
+        "x = <b />\n",
+        "# coding: utf-8\nimport os\nx = <b />\n",
+        "x = 1\n\ny = <b />\n",  # below code the import would not be at the top of the module
+        "def f():\n    return <b>x</b>\n",
+        '\n"""Doc."""\nx = <b />\n',
+        "\nfrom __future__ import annotations\nx = <b />\n",
+    ],
+)
+def test_without_a_blank_line_in_the_import_header_every_site_imports_the_factory(source: str) -> None:
+    lines = transpiled_lines(source)
+
+    assert not any(line.startswith("from agentick.element") for line in lines)
+    assert FALLBACK in lines[-1]
+    assert [line for line in source.splitlines() if "<" not in line] == [line for line in lines if FALLBACK not in line]
+
+
+def test_the_module_docstring_stays_the_docstring() -> None:
+    namespace: dict[str, Any] = {}
+    exec(agentick_jsx.transpile('"""Doc."""\n\nx = <b />\n'), namespace)
+
+    assert namespace["__doc__"] == "Doc."
+
+
+def test_only_the_factories_used_are_imported() -> None:
+    source = "from agentick import System\n\nx = <System>hi</System>\ny = <>a<b /></>\n"
+
+    assert transpiled_lines(source)[1] == (
+        "from agentick.element import h as _agentick_h, Fragment as _agentick_Fragment, jsx as _agentick_jsx"
+    )
+    assert transpiled_lines("import os\n\nx = <b />\n")[1] == IMPORT
 
 
 def test_a_module_without_jsx_is_returned_unchanged() -> None:
@@ -68,57 +99,16 @@ def test_jsx_before_any_usable_line_falls_back_to_an_import_expression() -> None
     assert lines == ["def f():", f"    return {FALLBACK}'b', None, 'x')"]
 
 
-def test_a_later_blank_line_before_a_top_level_statement_takes_the_import() -> None:
-    lines = transpiled_lines('def greeting():\n    return "Hello"\n\n\ndef Badge():\n    return <b>pkg</b>\n')
-
-    assert lines[2] == f"{IMPORT}; "
-    assert lines[5] == "    return _agentick_h('b', None, 'pkg')"
-
-
-def test_jsx_before_the_import_uses_the_fallback_and_after_it_the_short_names() -> None:
-    lines = transpiled_lines("def a():\n    return <b />\nx = 1\ndef c():\n    return <i />\n")
-
-    assert lines[1] == f"    return {FALLBACK}'b', None)"
-    assert lines[2] == f"{IMPORT}; x = 1"
-    assert lines[4] == "    return _agentick_h('i', None)"
-
-
-def test_jsx_on_the_docstring_line_uses_the_fallback() -> None:
-    lines = transpiled_lines('"""Doc."""; x = <b />\ny = <i />\n')
-
-    assert lines[0] == f'"""Doc."""; x = {FALLBACK}\'b\', None); {IMPORT}'
-    assert lines[1] == "y = _agentick_h('i', None)"
-
-
-@pytest.mark.parametrize(
-    "source",
-    [
-        "def deco(function):\n    return function\n@deco\n\ndef f():\n    return <b />\n",
-        "def f():\n    if True:\n        pass\n\n    return <b />\n",
-        "if True:\n    x = 1\n\nelse:\n    x = <b />\n",
-        "try:\n    x = 1\n\nexcept ValueError:\n    x = <b />\n",
-        'def f():\n    """\n\nx = 1\n"""\n    return <b />\n',
-        "def f():\n    return (\n\n<b />)\n",
-    ],
-)
-def test_blank_lines_that_are_not_between_module_statements_are_never_used(source: str) -> None:
-    lines = transpiled_lines(source)
-    python = "\n".join(lines)
-
-    assert all(line.startswith(IMPORT) or IMPORT not in line for line in lines)
-    assert IMPORT not in python or python.startswith(IMPORT)
-
-
 def test_the_import_is_not_added_when_no_jsx_follows_it() -> None:
-    source = "def f():\n    return <b />\n\nx = 1\n"
+    source = "import os\n\ndef f():\n    return 1\n"
 
-    assert IMPORT not in agentick_jsx.transpile(source)
+    assert agentick_jsx.transpile(source) == source
 
 
 def test_fragments_use_the_injected_fragment_name() -> None:
-    lines = transpiled_lines("x = <>a</>\n")
+    lines = transpiled_lines("\nx = <>a</>\n")
 
-    assert lines[0] == f"{IMPORT}; x = _agentick_h(_agentick_Fragment, None, 'a')"
+    assert lines[1] == "x = _agentick_h(_agentick_Fragment, None, 'a')"
 
 
 def test_fallback_fragments_use_the_import_expression() -> None:

@@ -53,10 +53,10 @@ def test_an_error_inside_an_expression_container_points_at_its_line() -> None:
 
 
 def test_crlf_and_cr_line_endings_count_as_lines() -> None:
-    python = agentick_jsx.transpile("x = (\r\n    <p>\r\n        a\r    </p>\r\n)\r\n")
+    python = agentick_jsx.transpile("\r\nx = (\r\n    <p>\r\n        a\r    </p>\r\n)\r\n")
 
-    assert python.count("\n") == 5
-    assert python.endswith("x = (\n    _agentick_h('p', None, 'a'\n\n)\n)\n")
+    assert python.count("\n") == 6
+    assert python.endswith("x = (\n    _agentick_h('p', None, 'a'\n\n        )\n)\n")
 
 
 # --- property: generated modules keep their lines ------------------------------------------------

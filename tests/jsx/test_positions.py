@@ -72,14 +72,14 @@ def test_an_error_in_a_jsx_line_is_not_underlined_at_transpiled_columns(import_d
     assert traceback.format_exception(info.value)[-2].endswith("    <section title={user.name}>\n")
 
 
-def test_the_line_that_takes_the_factory_import_has_no_columns(import_dir: Path) -> None:
-    write(import_dir, "ratio.px", "ratio = 1 / len([])\nelement = <b />\n")
+def test_the_factory_import_shares_no_line_with_code_so_code_keeps_its_columns(import_dir: Path) -> None:
+    write(import_dir, "ratio.px", "import os\n\nratio = 1 / len([])\nelement = <b />\n")
 
     with pytest.raises(ZeroDivisionError) as info:
         importlib.import_module("ratio")
 
     frame = traceback.extract_tb(info.value.__traceback__)[-1]
-    assert (frame.lineno, frame.line, frame.colno, frame.end_colno) == (1, "ratio = 1 / len([])", None, None)
+    assert (frame.lineno, frame.line, frame.colno, frame.end_colno) == (3, "ratio = 1 / len([])", 8, 19)
 
 
 def test_columns_are_dropped_exactly_on_rewritten_lines() -> None:
@@ -89,7 +89,7 @@ def test_columns_are_dropped_exactly_on_rewritten_lines() -> None:
 
     stripped = drop_columns(original, lines)
 
-    assert lines == {1, 8, 9, 10, 11, 21}
+    assert lines == {3, 8, 9, 10, 11, 21}
     for before, after in zip(code_objects(original), code_objects(stripped), strict=True):
         assert list(after.co_lines()) == list(before.co_lines())
         for old, new in zip(before.co_positions(), after.co_positions(), strict=True):
@@ -139,9 +139,9 @@ def test_a_table_it_cannot_read_keeps_its_columns_and_its_lines(monkeypatch: pyt
 
 
 def test_changed_lines_compares_after_normalising_line_endings() -> None:
-    source = '"""Doc."""\r\nimport os\r\nb = <x />\r\n'
+    source = '"""Doc."""\r\nimport os\r\n\r\nb = <x />\r\n'
 
-    assert changed_lines(source, agentick_jsx.transpile(source)) == {1, 3}
+    assert changed_lines(source, agentick_jsx.transpile(source)) == {3, 4}
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ def test_tags_resolve_to_intrinsics_names_dotted_names_and_fragments() -> None:
 
 
 def test_an_element_without_attributes_gets_none_props() -> None:
-    assert agentick_jsx.transpile("x = <b />\n").endswith("x = _agentick_h('b', None)\n")
+    assert agentick_jsx.transpile("\nx = <b />\n").endswith("x = _agentick_h('b', None)\n")
 
 
 def test_spread_merges_with_later_attributes_winning() -> None:
@@ -73,21 +73,21 @@ def test_key_becomes_the_element_key_and_leaves_the_props() -> None:
 
 
 def test_a_key_on_the_last_line_is_the_key_keyword() -> None:
-    python = agentick_jsx.transpile("x = <li key={i}>{i}</li>\n")
+    python = agentick_jsx.transpile("\nx = <li key={i}>{i}</li>\n")
 
     assert python.endswith("x = _agentick_h('li', None, (i), key=(i))\n")
 
 
 def test_a_key_keyword_after_a_multi_line_tag_stays_on_the_key_line() -> None:
-    python = agentick_jsx.transpile("x = <b\n  id={a}\n  key={k}/>\n")
+    python = agentick_jsx.transpile("\nx = <b\n  id={a}\n  key={k}/>\n")
 
-    assert python.splitlines()[1:] == ["'id': (a)}", ", key=(k))"]
+    assert python.splitlines()[2:] == ["  'id': (a)},", "       key=(k))"]
 
 
 def test_a_key_that_would_change_lines_stays_in_the_props_at_its_line() -> None:
-    python = agentick_jsx.transpile("x = (\n    <li key={i}>\n        {i}\n    </li>\n)\n")
+    python = agentick_jsx.transpile("\nx = (\n    <li key={i}>\n        {i}\n    </li>\n)\n")
 
-    assert python.splitlines()[1] == "    _agentick_h('li', {'key': (i)}, "
+    assert python.splitlines()[2] == "    _agentick_h('li', {'key': (i)},"
 
 
 def test_bare_string_and_element_attribute_values() -> None:
@@ -178,9 +178,9 @@ def test_in_python_code_only_an_angle_bracket_directly_before_a_name_starts_jsx(
 
 
 def test_a_component_name_after_a_line_break_stays_on_its_line() -> None:
-    python = agentick_jsx.transpile("x = <b>\n  <\n  Card\n  >a</Card></b>\n")
+    python = agentick_jsx.transpile("\nx = <b>\n  <\n  Card\n  >a</Card></b>\n")
 
-    assert python.splitlines()[1:] == ["_agentick_h(", "Card, None, ", "'a'))"]
+    assert python.splitlines()[2:] == ["  _agentick_jsx(", "  Card,", "   children=['a']))"]
 
 
 @pytest.mark.parametrize("name", ["ClassBody", "method"])
