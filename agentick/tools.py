@@ -12,8 +12,8 @@ import json
 import re
 import typing
 import weakref
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, Protocol, TypedDict, TypeVar, Unpack, overload
 
 import anyio
 import pydantic
@@ -24,7 +24,18 @@ from .errors import ToolError
 from .schema import clean_schema, validate_json
 from .types import ContentBlock, TextBlock, ToolDefinition
 
-__all__ = ["ExecutableTool", "Tool", "create_tool", "normalize_result", "tool"]
+if TYPE_CHECKING:
+    from .runtime import Com
+
+__all__ = ["ExecutableTool", "Tool", "ToolOverrides", "create_tool", "normalize_result", "tool"]
+
+F_co = TypeVar("F_co", bound="Callable[..., Any] | None", covariant=True)
+F = TypeVar("F", bound="Callable[..., Any]")
+M = TypeVar("M", bound=BaseModel)
+In = TypeVar("In")
+R = TypeVar("R")
+InputHandler = Callable[[In], R] | Callable[Concatenate[In, ...], R]
+"""A `create_tool` handler: called with the validated input `In` (plus `com=`/`deps=` when it takes them)."""
 
 TOOL_NODE = "@tool"
 Audience = Literal["model", "user", "all"]
@@ -41,8 +52,22 @@ class ToolInputError(ToolError):
     """Tool input failed validation; the message lists every problem, ready to show the model."""
 
 
-class ExecutableTool:
-    """A tool the engine can offer to the model and run. Create one with `@tool` or `create_tool`."""
+class ToolOverrides(TypedDict, total=False):
+    """The props a tool takes when rendered (`<Search name="find" />`, `h(search, {...})`)."""
+
+    name: str
+    description: str
+    requires_confirmation: bool | Callable[[Any], bool | Awaitable[bool]]
+    confirmation_message: str | Callable[[Any], str] | None
+    confirmation_timeout: float | None
+
+
+class ExecutableTool(Generic[F_co]):
+    """A tool the engine can offer to the model and run. Create one with `@tool` or `create_tool`.
+
+    `ExecutableTool[F]`: `F` is the type of its handler (`.handler`), the decorated function itself
+    for `@tool` (so its parameters and return type stay known), `None` for a tool without one.
+    """
 
     def __init__(
         self,
@@ -50,7 +75,7 @@ class ExecutableTool:
         name: str,
         description: str = "",
         input: type[BaseModel] | dict[str, Any] | None = None,
-        handler: Callable[..., Any] | None = None,
+        handler: F_co = None,  # type: ignore[assignment]  # no handler: F is None
         keyword_handler: bool = False,
         render: Callable[..., Any] | None = None,
         use: Callable[[], dict[str, Any]] | None = None,
@@ -134,7 +159,7 @@ class ExecutableTool:
             raise ToolInputError(f"invalid arguments for {self.name}: {'; '.join(errors)}")
         return arguments
 
-    async def call(self, validated: Any, *, com: Any = None, deps: dict[str, Any] | None = None) -> Any:
+    async def call(self, validated: Any, *, com: Com | None = None, deps: dict[str, Any] | None = None) -> Any:
         """Run the handler with already validated input; returns what the handler returned."""
         if self.handler is None:
             raise ToolError(f"tool {self.name!r} has no handler")
@@ -148,7 +173,13 @@ class ExecutableTool:
             return await _invoke(self.handler, (), {**arguments, **injected})
         return await _invoke(self.handler, (validated,), injected)
 
-    async def run(self, arguments: Any = None, *, com: Any = None, deps: dict[str, Any] | None = None) -> list[Any]:
+    async def run(
+        self,
+        arguments: Mapping[str, Any] | BaseModel | None = None,
+        *,
+        com: Com | None = None,
+        deps: dict[str, Any] | None = None,
+    ) -> list[ContentBlock]:
         """Validate `arguments`, run the handler and return its result as content blocks."""
         return normalize_result(await self.call(self.validate(arguments or {}), com=com, deps=deps), self.name)
 
@@ -169,7 +200,7 @@ class ExecutableTool:
 
     # --- as a component --------------------------------------------------------------------
 
-    def __call__(self, children: Any = (), **props: Any) -> Element:
+    def __call__(self, children: Any = (), **props: Unpack[ToolOverrides]) -> Element:
         unknown = [key for key in props if key not in _OVERRIDABLE]
         if unknown:
             raise ToolError(
@@ -181,7 +212,7 @@ class ExecutableTool:
         if deps is not None and not isinstance(deps, dict):
             raise ToolError(f"the use= hook of tool {self.name!r} returned {type(deps).__name__}, expected a dict")
         if "confirmation_timeout" in props:
-            check_confirmation_timeout(props["confirmation_timeout"], f"tool {self.name!r}: ")
+            check_confirmation_timeout(props.get("confirmation_timeout"), f"tool {self.name!r}: ")
         if props or deps is not None:
             current = self._with(deps=deps, **props)
         node = h(TOOL_NODE, {"tool": current})
@@ -190,8 +221,8 @@ class ExecutableTool:
         content = h(self.render, {"deps": deps} if _accepts(self.render, "deps") else None)
         return h(Fragment, None, node, content)
 
-    def _with(self, **changes: Any) -> ExecutableTool:
-        clone = object.__new__(ExecutableTool)
+    def _with(self, **changes: Any) -> ExecutableTool[F_co]:
+        clone: ExecutableTool[F_co] = object.__new__(ExecutableTool)
         clone.__dict__.update(self.__dict__)
         clone.__dict__.update(changes)
         clone._definition = None
@@ -201,8 +232,20 @@ class ExecutableTool:
 # --- creating tools -----------------------------------------------------------------------------
 
 
+class ToolDecorator(Protocol):
+    """What `tool(name=..., ...)` returns: a decorator making an `ExecutableTool` of a function."""
+
+    def __call__(self, fn: F, /) -> ExecutableTool[F]: ...
+
+
+@overload
+def tool(fn: F, /) -> ExecutableTool[F]: ...
+
+
+@overload
 def tool(
-    fn: Callable[..., Any] | None = None,
+    fn: None = None,
+    /,
     *,
     name: str | None = None,
     description: str | None = None,
@@ -214,7 +257,24 @@ def tool(
     confirmation_message: str | Callable[[Any], str] | None = None,
     confirmation_timeout: float | None = None,
     timeout: float | None = None,
-) -> Any:
+) -> ToolDecorator: ...
+
+
+def tool(
+    fn: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    render: Callable[..., Any] | None = None,
+    use: Callable[[], dict[str, Any]] | None = None,
+    audience: Audience = "model",
+    aliases: Sequence[str] = (),
+    requires_confirmation: bool | Callable[[Any], bool | Awaitable[bool]] = False,
+    confirmation_message: str | Callable[[Any], str] | None = None,
+    confirmation_timeout: float | None = None,
+    timeout: float | None = None,
+) -> ExecutableTool[Callable[..., Any]] | ToolDecorator:
     """Make a tool from a function: its name, docstring and typed parameters become the definition.
 
     `@tool` or `@tool(name=..., requires_confirmation=True)`. Parameters named `com` and `deps`
@@ -222,7 +282,7 @@ def tool(
     schema. Argument descriptions are read from a Google-style `Args:` section of the docstring.
     """
 
-    def build(function: Callable[..., Any]) -> ExecutableTool:
+    def build(function: F) -> ExecutableTool[F]:
         summary, arguments = _parse_docstring(inspect.getdoc(function) or "")
         return ExecutableTool(
             name=name or function.__name__,
@@ -243,6 +303,60 @@ def tool(
     return build(fn) if fn is not None else build
 
 
+@overload
+def create_tool(
+    *,
+    name: str,
+    description: str = "",
+    input: type[M],
+    handler: InputHandler[M, R],
+    render: Callable[..., Any] | None = None,
+    use: Callable[[], dict[str, Any]] | None = None,
+    audience: Audience = "model",
+    aliases: Sequence[str] = (),
+    requires_confirmation: bool | Callable[[M], bool | Awaitable[bool]] = False,
+    confirmation_message: str | Callable[[M], str] | None = None,
+    confirmation_timeout: float | None = None,
+    timeout: float | None = None,
+) -> ExecutableTool[Callable[Concatenate[M, ...], R]]: ...
+
+
+@overload
+def create_tool(
+    *,
+    name: str,
+    description: str = "",
+    input: dict[str, Any] | None = None,
+    handler: InputHandler[dict[str, Any], R],
+    render: Callable[..., Any] | None = None,
+    use: Callable[[], dict[str, Any]] | None = None,
+    audience: Audience = "model",
+    aliases: Sequence[str] = (),
+    requires_confirmation: bool | Callable[[dict[str, Any]], bool | Awaitable[bool]] = False,
+    confirmation_message: str | Callable[[dict[str, Any]], str] | None = None,
+    confirmation_timeout: float | None = None,
+    timeout: float | None = None,
+) -> ExecutableTool[Callable[Concatenate[dict[str, Any], ...], R]]: ...
+
+
+@overload
+def create_tool(
+    *,
+    name: str,
+    description: str = "",
+    input: type[BaseModel] | dict[str, Any] | None = None,
+    handler: None = None,
+    render: Callable[..., Any] | None = None,
+    use: Callable[[], dict[str, Any]] | None = None,
+    audience: Audience = "model",
+    aliases: Sequence[str] = (),
+    requires_confirmation: bool | Callable[[Any], bool | Awaitable[bool]] = False,
+    confirmation_message: str | Callable[[Any], str] | None = None,
+    confirmation_timeout: float | None = None,
+    timeout: float | None = None,
+) -> ExecutableTool[None]: ...
+
+
 def create_tool(
     *,
     name: str,
@@ -257,7 +371,7 @@ def create_tool(
     confirmation_message: str | Callable[[Any], str] | None = None,
     confirmation_timeout: float | None = None,
     timeout: float | None = None,
-) -> ExecutableTool:
+) -> ExecutableTool[Callable[..., Any] | None]:
     """A tool whose handler takes one positional argument: the validated input (an instance of the
     `input` pydantic model, or a dict for a JSON-schema input)."""
     return ExecutableTool(
@@ -280,7 +394,7 @@ def Tool(
     name: str,
     description: str = "",
     input: type[BaseModel] | dict[str, Any] | None = None,
-    handler: Callable[..., Any] | None = None,
+    handler: InputHandler[Any, object] | None = None,
     children: Any = (),
     **options: Any,
 ) -> Element:
@@ -441,9 +555,9 @@ def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
     return "\n".join(summary).strip(), arguments
 
 
-def merge_tools(*sources: Iterable[ExecutableTool]) -> list[ExecutableTool]:
+def merge_tools(*sources: Iterable[ExecutableTool[Any]]) -> list[ExecutableTool[Any]]:
     """Merge tool sources by name, later sources winning, in order of first appearance."""
-    merged: dict[str, ExecutableTool] = {}
+    merged: dict[str, ExecutableTool[Any]] = {}
     for source in sources:
         for item in source:
             merged[item.name] = item

@@ -58,7 +58,7 @@ async def compile_until_stable(
     compiler: Compiler,
     element: Element | None,
     *,
-    tool_sources: Sequence[Iterable[ExecutableTool]] = (),
+    tool_sources: Sequence[Iterable[ExecutableTool[Any]]] = (),
     after_render: Callable[[], Awaitable[None]] | None = None,
     max_passes: int = MAX_PASSES,
 ) -> CompiledContext:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 import anyio
 
 from ..element import Element
+from ..models.base import ModelAdapter
 from ..tools import ExecutableTool, check_confirmation_timeout
 from ..types import Message
 from .awaiting import must_await, running_event_loop
@@ -19,7 +21,7 @@ from .handle import ExecutionHandle
 from .procedure import Procedure
 from .results import SendResult
 from .session import Session
-from .stores import SqliteStore, store_from
+from .stores import SessionStore, SqliteStore, store_from
 
 __all__ = ["App", "create_app", "run", "run_sync"]
 
@@ -32,12 +34,12 @@ class App:
 
     def __init__(
         self,
-        component: Any,
+        component: Callable[..., Any],
         *,
-        model: Any = None,
-        tools: Iterable[ExecutableTool] = (),
+        model: ModelAdapter | None = None,
+        tools: Iterable[ExecutableTool[Any]] = (),
         max_ticks: int = 10,
-        store: Any = None,
+        store: str | Path | SessionStore | None = None,
         runner: Any = None,
         confirmation_timeout: float | None = None,
     ) -> None:
@@ -62,7 +64,7 @@ class App:
         self.run = Procedure(self._run, name="app.run")
 
     @must_await("app.session")
-    async def session(self, id: str | None = None, *, tools: Iterable[ExecutableTool] = ()) -> Session:
+    async def session(self, id: str | None = None, *, tools: Iterable[ExecutableTool[Any]] = ()) -> Session:
         """The open session `id`, else one restored from the store, else a new one (new id if None).
 
         `tools` are session-level tools (above the app's, below a send's and the tree's). Calls for
@@ -96,7 +98,7 @@ class App:
             loading.done.set()
         return session
 
-    async def _open(self, id: str, tools: Iterable[ExecutableTool]) -> Session:
+    async def _open(self, id: str, tools: Iterable[ExecutableTool[Any]]) -> Session:
         """A session restored from the store, or a new one."""
         session = Session(self, id, tools=tools)
         if self.store is not None:
@@ -113,7 +115,7 @@ class App:
         *,
         messages: Iterable[Message | dict[str, Any]] = (),
         max_ticks: int | None = None,
-        tools: Iterable[ExecutableTool] | None = None,
+        tools: Iterable[ExecutableTool[Any]] | None = None,
     ) -> ExecutionHandle:
         """One execution in a fresh session that closes itself afterwards (and is not stored)."""
         session = Session(self, new_id("run"), ephemeral=True)
@@ -195,12 +197,12 @@ class _Loading:
 
 
 def create_app(
-    component: Any,
+    component: Callable[..., Any],
     *,
-    model: Any = None,
-    tools: Iterable[ExecutableTool] = (),
+    model: ModelAdapter | None = None,
+    tools: Iterable[ExecutableTool[Any]] = (),
     max_ticks: int = 10,
-    store: Any = None,
+    store: str | Path | SessionStore | None = None,
     runner: Any = None,
     confirmation_timeout: float | None = None,
 ) -> App:
@@ -219,13 +221,13 @@ def create_app(
 
 
 async def _run(
-    element: Any,
+    element: Element | Callable[..., Any],
     *,
     messages: Iterable[Message | dict[str, Any]] = (),
-    model: Any = None,
+    model: ModelAdapter | None = None,
     props: dict[str, Any] | None = None,
     max_ticks: int | None = None,
-    tools: Iterable[ExecutableTool] | None = None,
+    tools: Iterable[ExecutableTool[Any]] | None = None,
 ) -> ExecutionHandle:
     if isinstance(element, Element):
         component, base = element.type, element.props
@@ -240,7 +242,15 @@ run = Procedure(_run, name="run")
 """`run(element, messages=..., model=...)`: one stateless execution (a procedure: `.result`, events)."""
 
 
-def run_sync(element: Any, **options: Any) -> SendResult:
+def run_sync(
+    element: Element | Callable[..., Any],
+    *,
+    messages: Iterable[Message | dict[str, Any]] = (),
+    model: ModelAdapter | None = None,
+    props: dict[str, Any] | None = None,
+    max_ticks: int | None = None,
+    tools: Iterable[ExecutableTool[Any]] | None = None,
+) -> SendResult:
     """`run(...)` from synchronous code: blocks until the result. Inside an event loop (async code,
     a notebook) it cannot block: there the error says to `await run(...).result`."""
     running = running_event_loop()
@@ -251,7 +261,6 @@ def run_sync(element: Any, **options: Any) -> SendResult:
         )
 
     async def main() -> SendResult:
-        result: SendResult = await run(element, **options).result
-        return result
+        return await run(element, messages=messages, model=model, props=props, max_ticks=max_ticks, tools=tools).result
 
     return anyio.run(main)

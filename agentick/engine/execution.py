@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import anyio
 
@@ -50,6 +50,7 @@ from .events import (
     MessageStartEvent,
     ModelRequestEvent,
     ResultEvent,
+    StreamEvent,
     TickEndEvent,
     TickStartEvent,
     ToolCallEvent,
@@ -65,6 +66,8 @@ if TYPE_CHECKING:
 __all__ = ["Execution", "new_id"]
 
 logger = logging.getLogger("agentick")
+
+EventT = TypeVar("EventT", bound=Event)
 
 
 def new_id(prefix: str) -> str:
@@ -101,7 +104,7 @@ class Execution:
         for child in list(self.session.children):
             child.abort_current(f"parent aborted: {reason}")
 
-    def emit(self, event_type: type[Event], **fields: Any) -> Event:
+    def emit(self, event_type: type[EventT], **fields: Any) -> EventT:
         session = self.session
         session.sequence += 1
         event = event_type(
@@ -112,7 +115,7 @@ class Execution:
             session_id=session.id,
             **fields,
         )
-        self.handle.push(event)
+        self.handle.push(cast(StreamEvent, event))  # every event class is a member of the union
         return event
 
     # --- the run -------------------------------------------------------------------------------

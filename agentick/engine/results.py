@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ..types import ContentBlock, TimelineEntry, ToolCall, ToolResultBlock, Usage
+from ..types import ContentBlock, Message, TimelineEntry, ToolCall, ToolResultBlock, Usage
 
 __all__ = ["ExecutionUsage", "SendResult", "TickResult", "TickState"]
 
@@ -41,7 +41,7 @@ class TickState:
         tick: int,
         execution_id: str,
         timeline: Sequence[TimelineEntry],
-        queued_messages: Sequence[Any],
+        queued_messages: Sequence[Message],
         previous: TickResult | None,
     ) -> None:
         self.tick = tick

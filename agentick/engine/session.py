@@ -48,7 +48,7 @@ class Session:
         session_id: str,
         *,
         component: Any = None,
-        tools: Iterable[ExecutableTool] = (),
+        tools: Iterable[ExecutableTool[Any]] = (),
         model: Any = None,
         max_ticks: int | None = None,
         depth: int = 0,
@@ -121,7 +121,7 @@ class Session:
         messages: Iterable[Message | dict[str, Any]] | None = None,
         props: dict[str, Any] | None = None,
         max_ticks: int | None = None,
-        tools: Iterable[ExecutableTool] | None = None,
+        tools: Iterable[ExecutableTool[Any]] | None = None,
     ) -> ExecutionHandle:
         """Deliver messages (a string is one user message) and run the agent."""
         self._check_open()

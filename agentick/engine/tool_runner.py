@@ -99,7 +99,7 @@ async def _run_one(
 
 async def _execute(
     call: ToolCall,
-    tool: ExecutableTool,
+    tool: ExecutableTool[Any],
     *,
     com: Any,
     handle: ExecutionHandle,
@@ -143,7 +143,7 @@ async def _execute(
 
 async def _confirm(
     call: ToolCall,
-    tool: ExecutableTool,
+    tool: ExecutableTool[Any],
     validated: Any,
     *,
     handle: ExecutionHandle,

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from types import FrameType, FunctionType, MethodType
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast, overload
 
 from ..errors import HookError
 from ..user_code import in_package, is_user_code
@@ -396,7 +396,19 @@ def _identical(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
     return len(old) == len(new) and all(map(operator.is_, old, new))
 
 
-def use_state(initial: T | Callable[[], T]) -> tuple[T, Callable[[T | Callable[[T], T]], None]]:
+SetState = Callable[[T | Callable[[T], T]], None]
+"""The setter `use_state` returns: takes a value, or a function of the previous value."""
+
+
+@overload
+def use_state(initial: Callable[[], T]) -> tuple[T, SetState[T]]: ...
+
+
+@overload
+def use_state(initial: T) -> tuple[T, SetState[T]]: ...
+
+
+def use_state(initial: T | Callable[[], T]) -> tuple[T, SetState[T]]:
     """`(value, set_value)`. The setter takes a value or `fn(prev)`; setting an equal (`==`) value
     does nothing. `initial` may be a factory, called on the first render only."""
     dispatch = current_component("use_state")
