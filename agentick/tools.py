@@ -13,7 +13,19 @@ import re
 import typing
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, Protocol, TypedDict, TypeVar, Unpack, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Generic,
+    Literal,
+    Protocol,
+    TypedDict,
+    TypeVar,
+    Unpack,
+    cast,
+    overload,
+)
 
 import anyio
 import pydantic
@@ -139,7 +151,7 @@ class ExecutableTool(Generic[F_co]):
 
     def validate(self, arguments: Any) -> Any:
         """The validated input for the handler, or ToolInputError describing every problem."""
-        if isinstance(arguments, dict) and "_raw_arguments" in arguments and len(arguments) == 1:
+        if _not_an_object(arguments):
             raise ToolInputError(
                 f"the arguments for {self.name} are not a JSON object: {arguments['_raw_arguments']!r:.200}"
             )
@@ -153,7 +165,7 @@ class ExecutableTool(Generic[F_co]):
                 )
                 raise ToolInputError(f"invalid arguments for {self.name}: {problems}") from error
         if arguments is None:
-            arguments = {}
+            arguments = dict[str, Any]()
         errors = validate_json(arguments, self.input_schema)
         if errors:
             raise ToolInputError(f"invalid arguments for {self.name}: {'; '.join(errors)}")
@@ -169,7 +181,8 @@ class ExecutableTool(Generic[F_co]):
         if "deps" in self._injected:
             injected["deps"] = deps if deps is not None else self.deps
         if self.keyword_handler:
-            arguments = {name: getattr(validated, name) for name in type(validated).model_fields}
+            fields: dict[str, Any] = type(cast(BaseModel, validated)).model_fields
+            arguments = {name: getattr(validated, name) for name in fields}
             return await _invoke(self.handler, (), {**arguments, **injected})
         return await _invoke(self.handler, (validated,), injected)
 
@@ -222,7 +235,7 @@ class ExecutableTool(Generic[F_co]):
         return h(Fragment, None, node, content)
 
     def _with(self, **changes: Any) -> ExecutableTool[F_co]:
-        clone: ExecutableTool[F_co] = object.__new__(ExecutableTool)
+        clone = cast("ExecutableTool[F_co]", object.__new__(ExecutableTool))
         clone.__dict__.update(self.__dict__)
         clone.__dict__.update(changes)
         clone._definition = None
@@ -424,7 +437,7 @@ def normalize_result(value: Any, tool_name: str = "tool") -> list[Any]:
         return [TextBlock(text="")]
     if isinstance(value, BaseModel) and not _is_block(value):
         return [TextBlock(text=json.dumps(value.model_dump(mode="json"), ensure_ascii=False))]
-    if isinstance(value, list) and value and all(_is_block(item) for item in value):
+    if isinstance(value, list) and value and all(_is_block(item) for item in cast("Sequence[Any]", value)):
         try:
             return _BLOCKS.validate_python(value)
         except pydantic.ValidationError as error:
@@ -434,23 +447,33 @@ def normalize_result(value: Any, tool_name: str = "tool") -> list[Any]:
     try:
         return [TextBlock(text=json.dumps(value, ensure_ascii=False, default=_json_default))]
     except (TypeError, ValueError) as error:
+        kind = type(cast(object, value)).__name__
         raise ToolError(
-            f"tool {tool_name!r} returned a {type(value).__name__}, which is not text, JSON data, a pydantic "
-            "model or a list of content blocks"
+            f"tool {tool_name!r} returned a {kind}, which is not text, JSON data, a pydantic model or a list of "
+            "content blocks"
         ) from error
+
+
+def _not_an_object(arguments: object) -> bool:
+    """Whether a model's tool arguments were not a JSON object: adapters pass such text as
+    `{"_raw_arguments": text}`."""
+    return isinstance(arguments, dict) and "_raw_arguments" in arguments and len(cast("dict[str, Any]", arguments)) == 1
 
 
 def _is_block(value: Any) -> bool:
     if isinstance(value, BaseModel):
         return isinstance(getattr(value, "type", None), str) and type(value).__module__ == "agentick.types"
-    return isinstance(value, dict) and isinstance(value.get("type"), str) and len(value) > 1
+    if not isinstance(value, dict):
+        return False
+    mapping = cast("dict[str, Any]", value)
+    return isinstance(mapping.get("type"), str) and len(mapping) > 1
 
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
+        return list(cast("Iterable[Any]", value))
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
@@ -548,8 +571,9 @@ def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
         elif section in ("Args", "Arguments", "Parameters", "Params"):
             match = _ARGUMENT.match(line)
             if match:
-                current = match.group(1).lstrip("*")
-                arguments[current] = match.group(2).strip()
+                name: str = match.group(1).lstrip("*")
+                arguments[name] = match.group(2).strip()
+                current = name
             elif current and line.strip():
                 arguments[current] += " " + line.strip()
     return "\n".join(summary).strip(), arguments

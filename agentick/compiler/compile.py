@@ -141,7 +141,7 @@ def run_sync(awaitable: Awaitable[T], what: str) -> T:
 
 def entries_from(messages: Iterable[Message | dict[str, Any]], prefix: str = "m") -> list[TimelineEntry]:
     """Timeline entries for plain messages (dicts or Message objects)."""
-    entries = []
+    entries: list[TimelineEntry] = []
     for index, message in enumerate(messages):
         value = message if isinstance(message, Message) else Message.model_validate(message)
         entries.append(TimelineEntry(id=value.id or f"{prefix}{index}", message=value))

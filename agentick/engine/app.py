@@ -158,7 +158,7 @@ class App:
         # model they rendered (the bound `aclose` keeps it alive until it ran).
         models = {id(model): model for model in (self.model, *self._models.values(), *self._pinned_models.values())}
         for model in models.values():
-            aclose = getattr(model, "aclose", None)
+            aclose: Callable[[], Awaitable[Any]] | None = getattr(model, "aclose", None)
             if callable(aclose):
                 closers.append(aclose)
         if self._opened_store is not None:

@@ -90,7 +90,7 @@ class ToolCallEvent(Event):
     type: Literal["tool_call"] = "tool_call"
     call_id: str
     name: str
-    input: dict[str, Any] = Field(default_factory=dict)
+    input: dict[str, Any] = Field(default_factory=dict[str, Any])
 
 
 class MessageEndEvent(Event):
@@ -104,7 +104,7 @@ class ToolConfirmationRequiredEvent(Event):
     type: Literal["tool_confirmation_required"] = "tool_confirmation_required"
     call_id: str
     name: str
-    input: dict[str, Any] = Field(default_factory=dict)
+    input: dict[str, Any] = Field(default_factory=dict[str, Any])
     message: str
 
 

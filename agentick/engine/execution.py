@@ -284,8 +284,8 @@ class Execution:
     async def _stream(self, deltas: AsyncIterator[Any], model_id: str) -> ModelOutput:
         accumulator = StreamAccumulator(model_id)
         started = False
-        async with aclosing(deltas) as stream:  # type: ignore[type-var]
-            async for delta in stream:
+        async with aclosing(deltas):  # type: ignore[type-var]
+            async for delta in deltas:
                 delta = accumulator.add(delta)  # repaired if need be, so the events are clean too (utf8.py)
                 if not started:
                     started = True

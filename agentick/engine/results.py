@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, Field
 
@@ -22,10 +22,10 @@ class SendResult(BaseModel):
     """The outcome of one execution."""
 
     response: str = ""
-    outputs: dict[str, Any] = Field(default_factory=dict)
+    outputs: dict[str, Any] = Field(default_factory=dict[str, Any])
     usage: ExecutionUsage = Field(default_factory=ExecutionUsage)
     stop_reason: str | None = None
-    timeline: list[TimelineEntry] = Field(default_factory=list)
+    timeline: list[TimelineEntry] = Field(default_factory=list[TimelineEntry])
 
 
 class TickState:
@@ -114,10 +114,11 @@ class TickResult:
         elif decision is False:
             self.stop()
         elif isinstance(decision, dict):
-            if decision.get("stop"):
-                self.stop(decision.get("reason"))
-            elif decision.get("continue"):
-                self.continue_(decision.get("reason"))
+            vote = cast("dict[str, Any]", decision)
+            if vote.get("stop"):
+                self.stop(vote.get("reason"))
+            elif vote.get("continue"):
+                self.continue_(vote.get("reason"))
         requests, self._requests = self._requests, []
         stops = [reason for go, reason in requests if not go]
         if stops:
@@ -125,7 +126,7 @@ class TickResult:
             self.decided_reason = next((reason for reason in stops if reason), self.stop_reason)
         elif requests:
             self.should_continue = True
-            self.decided_reason = next((reason for go, reason in requests if reason), None)
+            self.decided_reason = next((reason for _, reason in requests if reason), None)
 
     def __repr__(self) -> str:
         return f"<TickResult tick={self.tick} should_continue={self.should_continue}>"

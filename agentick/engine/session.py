@@ -316,7 +316,8 @@ class Session:
             raise PersistenceError(f"the stored snapshot of session {self.id!r} is invalid: {error}") from error
         self.runtime.com.state.update(snapshot.get("state") or {})
         store = data_store(self.runtime)
-        for key, entry in (snapshot.get("data") or {}).items():
+        data: dict[str, dict[str, Any]] = snapshot.get("data") or {}
+        for key, entry in data.items():
             deps = entry.get("deps")
             store.entries[key] = DataEntry(entry.get("value"), tuple(deps) if deps is not None else None)
 

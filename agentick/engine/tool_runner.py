@@ -117,6 +117,7 @@ async def _execute(
             )
             if denial is not None:
                 return denial
+        value: Any = None
         with anyio.move_on_after(tool.timeout) as scope:
             value = await tool.call(validated, com=com)
         if scope.cancelled_caught:

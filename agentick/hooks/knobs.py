@@ -114,7 +114,7 @@ class Knob:
 
     def hints(self) -> list[str]:
         """The constraints shown next to the knob, in a fixed order."""
-        hints = []
+        hints: list[str] = []
         if self.options:
             hints.append("options: " + ", ".join(format_value(option) for option in self.options))
         if self.min is not None or self.max is not None:

@@ -19,11 +19,12 @@ import inspect
 import types
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import HookError
 from ..reconciler import current_component, use_effect, use_latest
 from ..runtime import AgentRuntime, Com, use_runtime
+from ..schema import json_object
 from ..types import Message
 
 if TYPE_CHECKING:
@@ -233,7 +234,8 @@ def callback_location(callback: Any) -> str:
     function = getattr(function, "__func__", function)
     code = getattr(function, "__code__", None)
     if code is None:  # a callable object: where its class defines __call__
-        code = getattr(inspect.getattr_static(type(function), "__call__", None), "__code__", None)
+        method: object = inspect.getattr_static(type(cast(object, function)), "__call__", None)
+        code = getattr(method, "__code__", None)
     if code is None:
         return "an unknown location"
     return f"{code.co_filename}:{code.co_firstlineno}"
@@ -250,14 +252,15 @@ def check_vote(name: str, callback: Any, decision: Any) -> Any:
     the hook and component (`name` is `"use_continuation of Agent"`) and listing the valid votes."""
     if decision is None or decision is True or decision is False:
         return decision
+    vote = json_object(decision)
     if (
-        isinstance(decision, dict)
-        and decision.keys() <= _VOTE_KEYS
-        and ("stop" in decision or "continue" in decision)
-        and all(isinstance(decision.get(key, False), bool) for key in ("stop", "continue"))
-        and isinstance(decision.get("reason"), str | None)
+        vote is not None
+        and vote.keys() <= _VOTE_KEYS
+        and ("stop" in vote or "continue" in vote)
+        and all(isinstance(vote.get(key, False), bool) for key in ("stop", "continue"))
+        and isinstance(vote.get("reason"), str | None)
     ):
-        return decision
+        return vote
     raise HookError(
         f"the {name} ({_callable_name(callback)} at {callback_location(callback)}) returned {decision!r:.80}, "
         f"which is not a vote; return {VOTES}, or call tick_result.stop(reason) / tick_result.continue_(reason)"

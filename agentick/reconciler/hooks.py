@@ -372,9 +372,10 @@ def same_function(old: Callable[..., Any], new: Callable[..., Any]) -> bool:
     function every render) with the same defaults and the very same objects in their closures."""
     if old is new:
         return True
-    if type(old) is MethodType and type(new) is MethodType:
+    # (neither type can be subclassed, so isinstance is `type(x) is`)
+    if isinstance(old, MethodType) and isinstance(new, MethodType):
         return old.__func__ is new.__func__ and old.__self__ is new.__self__
-    if type(old) is not FunctionType or type(new) is not FunctionType:
+    if not isinstance(old, FunctionType) or not isinstance(new, FunctionType):
         return False
     if old.__code__ is not new.__code__ or old.__globals__ is not new.__globals__:
         return False
@@ -417,7 +418,8 @@ def use_state(initial: T | Callable[[], T]) -> tuple[T, SetState[T]]:
         value = initial() if callable(initial) else initial
         hook = StateHook(value, dispatch.fiber)
         dispatch.fiber.hooks.append(hook)
-        return value, hook.dispatch
+        # pyright narrows the non-callable part of `T` to `object`; mypy keeps `T`
+        return value, hook.dispatch  # pyright: ignore[reportReturnType]
     return hook.current(dispatch.work), hook.dispatch
 
 

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 __all__ = [
     "ErrorReply",
@@ -131,7 +131,7 @@ class ErrorReply:
     message: str
     code: str | None = None
     type: str | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict[str, str])
     delay: float = 0.0
 
     def body(self) -> dict[str, Any]:
@@ -294,7 +294,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # every chunk leaves at once, as from a real server
     timeout = 30  # an idle kept-alive connection is closed eventually even if nobody closes the server
-    server: _Server
+    server: _Server  # pyright: ignore[reportIncompatibleVariableOverride]  # the server this handler is made by
 
     def setup(self) -> None:
         super().setup()
@@ -331,7 +331,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         response = fake._next_response(number)
         try:
-            self._respond(response, body if isinstance(body, dict) else {}, number)
+            request: dict[str, Any] = cast("dict[str, Any]", body) if isinstance(body, dict) else {}
+            self._respond(response, request, number)
         except (_Abort, OSError):
             self.close_connection = True
 
@@ -347,7 +348,8 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(response, ErrorReply):
             self._send_json(response.status, response.body(), response.headers)
         elif request.get("stream"):
-            include_usage = bool((request.get("stream_options") or {}).get("include_usage"))
+            options: dict[str, Any] = request.get("stream_options") or {}
+            include_usage = bool(options.get("include_usage"))
             self._stream(response, number, include_usage)
         else:
             self._send_json(200, _completion(response, self.server.fake.model, number))
