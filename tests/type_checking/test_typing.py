@@ -52,11 +52,20 @@ def _pyright(cwd: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def _finish(process: subprocess.Popen[str]) -> str:
-    with process:
-        out, err = process.communicate(timeout=TIMEOUT)
-    assert process.returncode in (0, 1), f"{process.args} failed ({process.returncode}):\n{err}{out}"
-    return out
+def _finish(*processes: subprocess.Popen[str]) -> list[str]:
+    """The output of each process once all have ended (a run that fails leaves none running)."""
+    results = []
+    for process in processes:
+        with process:
+            try:
+                out, err = process.communicate(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                out, err = process.communicate()
+            results.append((process.returncode, out, err))
+    for process, (code, out, err) in zip(processes, results, strict=True):
+        assert code in (0, 1), f"{process.args} failed ({code}):\n{err}{out}"
+    return [out for _, out, _ in results]
 
 
 def _pyright_diagnostics(output: str) -> list[Diagnostic]:
@@ -114,10 +123,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
         stderr=subprocess.PIPE,
         text=True,
     )
+    samples_out, mypy_out, package_out = _finish(samples, mypy, package)
     yield Runs(
-        pyright=_pyright_diagnostics(_finish(samples)),
-        mypy=_mypy_diagnostics(_finish(mypy)),
-        package=json.loads(_finish(package))["summary"],
+        pyright=_pyright_diagnostics(samples_out),
+        mypy=_mypy_diagnostics(mypy_out),
+        package=json.loads(package_out)["summary"],
     )
 
 
