@@ -5,6 +5,8 @@ re-renders the tree; the compiler turns it into exactly the request the model re
 between ticks and decide what happens next.
 """
 
+from typing import TYPE_CHECKING
+
 from agentick_jsx import hook_hint as _jsx_hook_hint
 
 from .compiler import CompiledContext, compile_element
@@ -56,6 +58,7 @@ from .engine import (
     ProcedurePromise,
     SendResult,
     Session,
+    StreamEvent,
     TickResult,
     TickState,
     create_app,
@@ -126,6 +129,7 @@ from .reconciler import (
     use_ref,
     use_state,
 )
+from .runtime import Com
 from .tools import ExecutableTool, Tool, create_tool, tool
 from .types import ContentBlock, ModelInput, ModelOutput, TimelineEntry, ToolDefinition, Usage
 
@@ -164,19 +168,24 @@ createContext = create_context
 _jsx_hook_hint.install()  # `import trip` beside trip.px without the JSX import hook says how to install it
 
 
-def __getattr__(name: str) -> str:
-    """`agentick.__version__`: the installed distribution's version, as `agentick --version` prints it.
+if TYPE_CHECKING:
+    __version__: str
+else:  # hidden from type checkers, which would take every unknown `agentick.X` for a `str`
 
-    Looked up on first use, since `importlib.metadata` costs more to import than it is worth to
-    every `import agentick`; a checkout used without being installed reports `0+unknown`."""
-    if name != "__version__":
-        raise AttributeError(f"module 'agentick' has no attribute {name!r}")
-    from importlib.metadata import PackageNotFoundError, version
+    def __getattr__(name: str) -> str:
+        """`agentick.__version__`: the installed distribution's version, as `agentick --version`
+        prints it.
 
-    try:
-        return version("agentick")
-    except PackageNotFoundError:
-        return "0+unknown"
+        Looked up on first use, since `importlib.metadata` costs more to import than it is worth to
+        every `import agentick`; a checkout used without being installed reports `0+unknown`."""
+        if name != "__version__":
+            raise AttributeError(f"module 'agentick' has no attribute {name!r}")
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("agentick")
+        except PackageNotFoundError:
+            return "0+unknown"
 
 
 __all__ = [
@@ -192,6 +201,7 @@ __all__ = [
     "AuthenticationError",
     "Code",
     "Column",
+    "Com",
     "CompileError",
     "CompiledContext",
     "ComponentError",
@@ -239,6 +249,7 @@ __all__ = [
     "SessionClosedError",
     "StateCell",
     "StateChange",
+    "StreamEvent",
     "System",
     "SystemEvent",
     "Table",

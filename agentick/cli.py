@@ -26,10 +26,10 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import anyio
 
@@ -81,7 +81,7 @@ class _OneLine(logging.Formatter):
 
 
 @contextlib.contextmanager
-def _warnings_shown() -> Iterator[None]:
+def _warnings_shown() -> Generator[None, None, None]:
     """Print the library's warnings (a missing <Timeline />, ...) as `agentick: warning: ...` lines
     on the current stderr while the command runs, unless the `agentick` logger has handlers of its
     own. The handler is removed afterwards: `main()` called in-process (a test, a script) leaves
@@ -204,7 +204,7 @@ def _props(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(f"--props is not valid JSON: {error}") from error
     if not isinstance(props, dict):
         raise UsageError("--props must be a JSON object")
-    return props
+    return cast("dict[str, Any]", props)
 
 
 def _model(args: argparse.Namespace) -> Any:
@@ -261,7 +261,9 @@ async def _compile(component: Any, args: argparse.Namespace) -> int:
     from .testing import compile_agent
     from .tokens import TokenCounter
 
-    messages = [{"role": "user", "content": text} for text in args.message or []]
+    messages: list[dict[str, Any]] = [
+        {"role": "user", "content": text} for text in cast("list[str]", args.message or [])
+    ]
     compiled = await compile_agent(component, props=_props(args), messages=messages)
     lint(compiled, component=component, has_messages=bool(messages), root=None, warned=set())
     tokens = TokenCounter()
@@ -352,7 +354,7 @@ def _heading(out: TextIO, title: str) -> None:
 
 
 def _describe(message: Any) -> str:
-    parts = []
+    parts: list[str] = []
     for block in message.content:
         if block.type == "text":
             parts.append(block.text)

@@ -14,6 +14,7 @@ import errno
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 
 from .errors import ModelError
@@ -69,9 +70,9 @@ def _everything_under(error: BaseException) -> Iterator[BaseException]:
             continue
         seen.add(id(current))
         yield current
-        linked = [current.__cause__, current.__context__, *current.args]
+        linked: list[object] = [current.__cause__, current.__context__, *current.args]
         if isinstance(current, BaseExceptionGroup):
-            linked.extend(current.exceptions)
+            linked.extend(cast("BaseExceptionGroup[BaseException]", current).exceptions)
         stack.extend(item for item in linked if isinstance(item, BaseException))
 
 

@@ -67,7 +67,7 @@ def _trees_equal(a: Element, b: Element) -> bool:
         x, y = pop()
         if x is y:
             continue
-        cls = builtins.type(x)
+        cls = builtins.type(x)  # pyright: ignore[reportUnknownVariableType]  # type(Any) is type[Unknown]
         if cls is not builtins.type(y):
             if isinstance(x, Element) or isinstance(y, Element) or x != y:
                 return False

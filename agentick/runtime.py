@@ -8,14 +8,20 @@ object (`com`), the registries of tick hooks, and per-session caches.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import HookError
 from .reconciler import Ref, create_context, use_context
-from .types import TimelineEntry
+from .types import Message, TimelineEntry
 
-__all__ = ["AgentRuntime", "Com", "Registry", "RuntimeContext", "use_runtime"]
+if TYPE_CHECKING:
+    from .engine.context_info import ContextInfo
+    from .engine.handle import ExecutionHandle
+    from .engine.procedure import Procedure, ProcedurePromise
+    from .engine.results import SendResult, TickState
+
+__all__ = ["AgentRuntime", "Com", "Registry", "RuntimeContext", "SessionCom", "use_runtime"]
 
 
 class Registry:
@@ -49,19 +55,54 @@ class Registry:
         return len(self._entries)
 
 
-class Com:
-    """The session's context object, passed to tick hooks and tool handlers.
+class Com(Protocol):
+    """The session's context object (`agentick.Com`), passed to tick hooks and tool handlers and
+    returned by `use_com()`.
 
     `get_state`/`set_state` hold session state that survives ticks and executions (and is saved in
     snapshots when persisted); `request_recompile()` asks for another compile pass in this tick.
+    A protocol, so a tool handler typed `com: Com` can be given a stand-in in a unit test.
     """
+
+    @property
+    def session_id(self) -> str: ...
+
+    def get_state(self, key: str, default: Any = None) -> Any: ...
+
+    def set_state(self, key: str, value: Any) -> None: ...
+
+    def request_recompile(self, reason: str | None = None) -> None: ...
+
+    @property
+    def timeline(self) -> list[TimelineEntry]: ...
+
+    @property
+    def tools(self) -> list[str]:
+        """Names of the tools offered in the current tick."""
+        ...
+
+    def spawn(
+        self,
+        component: Any,
+        messages: Iterable[Message | dict[str, Any]] | str | None = None,
+        *,
+        model: Any = None,
+        max_ticks: int | None = None,
+        props: dict[str, Any] | None = None,
+    ) -> ProcedurePromise[ExecutionHandle, SendResult]:
+        """Run a child agent (see `Session.spawn`); only available inside a session."""
+        ...
+
+
+class SessionCom:
+    """The `Com` of an `AgentRuntime`; also lets the package's hooks subscribe to state keys."""
 
     def __init__(self, runtime: AgentRuntime, session_id: str) -> None:
         self._runtime = runtime
         self.session_id = session_id
         self.state: dict[str, Any] = {}
         self._listeners: dict[str, set[Callable[[], None]]] = {}
-        self.spawner: Callable[..., Any] | None = None
+        self.spawner: Procedure[..., ExecutionHandle, SendResult] | None = None
         self.tool_names: Callable[[], list[str]] = list
 
     def get_state(self, key: str, default: Any = None) -> Any:
@@ -91,11 +132,19 @@ class Com:
         """Names of the tools offered in the current tick."""
         return self.tool_names()
 
-    def spawn(self, component: Any, *args: Any, **kwargs: Any) -> Any:
+    def spawn(
+        self,
+        component: Any,
+        messages: Iterable[Message | dict[str, Any]] | str | None = None,
+        *,
+        model: Any = None,
+        max_ticks: int | None = None,
+        props: dict[str, Any] | None = None,
+    ) -> ProcedurePromise[ExecutionHandle, SendResult]:
         """Run a child agent (see `Session.spawn`); only available inside a session."""
         if self.spawner is None:
             raise RuntimeError("spawn() needs a session; it is not available in a standalone compile")
-        return self.spawner(component, *args, **kwargs)
+        return self.spawner(component, messages, model=model, max_ticks=max_ticks, props=props)
 
     def __repr__(self) -> str:
         return f"<Com session={self.session_id!r}>"
@@ -107,10 +156,10 @@ class AgentRuntime:
     def __init__(self, session_id: str, model_id: str = "gpt-4o") -> None:
         from .tokens import TokenCounter
 
-        self.com = Com(self, session_id)
+        self.com = SessionCom(self, session_id)
         self.history: list[TimelineEntry] = []  # timeline entries from before this execution
         self.pending: list[TimelineEntry] = []  # entries added by the current execution
-        self.tick_state: Any = None
+        self.tick_state: TickState | None = None
         self.tokens = TokenCounter(model_id)
         self.recompile_requested = False
         self.tick_start = Registry()
@@ -122,7 +171,7 @@ class AgentRuntime:
         self.output_validator = Registry()
         self.tick_listeners: dict[int, Callable[[], None]] = {}
         self.entry_elements: dict[str, Any] = {}
-        self.context_info: Any = None
+        self.context_info: ContextInfo | None = None
         self.extensions: dict[str, Any] = {}  # per-session stores of optional features (data, knobs)
         self.deferred: list[Any] = []  # awaitables started by effects (async mount/unmount callbacks)
         self.transient_state: set[str] = set()  # com state keys excluded from snapshots

@@ -8,9 +8,10 @@ become a readable error result instead of reaching the handler.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
-__all__ = ["clean_schema", "validate_json"]
+__all__ = ["clean_schema", "json_object", "validate_json"]
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),
@@ -23,6 +24,12 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+def json_object(value: object) -> dict[str, Any] | None:
+    """`value` when it is a dict (a JSON object, as `json.loads` gives it), else None: a dict
+    typed for type checkers, without narrowing `value` itself."""
+    return cast("dict[str, Any]", value) if isinstance(value, dict) else None
+
+
 def clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """A copy of a pydantic JSON schema without `title` annotations (tokens the model does not need).
 
@@ -31,15 +38,15 @@ def clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
     def clean(node: Any) -> Any:
         if isinstance(node, list):
-            return [clean(item) for item in node]
+            return [clean(item) for item in cast("Sequence[Any]", node)]
         if not isinstance(node, dict):
             return node
-        out = {}
-        for key, value in node.items():
+        out: dict[str, Any] = {}
+        for key, value in cast("dict[str, Any]", node).items():
             if key == "title" and isinstance(value, str):
                 continue
             if key in ("properties", "$defs", "definitions", "patternProperties") and isinstance(value, dict):
-                out[key] = {name: clean(sub) for name, sub in value.items()}
+                out[key] = {name: clean(sub) for name, sub in cast("dict[str, Any]", value).items()}
             else:
                 out[key] = clean(value)
         return out
@@ -66,7 +73,7 @@ def _type_matches(value: Any, name: str) -> bool:
 def _check(value: Any, schema: dict[str, Any], path: str, errors: list[str]) -> None:
     expected = schema.get("type")
     if expected is not None:
-        names = expected if isinstance(expected, list) else [expected]
+        names: list[str] = cast("list[str]", expected) if isinstance(expected, list) else [expected]
         if not any(_type_matches(value, name) for name in names):
             errors.append(f"{path}: expected {' or '.join(names)}, got {type(value).__name__} {value!r:.40}")
             return
@@ -77,13 +84,13 @@ def _check(value: Any, schema: dict[str, Any], path: str, errors: list[str]) -> 
         for name in schema.get("required", []):
             if name not in value:
                 errors.append(f"{path}.{name}: required field is missing")
-        for name, item in value.items():
+        for name, item in cast("dict[str, Any]", value).items():
             if name in properties:
                 _check(item, properties[name], f"{path}.{name}", errors)
             elif schema.get("additionalProperties") is False:
                 errors.append(f"{path}.{name}: unexpected field")
     elif isinstance(value, (list, tuple)) and isinstance(schema.get("items"), dict):
-        for index, item in enumerate(value):
+        for index, item in enumerate(cast("Sequence[Any]", value)):
             _check(item, schema["items"], f"{path}[{index}]", errors)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if "minimum" in schema and value < schema["minimum"]:

@@ -12,8 +12,20 @@ import json
 import re
 import typing
 import weakref
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, Literal, TypedDict, Unpack
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Generic,
+    Literal,
+    Protocol,
+    TypedDict,
+    TypeVar,
+    Unpack,
+    cast,
+    overload,
+)
 
 import anyio
 import pydantic
@@ -24,7 +36,18 @@ from .errors import ToolError
 from .schema import clean_schema, validate_json
 from .types import ContentBlock, TextBlock, ToolDefinition
 
+if TYPE_CHECKING:
+    from .runtime import Com
+
 __all__ = ["ExecutableTool", "Tool", "ToolProps", "create_tool", "normalize_result", "tool"]
+
+F_co = TypeVar("F_co", bound="Callable[..., Any] | None", covariant=True)
+F = TypeVar("F", bound="Callable[..., Any]")
+M = TypeVar("M", bound=BaseModel)
+In = TypeVar("In")
+R = TypeVar("R")
+InputHandler = Callable[[In], R] | Callable[Concatenate[In, ...], R]
+"""A `create_tool` handler: called with the validated input `In` (plus `com=`/`deps=` when it takes them)."""
 
 TOOL_NODE = "@tool"
 Audience = Literal["model", "user", "all"]
@@ -54,8 +77,12 @@ class ToolInputError(ToolError):
     """Tool input failed validation; the message lists every problem, ready to show the model."""
 
 
-class ExecutableTool:
-    """A tool the engine can offer to the model and run. Create one with `@tool` or `create_tool`."""
+class ExecutableTool(Generic[F_co]):
+    """A tool the engine can offer to the model and run. Create one with `@tool` or `create_tool`.
+
+    `ExecutableTool[F]`: `F` is the type of its handler (`.handler`), the decorated function itself
+    for `@tool` (so its parameters and return type stay known), `None` for a tool without one.
+    """
 
     def __init__(
         self,
@@ -63,7 +90,7 @@ class ExecutableTool:
         name: str,
         description: str = "",
         input: type[BaseModel] | dict[str, Any] | None = None,
-        handler: Callable[..., Any] | None = None,
+        handler: F_co = None,  # type: ignore[assignment]  # no handler: F is None
         keyword_handler: bool = False,
         render: Callable[..., Any] | None = None,
         use: Callable[[], dict[str, Any]] | None = None,
@@ -127,7 +154,7 @@ class ExecutableTool:
 
     def validate(self, arguments: Any) -> Any:
         """The validated input for the handler, or ToolInputError describing every problem."""
-        if isinstance(arguments, dict) and "_raw_arguments" in arguments and len(arguments) == 1:
+        if _not_an_object(arguments):
             raise ToolInputError(
                 f"the arguments for {self.name} are not a JSON object: {arguments['_raw_arguments']!r:.200}"
             )
@@ -141,13 +168,13 @@ class ExecutableTool:
                 )
                 raise ToolInputError(f"invalid arguments for {self.name}: {problems}") from error
         if arguments is None:
-            arguments = {}
+            arguments = dict[str, Any]()
         errors = validate_json(arguments, self.input_schema)
         if errors:
             raise ToolInputError(f"invalid arguments for {self.name}: {'; '.join(errors)}")
         return arguments
 
-    async def call(self, validated: Any, *, com: Any = None, deps: dict[str, Any] | None = None) -> Any:
+    async def call(self, validated: Any, *, com: Com | None = None, deps: dict[str, Any] | None = None) -> Any:
         """Run the handler with already validated input; returns what the handler returned."""
         if self.handler is None:
             raise ToolError(f"tool {self.name!r} has no handler")
@@ -157,11 +184,18 @@ class ExecutableTool:
         if "deps" in self._injected:
             injected["deps"] = deps if deps is not None else self.deps
         if self.keyword_handler:
-            arguments = {name: getattr(validated, name) for name in type(validated).model_fields}
+            fields: dict[str, Any] = type(cast(BaseModel, validated)).model_fields
+            arguments = {name: getattr(validated, name) for name in fields}
             return await _invoke(self.handler, (), {**arguments, **injected})
         return await _invoke(self.handler, (validated,), injected)
 
-    async def run(self, arguments: Any = None, *, com: Any = None, deps: dict[str, Any] | None = None) -> list[Any]:
+    async def run(
+        self,
+        arguments: Mapping[str, Any] | BaseModel | None = None,
+        *,
+        com: Com | None = None,
+        deps: dict[str, Any] | None = None,
+    ) -> list[ContentBlock]:
         """Validate `arguments`, run the handler and return its result as content blocks."""
         return normalize_result(await self.call(self.validate(arguments or {}), com=com, deps=deps), self.name)
 
@@ -194,7 +228,7 @@ class ExecutableTool:
         if deps is not None and not isinstance(deps, dict):
             raise ToolError(f"the use= hook of tool {self.name!r} returned {type(deps).__name__}, expected a dict")
         if "confirmation_timeout" in props:
-            check_confirmation_timeout(props["confirmation_timeout"], f"tool {self.name!r}: ")
+            check_confirmation_timeout(props.get("confirmation_timeout"), f"tool {self.name!r}: ")
         if props or deps is not None:
             current = self._with(deps=deps, **props)
         node = h(TOOL_NODE, {"tool": current})
@@ -203,8 +237,8 @@ class ExecutableTool:
         content = h(self.render, {"deps": deps} if _accepts(self.render, "deps") else None)
         return h(Fragment, None, node, content)
 
-    def _with(self, **changes: Any) -> ExecutableTool:
-        clone = object.__new__(ExecutableTool)
+    def _with(self, **changes: Any) -> ExecutableTool[F_co]:
+        clone = cast("ExecutableTool[F_co]", object.__new__(ExecutableTool))
         clone.__dict__.update(self.__dict__)
         clone.__dict__.update(changes)
         clone._definition = None
@@ -214,8 +248,20 @@ class ExecutableTool:
 # --- creating tools -----------------------------------------------------------------------------
 
 
+class ToolDecorator(Protocol):
+    """What `tool(name=..., ...)` returns: a decorator making an `ExecutableTool` of a function."""
+
+    def __call__(self, fn: F, /) -> ExecutableTool[F]: ...
+
+
+@overload
+def tool(fn: F, /) -> ExecutableTool[F]: ...
+
+
+@overload
 def tool(
-    fn: Callable[..., Any] | None = None,
+    fn: None = None,
+    /,
     *,
     name: str | None = None,
     description: str | None = None,
@@ -227,7 +273,24 @@ def tool(
     confirmation_message: str | Callable[[Any], str] | None = None,
     confirmation_timeout: float | None = None,
     timeout: float | None = None,
-) -> Any:
+) -> ToolDecorator: ...
+
+
+def tool(
+    fn: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    render: Callable[..., Any] | None = None,
+    use: Callable[[], dict[str, Any]] | None = None,
+    audience: Audience = "model",
+    aliases: Sequence[str] = (),
+    requires_confirmation: bool | Callable[[Any], bool | Awaitable[bool]] = False,
+    confirmation_message: str | Callable[[Any], str] | None = None,
+    confirmation_timeout: float | None = None,
+    timeout: float | None = None,
+) -> ExecutableTool[Callable[..., Any]] | ToolDecorator:
     """Make a tool from a function: its name, docstring and typed parameters become the definition.
 
     `@tool` or `@tool(name=..., requires_confirmation=True)`. Parameters named `com` and `deps`
@@ -235,7 +298,7 @@ def tool(
     schema. Argument descriptions are read from a Google-style `Args:` section of the docstring.
     """
 
-    def build(function: Callable[..., Any]) -> ExecutableTool:
+    def build(function: F) -> ExecutableTool[F]:
         summary, arguments = _parse_docstring(inspect.getdoc(function) or "")
         return ExecutableTool(
             name=name or function.__name__,
@@ -256,6 +319,60 @@ def tool(
     return build(fn) if fn is not None else build
 
 
+@overload
+def create_tool(
+    *,
+    name: str,
+    description: str = "",
+    input: type[M],
+    handler: InputHandler[M, R],
+    render: Callable[..., Any] | None = None,
+    use: Callable[[], dict[str, Any]] | None = None,
+    audience: Audience = "model",
+    aliases: Sequence[str] = (),
+    requires_confirmation: bool | Callable[[M], bool | Awaitable[bool]] = False,
+    confirmation_message: str | Callable[[M], str] | None = None,
+    confirmation_timeout: float | None = None,
+    timeout: float | None = None,
+) -> ExecutableTool[Callable[Concatenate[M, ...], R]]: ...
+
+
+@overload
+def create_tool(
+    *,
+    name: str,
+    description: str = "",
+    input: dict[str, Any] | None = None,
+    handler: InputHandler[dict[str, Any], R],
+    render: Callable[..., Any] | None = None,
+    use: Callable[[], dict[str, Any]] | None = None,
+    audience: Audience = "model",
+    aliases: Sequence[str] = (),
+    requires_confirmation: bool | Callable[[dict[str, Any]], bool | Awaitable[bool]] = False,
+    confirmation_message: str | Callable[[dict[str, Any]], str] | None = None,
+    confirmation_timeout: float | None = None,
+    timeout: float | None = None,
+) -> ExecutableTool[Callable[Concatenate[dict[str, Any], ...], R]]: ...
+
+
+@overload
+def create_tool(
+    *,
+    name: str,
+    description: str = "",
+    input: type[BaseModel] | dict[str, Any] | None = None,
+    handler: None = None,
+    render: Callable[..., Any] | None = None,
+    use: Callable[[], dict[str, Any]] | None = None,
+    audience: Audience = "model",
+    aliases: Sequence[str] = (),
+    requires_confirmation: bool | Callable[[Any], bool | Awaitable[bool]] = False,
+    confirmation_message: str | Callable[[Any], str] | None = None,
+    confirmation_timeout: float | None = None,
+    timeout: float | None = None,
+) -> ExecutableTool[None]: ...
+
+
 def create_tool(
     *,
     name: str,
@@ -270,7 +387,7 @@ def create_tool(
     confirmation_message: str | Callable[[Any], str] | None = None,
     confirmation_timeout: float | None = None,
     timeout: float | None = None,
-) -> ExecutableTool:
+) -> ExecutableTool[Callable[..., Any] | None]:
     """A tool whose handler takes one positional argument: the validated input (an instance of the
     `input` pydantic model, or a dict for a JSON-schema input)."""
     return ExecutableTool(
@@ -293,7 +410,7 @@ def Tool(
     name: str,
     description: str = "",
     input: type[BaseModel] | dict[str, Any] | None = None,
-    handler: Callable[..., Any] | None = None,
+    handler: InputHandler[Any, object] | None = None,
     children: Any = (),
     **options: Any,
 ) -> Element:
@@ -323,7 +440,7 @@ def normalize_result(value: Any, tool_name: str = "tool") -> list[Any]:
         return [TextBlock(text="")]
     if isinstance(value, BaseModel) and not _is_block(value):
         return [TextBlock(text=json.dumps(value.model_dump(mode="json"), ensure_ascii=False))]
-    if isinstance(value, list) and value and all(_is_block(item) for item in value):
+    if isinstance(value, list) and value and all(_is_block(item) for item in cast("Sequence[Any]", value)):
         try:
             return _BLOCKS.validate_python(value)
         except pydantic.ValidationError as error:
@@ -333,23 +450,33 @@ def normalize_result(value: Any, tool_name: str = "tool") -> list[Any]:
     try:
         return [TextBlock(text=json.dumps(value, ensure_ascii=False, default=_json_default))]
     except (TypeError, ValueError) as error:
+        kind = type(cast(object, value)).__name__
         raise ToolError(
-            f"tool {tool_name!r} returned a {type(value).__name__}, which is not text, JSON data, a pydantic "
-            "model or a list of content blocks"
+            f"tool {tool_name!r} returned a {kind}, which is not text, JSON data, a pydantic model or a list of "
+            "content blocks"
         ) from error
+
+
+def _not_an_object(arguments: object) -> bool:
+    """Whether a model's tool arguments were not a JSON object: adapters pass such text as
+    `{"_raw_arguments": text}`."""
+    return isinstance(arguments, dict) and "_raw_arguments" in arguments and len(cast("dict[str, Any]", arguments)) == 1
 
 
 def _is_block(value: Any) -> bool:
     if isinstance(value, BaseModel):
         return isinstance(getattr(value, "type", None), str) and type(value).__module__ == "agentick.types"
-    return isinstance(value, dict) and isinstance(value.get("type"), str) and len(value) > 1
+    if not isinstance(value, dict):
+        return False
+    mapping = cast("dict[str, Any]", value)
+    return isinstance(mapping.get("type"), str) and len(mapping) > 1
 
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
+        return list(cast("Iterable[Any]", value))
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
@@ -447,16 +574,17 @@ def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
         elif section in ("Args", "Arguments", "Parameters", "Params"):
             match = _ARGUMENT.match(line)
             if match:
-                current = match.group(1).lstrip("*")
-                arguments[current] = match.group(2).strip()
+                name: str = match.group(1).lstrip("*")
+                arguments[name] = match.group(2).strip()
+                current = name
             elif current and line.strip():
                 arguments[current] += " " + line.strip()
     return "\n".join(summary).strip(), arguments
 
 
-def merge_tools(*sources: Iterable[ExecutableTool]) -> list[ExecutableTool]:
+def merge_tools(*sources: Iterable[ExecutableTool[Any]]) -> list[ExecutableTool[Any]]:
     """Merge tool sources by name, later sources winning, in order of first appearance."""
-    merged: dict[str, ExecutableTool] = {}
+    merged: dict[str, ExecutableTool[Any]] = {}
     for source in sources:
         for item in source:
             merged[item.name] = item

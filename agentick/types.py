@@ -6,6 +6,7 @@ expected, so `{"role": "user", "content": "hi"}` is a valid `Message`.
 
 from __future__ import annotations
 
+import inspect
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
@@ -147,7 +148,7 @@ class ToolUseBlock(_Model):
     type: Literal["tool_use"] = "tool_use"
     tool_use_id: str
     name: str
-    input: dict[str, Any] = Field(default_factory=dict)
+    input: dict[str, Any] = Field(default_factory=dict[str, Any])
     # What the provider needs echoed back with this call (e.g. Gemini's thought signature), keyed
     # by provider name so another provider's adapter can ignore it: {"gemini": {...}}.
     provider_data: dict[str, Any] | None = None
@@ -159,7 +160,7 @@ class ToolResultBlock(_Model):
     type: Literal["tool_result"] = "tool_result"
     tool_use_id: str
     name: str
-    content: list[ContentBlock] = Field(default_factory=list)
+    content: list[ContentBlock] = Field(default_factory=list["ContentBlock"])
     is_error: bool = False
 
     @field_validator("content", mode="before")
@@ -192,7 +193,7 @@ class Message(_Model):
     """One message of a conversation. A plain string `content` becomes one text block."""
 
     role: Role
-    content: list[ContentBlock] = Field(default_factory=list)
+    content: list[ContentBlock] = Field(default_factory=list[ContentBlock])
     id: str | None = None
     metadata: dict[str, Any] | None = None
 
@@ -221,7 +222,7 @@ class Message(_Model):
 
 def text_of(blocks: list[Any]) -> str:
     """Concatenated text of the text blocks in `blocks`, including the text inside tool results."""
-    parts = []
+    parts: list[str] = []
     for block in blocks:
         if isinstance(block, TextBlock):
             parts.append(block.text)
@@ -235,7 +236,7 @@ class TimelineEntry(_Model):
 
     id: str
     message: Message
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list[str])
     execution_id: str | None = None
     tick: int | None = None
 
@@ -287,7 +288,7 @@ class ToolCall(_Model):
 
     id: str
     name: str
-    input: dict[str, Any] = Field(default_factory=dict)
+    input: dict[str, Any] = Field(default_factory=dict[str, Any])
 
 
 # --- model input and output -------------------------------------------------------------------
@@ -342,9 +343,9 @@ class ModelInput(_Model):
     any other object as its `repr()`. Python-mode dumps keep the objects.
     """
 
-    messages: list[Message] = Field(default_factory=list)
-    tools: list[ToolDefinition] = Field(default_factory=list)
-    options: dict[str, Any] = Field(default_factory=dict)
+    messages: list[Message] = Field(default_factory=list[Message])
+    tools: list[ToolDefinition] = Field(default_factory=list[ToolDefinition])
+    options: dict[str, Any] = Field(default_factory=dict[str, Any])
     output: OutputRequest | None = None
 
     @field_serializer("options", when_used="json")
@@ -358,12 +359,12 @@ class ModelInput(_Model):
         return None
 
 
-def _json_description(value: Any) -> Any:
+def _json_description(value: object) -> Any:
     """A JSON stand-in for an option value pydantic cannot write as JSON (see `ModelInput`)."""
-    if isinstance(value, type) and issubclass(value, BaseModel):
+    if inspect.isclass(value) and issubclass(value, BaseModel):
         return {"type": "json_schema", "name": value.__name__, "schema": value.model_json_schema()}
     name = getattr(value, "__qualname__", None)
-    if isinstance(name, str) and (isinstance(value, type) or callable(value)):
+    if isinstance(name, str) and (inspect.isclass(value) or callable(value)):
         return f"{getattr(value, '__module__', None) or 'builtins'}.{name}"
     return repr(value)
 

@@ -17,7 +17,8 @@ locates a problem runs only once one is known to exist.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -49,9 +50,9 @@ def is_encodable(value: Any) -> bool:
     if isinstance(value, BaseModel):
         return all(is_encodable(item) for item in value.__dict__.values())
     if isinstance(value, list | tuple):
-        return all(is_encodable(item) for item in value)
+        return all(is_encodable(item) for item in cast("Sequence[Any]", value))
     if isinstance(value, dict):
-        return all(is_encodable(key) and is_encodable(item) for key, item in value.items())
+        return all(is_encodable(key) and is_encodable(item) for key, item in cast("Mapping[Any, Any]", value).items())
     return True
 
 
@@ -63,11 +64,11 @@ def repair(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_copy(update={name: repair(item) for name, item in value.__dict__.items()})
     if isinstance(value, list):
-        return [repair(item) for item in value]
+        return [repair(item) for item in cast("Sequence[Any]", value)]
     if isinstance(value, tuple):
-        return tuple(repair(item) for item in value)
+        return tuple(repair(item) for item in cast("Sequence[Any]", value))
     if isinstance(value, dict):
-        return {repair(key): repair(item) for key, item in value.items()}
+        return {repair(key): repair(item) for key, item in cast("Mapping[Any, Any]", value).items()}
     return value
 
 
@@ -96,9 +97,9 @@ def _locate(value: Any, path: str) -> str | None:
         items: Any = value.__dict__.items()
         return _first(((f"{path}.{name}" if path else name), item) for name, item in items)
     if isinstance(value, list | tuple):
-        return _first((f"{path}[{index}]", item) for index, item in enumerate(value))
+        return _first((f"{path}[{index}]", item) for index, item in enumerate(cast("Sequence[Any]", value)))
     if isinstance(value, dict):
-        for key, item in value.items():
+        for key, item in cast("Mapping[Any, Any]", value).items():
             found = _locate(key, f"{path} key") or _locate(item, f"{path}[{key!r}]")
             if found:
                 return found

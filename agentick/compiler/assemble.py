@@ -43,7 +43,7 @@ class CompiledContext:
     def __init__(
         self,
         structure: CompiledStructure,
-        tool_objects: list[ExecutableTool],
+        tool_objects: list[ExecutableTool[Any]],
         model_input: ModelInput,
         system: str | None,
         tokens: TokenCounter,
@@ -87,7 +87,7 @@ class CompiledContext:
                 return definition
         raise KeyError(f"no tool named {name!r}; the model is offered {[d.name for d in self.tools]}")
 
-    def find_tool(self, name: str) -> ExecutableTool | None:
+    def find_tool(self, name: str) -> ExecutableTool[Any] | None:
         """The runnable tool for a name or alias (user-audience tools included)."""
         for candidate in self.tool_objects:
             if candidate.name == name:
@@ -106,7 +106,7 @@ def assemble(
     structure: CompiledStructure,
     tokens: TokenCounter,
     *,
-    tool_sources: Sequence[Iterable[ExecutableTool]] = (),
+    tool_sources: Sequence[Iterable[ExecutableTool[Any]]] = (),
     iterations: int = 1,
 ) -> CompiledContext:
     """Build the CompiledContext of a collected structure. `tool_sources` are lower-priority tools

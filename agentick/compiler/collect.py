@@ -31,7 +31,7 @@ class SectionData:
     title: str | None
     audience: str
     renderer: Renderer
-    bodies: list[str] = field(default_factory=list)
+    bodies: list[str] = field(default_factory=list[str])
 
     @property
     def body(self) -> str:
@@ -52,14 +52,14 @@ class Ephemeral:
 class CompiledStructure:
     """Everything collected from one render of the tree, before tools are merged."""
 
-    system_parts: list[str | SectionData] = field(default_factory=list)
-    sections: dict[str, SectionData] = field(default_factory=dict)
-    conversation: list[Message] = field(default_factory=list)
-    ephemerals: list[Ephemeral] = field(default_factory=list)
-    tools: list[Any] = field(default_factory=list)
+    system_parts: list[str | SectionData] = field(default_factory=list[str | SectionData])
+    sections: dict[str, SectionData] = field(default_factory=dict[str, SectionData])
+    conversation: list[Message] = field(default_factory=list[Message])
+    ephemerals: list[Ephemeral] = field(default_factory=list[Ephemeral])
+    tools: list[Any] = field(default_factory=list[Any])
     model: Any = None
-    model_options: dict[str, Any] = field(default_factory=dict)
-    text_tags: set[str] = field(default_factory=set)  # unknown lowercase tags written as literal text
+    model_options: dict[str, Any] = field(default_factory=dict[str, Any])
+    text_tags: set[str] = field(default_factory=set[str])  # unknown lowercase tags written as literal text
 
     def system_text(self) -> str | None:
         texts = [part if isinstance(part, str) else part.formatted() for part in self.system_parts]

@@ -58,7 +58,7 @@ async def compile_until_stable(
     compiler: Compiler,
     element: Element | None,
     *,
-    tool_sources: Sequence[Iterable[ExecutableTool]] = (),
+    tool_sources: Sequence[Iterable[ExecutableTool[Any]]] = (),
     after_render: Callable[[], Awaitable[None]] | None = None,
     max_passes: int = MAX_PASSES,
 ) -> CompiledContext:
@@ -141,7 +141,7 @@ def run_sync(awaitable: Awaitable[T], what: str) -> T:
 
 def entries_from(messages: Iterable[Message | dict[str, Any]], prefix: str = "m") -> list[TimelineEntry]:
     """Timeline entries for plain messages (dicts or Message objects)."""
-    entries = []
+    entries: list[TimelineEntry] = []
     for index, message in enumerate(messages):
         value = message if isinstance(message, Message) else Message.model_validate(message)
         entries.append(TimelineEntry(id=value.id or f"{prefix}{index}", message=value))

@@ -169,7 +169,9 @@ def walk(
             elif kind == n.LIST or kind in ("ul", "ol"):
                 ordered = bool(props.get("ordered")) or kind == "ol"
                 checks = [_checked(item) for item in node.children]
-                sources = [item.children if checks[i] is not _PLAIN else [item] for i, item in enumerate(node.children)]
+                sources: list[Sequence[Any]] = [
+                    item.children if checks[i] is not _PLAIN else [item] for i, item in enumerate(node.children)
+                ]
                 texts: list[str] = [""] * len(sources)
                 task = bool(props.get("task"))
                 push(
@@ -185,8 +187,8 @@ def walk(
                 _push_texts(push, sources, renderer, texts)
                 break
             elif kind == n.TABLE:
-                headers = [str(cell) for cell in props.get("headers") or []]
-                rows = [[str(cell) for cell in row] for row in props.get("rows") or []]
+                headers = [str(cell) for cell in props.get("headers") or ()]
+                rows = [[str(cell) for cell in row] for row in props.get("rows") or ()]
                 shape = [
                     (
                         bool(row.props.get("header")),

@@ -40,7 +40,7 @@ def escape_attribute(value: Any) -> str:
 
 def attributes(attrs: dict[str, Any]) -> str:
     """` name="value"` pairs for the attributes that are set, in order (None and False are omitted)."""
-    parts = []
+    parts: list[str] = []
     for name, value in attrs.items():
         if value is None or value is False or callable(value):
             continue
@@ -145,7 +145,7 @@ class MarkdownRenderer(Renderer):
         return "---"
 
     def list(self, items: Sequence[tuple[str, bool | None]], ordered: bool, task: bool) -> str:
-        lines = []
+        lines: list[str] = []
         for number, (text, checked) in enumerate(items, 1):
             bullet = f"{number}." if ordered else "-"
             box = ""
@@ -163,7 +163,7 @@ class MarkdownRenderer(Renderer):
         def line(values: Sequence[str]) -> str:
             return "| " + " | ".join(value.ljust(width) for value, width in zip(values, widths, strict=True)) + " |"
 
-        out = []
+        out: list[str] = []
         if headers:
             out.append(line(head))
             out.append("| " + " | ".join("-" * width for width in widths) + " |")

@@ -6,9 +6,9 @@ answering those calls form one unit, so eviction never separates a tool call fro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ..errors import CompileError
 from ..types import TimelineEntry, ToolResultBlock, ToolUseBlock
@@ -119,7 +119,7 @@ def _custom(
     budget: TokenBudget,
 ) -> list[int]:
     result = strategy(list(entries), budget)
-    kept = result[0] if isinstance(result, tuple) else result
+    kept: Iterable[TimelineEntry] = cast("Sequence[Any]", result)[0] if isinstance(result, tuple) else result
     kept_ids = {entry.id for entry in kept}
     # A unit survives only whole: a call kept without its result (or the reverse) is evicted.
     return [i for i, unit in enumerate(units) if all(entry.id in kept_ids for entry in unit)]

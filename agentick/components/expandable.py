@@ -13,8 +13,8 @@ automatic summary, or the summary text), `collapsed_name=` and `collapsed_group=
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
 
 from ..compiler import nodes as n
 from ..element import Element, h
@@ -106,12 +106,12 @@ def plain_text(children: Any) -> str:
             walk(item.props.get("text"))
             walk(item.children)
         elif isinstance(item, list | tuple):
-            for child in item:
+            for child in cast("Sequence[Any]", item):
                 walk(child)
         elif isinstance(item, Mapping):  # a content block as a dict: a block of its own
-            walk([" ", item.get("text"), " "])
-        elif isinstance(getattr(item, "text", None), str):  # a content block or a Message
-            parts.append(f" {item.text} ")
+            walk([" ", cast("Mapping[str, Any]", item).get("text"), " "])
+        elif isinstance(text := getattr(item, "text", None), str):  # a content block or a Message
+            parts.append(f" {text} ")
 
     walk(children)
     return " ".join("".join(parts).split())

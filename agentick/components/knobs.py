@@ -57,12 +57,12 @@ def Knobs() -> Element | None:
     knobs = registry.knobs()
     if not knobs:
         return None
-    tool: ExecutableTool = runtime.extension("set_knob", lambda: _set_knob_tool(registry))
+    tool: ExecutableTool[Any] = runtime.extension("set_knob", lambda: _set_knob_tool(registry))
     entries = [(name, descriptor, registry.value(name, descriptor)) for name, descriptor in knobs]
     return h(Fragment, None, h(tool), Section(id="knobs", children=[knobs_text(entries)]))
 
 
-def _set_knob_tool(registry: KnobRegistry) -> ExecutableTool:
+def _set_knob_tool(registry: KnobRegistry) -> ExecutableTool[Any]:
     async def set_knob(arguments: dict[str, Any]) -> str:
         return registry.apply(arguments.get("name") or None, arguments.get("group") or None, arguments["value"])
 

@@ -6,7 +6,8 @@ call, naming the component) and renders one reserved host node the collector und
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from ..compiler import nodes as n
 from ..element import Element, h
@@ -202,7 +203,8 @@ def _content(content: Any, children: Any) -> tuple[Any, ...]:
     if isinstance(content, MessageModel):
         content = content.content
     if isinstance(content, list | tuple):
-        return (h(n.BLOCKS, {"blocks": MessageModel(role="user", content=list(content)).content}), *children)
+        blocks = list(cast("Sequence[Any]", content))
+        return (h(n.BLOCKS, {"blocks": MessageModel(role="user", content=blocks).content}), *children)
     raise CompileError(f"content must be a string or a list of content blocks, not {type(content).__name__}")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from ..compiler import nodes as n
 from ..element import Element, h
@@ -148,7 +148,7 @@ def _as_children(runtime: AgentRuntime, rendered: Any) -> Any:
     if isinstance(rendered, Message):
         return h(n.ENTRY, {"message": rendered})
     if isinstance(rendered, list | tuple):
-        return [_as_children(runtime, item) for item in rendered]
+        return [_as_children(runtime, item) for item in cast("Sequence[Any]", rendered)]
     if rendered is None or isinstance(rendered, Element | str | int | float | bool):
         return rendered
     raise CompileError(

@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar, overload
 
 import anyio
 
 from ..element import Element
+from ..models.base import ModelAdapter
 from ..models.infer import model_from
 from ..output import OutputMode, OutputOptions
 from ..tools import ExecutableTool, check_confirmation_timeout
@@ -21,7 +23,7 @@ from .handle import ExecutionHandle
 from .procedure import Procedure
 from .results import SendResult
 from .session import Session
-from .stores import SqliteStore, store_from
+from .stores import SessionStore, SqliteStore, store_from
 from .structured import check_response_format
 
 __all__ = ["App", "create_app", "run", "run_sync"]
@@ -37,12 +39,12 @@ class App:
 
     def __init__(
         self,
-        component: Any,
+        component: Callable[..., Any],
         *,
-        model: Any = None,
-        tools: Iterable[ExecutableTool] = (),
+        model: ModelAdapter | str | None = None,
+        tools: Iterable[ExecutableTool[Any]] = (),
         max_ticks: int = 10,
-        store: Any = None,
+        store: str | Path | SessionStore | None = None,
         runner: Any = None,
         confirmation_timeout: float | None = None,
         output_type: Any = None,
@@ -73,7 +75,7 @@ class App:
         self.run = Procedure(self._run, name="app.run")
 
     @must_await("app.session")
-    async def session(self, id: str | None = None, *, tools: Iterable[ExecutableTool] = ()) -> Session:
+    async def session(self, id: str | None = None, *, tools: Iterable[ExecutableTool[Any]] = ()) -> Session:
         """The open session `id`, else one restored from the store, else a new one (new id if None).
 
         `tools` are session-level tools (above the app's, below a send's and the tree's). Calls for
@@ -107,7 +109,7 @@ class App:
             loading.done.set()
         return session
 
-    async def _open(self, id: str, tools: Iterable[ExecutableTool]) -> Session:
+    async def _open(self, id: str, tools: Iterable[ExecutableTool[Any]]) -> Session:
         """A session restored from the store, or a new one."""
         session = Session(self, id, tools=tools)
         if self.store is not None:
@@ -124,7 +126,7 @@ class App:
         *,
         messages: Iterable[Message | dict[str, Any]] = (),
         max_ticks: int | None = None,
-        tools: Iterable[ExecutableTool] | None = None,
+        tools: Iterable[ExecutableTool[Any]] | None = None,
         output_type: Any = None,
         output_retries: int | None = None,
         output_mode: OutputMode | None = None,
@@ -176,7 +178,7 @@ class App:
         # model they rendered (the bound `aclose` keeps it alive until it ran).
         models = {id(model): model for model in (self.model, *self._models.values(), *self._pinned_models.values())}
         for model in models.values():
-            aclose = getattr(model, "aclose", None)
+            aclose: Callable[[], Awaitable[Any]] | None = getattr(model, "aclose", None)
             if callable(aclose):
                 closers.append(aclose)
         if self._opened_store is not None:
@@ -215,12 +217,12 @@ class _Loading:
 
 
 def create_app(
-    component: Any,
+    component: Callable[..., Any],
     *,
-    model: Any = None,
-    tools: Iterable[ExecutableTool] = (),
+    model: ModelAdapter | str | None = None,
+    tools: Iterable[ExecutableTool[Any]] = (),
     max_ticks: int = 10,
-    store: Any = None,
+    store: str | Path | SessionStore | None = None,
     runner: Any = None,
     confirmation_timeout: float | None = None,
     output_type: Any = None,
@@ -247,13 +249,13 @@ def create_app(
 
 
 async def _run(
-    element: Any,
+    element: Element | Callable[..., Any],
     *,
     messages: Iterable[Message | dict[str, Any]] = (),
-    model: Any = None,
+    model: ModelAdapter | str | None = None,
     props: dict[str, Any] | None = None,
     max_ticks: int | None = None,
-    tools: Iterable[ExecutableTool] | None = None,
+    tools: Iterable[ExecutableTool[Any]] | None = None,
     output_type: Any = None,
     output_retries: int | None = None,
     output_mode: OutputMode | None = None,
@@ -279,18 +281,62 @@ run = Procedure(_run, name="run")
 
 
 @overload
-def run_sync(element: Any, *, output_type: type[T], **options: Any) -> SendResult[T]: ...
+def run_sync(
+    element: Element | Callable[..., Any],
+    *,
+    messages: Iterable[Message | dict[str, Any]] = (),
+    model: ModelAdapter | str | None = None,
+    props: dict[str, Any] | None = None,
+    max_ticks: int | None = None,
+    tools: Iterable[ExecutableTool[Any]] | None = None,
+    output_type: type[T],
+    output_retries: int | None = None,
+    output_mode: OutputMode | None = None,
+) -> SendResult[T]: ...
 
 
 @overload
-def run_sync(element: Any, *, output_type: None = None, **options: Any) -> SendResult[str]: ...
+def run_sync(
+    element: Element | Callable[..., Any],
+    *,
+    messages: Iterable[Message | dict[str, Any]] = (),
+    model: ModelAdapter | str | None = None,
+    props: dict[str, Any] | None = None,
+    max_ticks: int | None = None,
+    tools: Iterable[ExecutableTool[Any]] | None = None,
+    output_type: None = None,
+    output_retries: int | None = None,
+    output_mode: OutputMode | None = None,
+) -> SendResult[str]: ...
 
 
 @overload
-def run_sync(element: Any, *, output_type: Any, **options: Any) -> SendResult[Any]: ...
+def run_sync(
+    element: Element | Callable[..., Any],
+    *,
+    messages: Iterable[Message | dict[str, Any]] = (),
+    model: ModelAdapter | str | None = None,
+    props: dict[str, Any] | None = None,
+    max_ticks: int | None = None,
+    tools: Iterable[ExecutableTool[Any]] | None = None,
+    output_type: Any,
+    output_retries: int | None = None,
+    output_mode: OutputMode | None = None,
+) -> SendResult[Any]: ...
 
 
-def run_sync(element: Any, *, output_type: Any = None, **options: Any) -> SendResult[Any]:
+def run_sync(
+    element: Element | Callable[..., Any],
+    *,
+    messages: Iterable[Message | dict[str, Any]] = (),
+    model: ModelAdapter | str | None = None,
+    props: dict[str, Any] | None = None,
+    max_ticks: int | None = None,
+    tools: Iterable[ExecutableTool[Any]] | None = None,
+    output_type: Any = None,
+    output_retries: int | None = None,
+    output_mode: OutputMode | None = None,
+) -> SendResult[Any]:
     """`run(...)` from synchronous code: blocks until the result. Inside an event loop (async code,
     a notebook) it cannot block: there the error says to `await run(...).result`.
 
@@ -303,7 +349,17 @@ def run_sync(element: Any, *, output_type: Any = None, **options: Any) -> SendRe
         )
 
     async def main() -> SendResult[Any]:
-        result: SendResult[Any] = await run(element, output_type=output_type, **options).result
+        result: SendResult[Any] = await run(
+            element,
+            messages=messages,
+            model=model,
+            props=props,
+            max_ticks=max_ticks,
+            tools=tools,
+            output_type=output_type,
+            output_retries=output_retries,
+            output_mode=output_mode,
+        ).result
         return result
 
     return anyio.run(main)

@@ -7,13 +7,18 @@ and `timestamp` (seconds since the epoch). For a tool-using execution the order 
 `execution_end`.
 """
 
+# Each event narrows the base's `type: str` to its own literal, the pydantic idiom for a
+# discriminated union; pyright calls that an unsafe override of a mutable field.
+# pyright: reportIncompatibleVariableOverride=false
+
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny
 
 from ..types import ContentBlock, Message, ModelInput, Usage
+from .results import SendResult
 
 __all__ = [
     "CompiledEvent",
@@ -85,7 +90,7 @@ class ToolCallEvent(Event):
     type: Literal["tool_call"] = "tool_call"
     call_id: str
     name: str
-    input: dict[str, Any] = Field(default_factory=dict)
+    input: dict[str, Any] = Field(default_factory=dict[str, Any])
 
 
 class MessageEndEvent(Event):
@@ -99,7 +104,7 @@ class ToolConfirmationRequiredEvent(Event):
     type: Literal["tool_confirmation_required"] = "tool_confirmation_required"
     call_id: str
     name: str
-    input: dict[str, Any] = Field(default_factory=dict)
+    input: dict[str, Any] = Field(default_factory=dict[str, Any])
     message: str
 
 
@@ -127,7 +132,7 @@ class TickEndEvent(Event):
 
 class ResultEvent(Event):
     type: Literal["result"] = "result"
-    result: Any  # SendResult
+    result: SerializeAsAny[SendResult]
 
 
 class ExecutionEndEvent(Event):
@@ -154,7 +159,7 @@ class SpawnEndEvent(Event):
     error: str | None = None
 
 
-StreamEvent = (
+StreamEvent = Annotated[
     ExecutionStartEvent
     | TickStartEvent
     | CompiledEvent
@@ -170,5 +175,9 @@ StreamEvent = (
     | ResultEvent
     | ExecutionEndEvent
     | SpawnStartEvent
-    | SpawnEndEvent
-)
+    | SpawnEndEvent,
+    Field(discriminator="type"),
+]
+"""Any event an execution streams: a union discriminated by `type`, so `if event.type ==
+"content_delta": event.delta` (or `match`, or `isinstance`) narrows it for type checkers, and
+`pydantic.TypeAdapter(StreamEvent)` reads an event back from its JSON."""

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import anyio
 
@@ -53,6 +53,7 @@ from .events import (
     MessageStartEvent,
     ModelRequestEvent,
     ResultEvent,
+    StreamEvent,
     TickEndEvent,
     TickStartEvent,
     ToolCallEvent,
@@ -70,6 +71,8 @@ if TYPE_CHECKING:
 __all__ = ["Execution", "new_id"]
 
 logger = logging.getLogger("agentick")
+
+EventT = TypeVar("EventT", bound=Event)
 
 
 def new_id(prefix: str) -> str:
@@ -109,7 +112,7 @@ class Execution:
         for child in list(self.session.children):
             child.abort_current(f"parent aborted: {reason}")
 
-    def emit(self, event_type: type[Event], **fields: Any) -> Event:
+    def emit(self, event_type: type[EventT], **fields: Any) -> EventT:
         session = self.session
         session.sequence += 1
         event = event_type(
@@ -120,7 +123,7 @@ class Execution:
             session_id=session.id,
             **fields,
         )
-        self.handle.push(event)
+        self.handle.push(cast(StreamEvent, event))  # every event class is a member of the union
         return event
 
     # --- the run -------------------------------------------------------------------------------
@@ -325,8 +328,8 @@ class Execution:
     async def _stream(self, deltas: AsyncIterator[Any], model_id: str) -> ModelOutput:
         accumulator = StreamAccumulator(model_id)
         started = False
-        async with aclosing(deltas) as stream:  # type: ignore[type-var]
-            async for delta in stream:
+        async with aclosing(deltas):  # type: ignore[type-var]
+            async for delta in deltas:
                 delta = accumulator.add(delta)  # repaired if need be, so the events are clean too (utf8.py)
                 if not started:
                     started = True

@@ -6,13 +6,13 @@ iterator sees every event from the first, however many iterate at once and whene
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from typing import Any, Literal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Literal
 
 import anyio
 
 from ..errors import AbortError
-from .events import Event
+from .events import StreamEvent
 from .results import SendResult
 
 __all__ = ["ExecutionHandle"]
@@ -43,7 +43,7 @@ class ExecutionHandle:
         self.execution_id = execution_id
         self.session_id = session_id
         self.status: Status = "running"
-        self._events: list[Event] = []
+        self._events: list[StreamEvent] = []
         self._changed: anyio.Event | None = None
         self._closed = False
         self._done = anyio.Event()
@@ -58,7 +58,7 @@ class ExecutionHandle:
     # --- result --------------------------------------------------------------------------------
 
     @property
-    def result(self) -> Any:
+    def result(self) -> Awaitable[SendResult]:
         """Awaitable: the `SendResult`, when the execution has finished."""
         return self._wait()
 
@@ -119,7 +119,7 @@ class ExecutionHandle:
 
     # --- used by the engine --------------------------------------------------------------------
 
-    def push(self, event: Event) -> None:
+    def push(self, event: StreamEvent) -> None:
         if self._closed:
             return
         self._events.append(event)
@@ -156,7 +156,7 @@ class ExecutionHandle:
 
     # --- events --------------------------------------------------------------------------------
 
-    async def __aiter__(self) -> AsyncIterator[Event]:
+    async def __aiter__(self) -> AsyncIterator[StreamEvent]:
         index = 0
         while True:
             if index < len(self._events):
@@ -171,7 +171,7 @@ class ExecutionHandle:
             await self._changed.wait()
 
     @property
-    def events(self) -> list[Event]:
+    def events(self) -> list[StreamEvent]:
         """The events emitted so far."""
         return list(self._events)
 

@@ -13,15 +13,30 @@ collected, pointing at the line that called the procedure.
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, cast, overload
 
 import anyio
 
 from .awaiting import caller, warn_never_awaited
 
-__all__ = ["Envelope", "Middleware", "Procedure", "ProcedurePromise", "procedure"]
+if TYPE_CHECKING:
+    from .handle import ExecutionHandle
+    from .results import SendResult
+
+__all__ = ["Envelope", "Middleware", "Procedure", "ProcedureDecorator", "ProcedurePromise", "procedure"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+R = TypeVar("R")
+E = TypeVar("E")
+T_co = TypeVar("T_co", covariant=True)
+# The overloads of `Procedure.__init__` pick the class's parameters through `self`, which takes
+# type variables of the method's own.
+Q = ParamSpec("Q")
+V = TypeVar("V")
+R_co = TypeVar("R_co", covariant=True)
 
 Middleware = Callable[[tuple[Any, ...], "Envelope", Callable[..., Awaitable[Any]]], Awaitable[Any]]
 
@@ -32,14 +47,19 @@ class Envelope:
 
     name: str
     kwargs: dict[str, Any]
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict[str, Any])
 
 
-class ProcedurePromise:
-    """The pending value of one procedure call. Runs once, however often it is awaited."""
+class ProcedurePromise(Generic[T_co, R_co]):
+    """The pending value of one procedure call. Runs once, however often it is awaited.
+
+    `ProcedurePromise[T, R]`: awaiting it gives the call's value `T`; `.result` gives `R`, the
+    final value (for an execution, `T` is its `ExecutionHandle` and `R` the `SendResult`; for
+    other procedures both are the value). Iterating it iterates the value (an execution's events).
+    """
 
     def __init__(
-        self, start: Callable[[], Awaitable[Any]], timeout: float | None, name: str, where: tuple[str, int]
+        self, start: Callable[[], Awaitable[T_co]], timeout: float | None, name: str, where: tuple[str, int]
     ) -> None:
         self._start = start
         self._timeout = timeout
@@ -60,11 +80,11 @@ class ProcedurePromise:
                 call, self._where, f"write `await {call}`, `await {call}.result` or `async for event in {call}`"
             )
 
-    def __await__(self) -> Generator[Any, None, Any]:
+    def __await__(self) -> Generator[Any, None, T_co]:
         self._used = True
         return self._get().__await__()
 
-    async def _get(self) -> Any:
+    async def _get(self) -> T_co:
         if self._started:
             if self._done is None:
                 self._done = anyio.Event()
@@ -86,40 +106,73 @@ class ProcedurePromise:
                     self._done.set()
         if self._error is not None:
             raise self._error
-        return self._value
+        value: T_co = self._value
+        return value
 
     @property
-    def result(self) -> Awaitable[Any]:
+    def result(self) -> Awaitable[R_co]:
         """Awaitable: the final value (an execution's `SendResult`)."""
         self._used = True  # an un-awaited `.result` is reported as the coroutine it is
         return self._final()
 
-    async def _final(self) -> Any:
-        value = await self
+    async def _final(self) -> R_co:
+        # `R` is the value itself unless the value is an execution (a handle): then its result.
+        value: Any = await self
         result = getattr(value, "result", None)
+        final: R_co
         if result is None or not hasattr(value, "execution_id"):
-            return value
+            final = value
+            return final
         if self._deadline is None:
-            return await result
+            final = await result
+            return final
         try:
             with anyio.fail_after(max(0.0, self._deadline - anyio.current_time())):
-                return await result
+                final = await result
+                return final
         except TimeoutError:
             value.abort(f"timed out after {self._timeout}s")
             raise
 
-    def __aiter__(self) -> AsyncIterator[Any]:
+    def __aiter__(self: ProcedurePromise[AsyncIterable[E], Any]) -> AsyncIterator[E]:
         self._used = True
         return self._events()
 
-    async def _events(self) -> AsyncIterator[Any]:
+    async def _events(self: ProcedurePromise[AsyncIterable[E], Any]) -> AsyncIterator[E]:
         value = await self
         async for event in value:
             yield event
 
 
-class Procedure:
-    """A named async function with middleware, a timeout and metadata."""
+class Procedure(Generic[P, T, R]):
+    """A named async function with middleware, a timeout and metadata.
+
+    `Procedure[P, T, R]`: called with the parameters `P` of the function it wraps, it returns a
+    `ProcedurePromise[T, R]`. A function returning an `ExecutionHandle` makes a procedure whose
+    `.result` is the `SendResult`; any other makes one whose `.result` is the value itself.
+    """
+
+    @overload
+    def __init__(
+        self: Procedure[Q, ExecutionHandle, SendResult],
+        fn: Callable[Q, Awaitable[ExecutionHandle]],
+        *,
+        name: str | None = None,
+        middleware: Sequence[Middleware] = (),
+        timeout: float | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Procedure[Q, V, V],
+        fn: Callable[Q, Awaitable[V]],
+        *,
+        name: str | None = None,
+        middleware: Sequence[Middleware] = (),
+        timeout: float | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None: ...
 
     def __init__(
         self,
@@ -137,10 +190,10 @@ class Procedure:
         self.metadata = dict(metadata or {})
         functools.update_wrapper(self, fn, updated=())
 
-    def __call__(self, *args: Any, **kwargs: Any) -> ProcedurePromise:
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> ProcedurePromise[T, R]:
         return ProcedurePromise(lambda: self._pipeline(args, kwargs), self.timeout, self.name, caller())
 
-    async def _pipeline(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    async def _pipeline(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
         envelope = Envelope(self.name, kwargs, dict(self.metadata))
         chain = self.middleware
 
@@ -153,9 +206,10 @@ class Procedure:
 
             return await chain[index](current, envelope, next_)
 
-        return await step(0, args)
+        value: T = await step(0, args)
+        return value
 
-    def _copy(self, **changes: Any) -> Procedure:
+    def _copy(self, **changes: Any) -> Procedure[P, T, R]:
         options: dict[str, Any] = {
             "name": self.name,
             "middleware": self.middleware,
@@ -163,21 +217,61 @@ class Procedure:
             "metadata": self.metadata,
         }
         options.update(changes)
-        return Procedure(self.fn, **options)
+        return cast("Procedure[P, T, R]", Procedure(self.fn, **options))
 
-    def use(self, *middleware: Middleware) -> Procedure:
+    def use(self, *middleware: Middleware) -> Procedure[P, T, R]:
         """A new procedure with `middleware` added (the first added runs outermost)."""
         return self._copy(middleware=(*self.middleware, *middleware))
 
-    def with_timeout(self, seconds: float) -> Procedure:
+    def with_timeout(self, seconds: float) -> Procedure[P, T, R]:
         """A new procedure whose calls fail with TimeoutError (aborting their execution) after `seconds`."""
         return self._copy(timeout=seconds)
 
-    def with_metadata(self, **metadata: Any) -> Procedure:
+    def with_metadata(self, **metadata: Any) -> Procedure[P, T, R]:
         return self._copy(metadata={**self.metadata, **metadata})
 
     def __repr__(self) -> str:
         return f"<procedure {self.name}>"
+
+
+class ProcedureDecorator(Protocol):
+    """What `procedure(name=...)` returns: a decorator making a `Procedure` of an async function."""
+
+    @overload
+    def __call__(self, fn: Callable[P, Awaitable[ExecutionHandle]], /) -> Procedure[P, ExecutionHandle, SendResult]: ...
+
+    @overload
+    def __call__(self, fn: Callable[P, Awaitable[T]], /) -> Procedure[P, T, T]: ...
+
+
+@overload
+def procedure(
+    fn: Callable[P, Awaitable[ExecutionHandle]],
+    *,
+    name: str | None = None,
+    middleware: Sequence[Middleware] = (),
+    timeout: float | None = None,
+) -> Procedure[P, ExecutionHandle, SendResult]: ...
+
+
+@overload
+def procedure(
+    fn: Callable[P, Awaitable[T]],
+    *,
+    name: str | None = None,
+    middleware: Sequence[Middleware] = (),
+    timeout: float | None = None,
+) -> Procedure[P, T, T]: ...
+
+
+@overload
+def procedure(
+    fn: None = None,
+    *,
+    name: str | None = None,
+    middleware: Sequence[Middleware] = (),
+    timeout: float | None = None,
+) -> ProcedureDecorator: ...
 
 
 def procedure(
@@ -186,10 +280,10 @@ def procedure(
     name: str | None = None,
     middleware: Sequence[Middleware] = (),
     timeout: float | None = None,
-) -> Any:
+) -> Procedure[..., Any, Any] | ProcedureDecorator:
     """Make a procedure from an async function (also usable as `@procedure(name=...)`)."""
 
-    def build(function: Callable[..., Awaitable[Any]]) -> Procedure:
+    def build(function: Callable[..., Awaitable[Any]]) -> Procedure[..., Any, Any]:
         return Procedure(function, name=name, middleware=middleware, timeout=timeout)
 
-    return build(fn) if fn is not None else build
+    return build(fn) if fn is not None else cast(ProcedureDecorator, build)

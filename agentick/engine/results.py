@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Generic
+from typing import Any, Generic, cast
 
 from pydantic import BaseModel, Field
 from typing_extensions import TypeVar
 
-from ..types import ContentBlock, TimelineEntry, ToolCall, ToolResultBlock, Usage
+from ..types import ContentBlock, Message, TimelineEntry, ToolCall, ToolResultBlock, Usage
 
 __all__ = ["ExecutionUsage", "OutputT", "SendResult", "TickResult", "TickState"]
 
@@ -31,10 +31,10 @@ class SendResult(BaseModel, Generic[OutputT]):
 
     response: str = ""
     output: OutputT = None  # type: ignore[assignment]  # always set by the engine
-    outputs: dict[str, Any] = Field(default_factory=dict)
+    outputs: dict[str, Any] = Field(default_factory=dict[str, Any])
     usage: ExecutionUsage = Field(default_factory=ExecutionUsage)
     stop_reason: str | None = None
-    timeline: list[TimelineEntry] = Field(default_factory=list)
+    timeline: list[TimelineEntry] = Field(default_factory=list[TimelineEntry])
 
 
 class TickState:
@@ -50,7 +50,7 @@ class TickState:
         tick: int,
         execution_id: str,
         timeline: Sequence[TimelineEntry],
-        queued_messages: Sequence[Any],
+        queued_messages: Sequence[Message],
         previous: TickResult | None,
     ) -> None:
         self.tick = tick
@@ -123,10 +123,11 @@ class TickResult:
         elif decision is False:
             self.stop()
         elif isinstance(decision, dict):
-            if decision.get("stop"):
-                self.stop(decision.get("reason"))
-            elif decision.get("continue"):
-                self.continue_(decision.get("reason"))
+            vote = cast("dict[str, Any]", decision)
+            if vote.get("stop"):
+                self.stop(vote.get("reason"))
+            elif vote.get("continue"):
+                self.continue_(vote.get("reason"))
         requests, self._requests = self._requests, []
         stops = [reason for go, reason in requests if not go]
         if stops:
@@ -134,7 +135,7 @@ class TickResult:
             self.decided_reason = next((reason for reason in stops if reason), self.stop_reason)
         elif requests:
             self.should_continue = True
-            self.decided_reason = next((reason for go, reason in requests if reason), None)
+            self.decided_reason = next((reason for _, reason in requests if reason), None)
 
     def __repr__(self) -> str:
         return f"<TickResult tick={self.tick} should_continue={self.should_continue}>"

@@ -51,7 +51,7 @@ class Session:
         session_id: str,
         *,
         component: Any = None,
-        tools: Iterable[ExecutableTool] = (),
+        tools: Iterable[ExecutableTool[Any]] = (),
         model: Any = None,
         max_ticks: int | None = None,
         depth: int = 0,
@@ -126,7 +126,7 @@ class Session:
         messages: Iterable[Message | dict[str, Any]] | None = None,
         props: dict[str, Any] | None = None,
         max_ticks: int | None = None,
-        tools: Iterable[ExecutableTool] | None = None,
+        tools: Iterable[ExecutableTool[Any]] | None = None,
         output_type: Any = None,
         output_retries: int | None = None,
         output_mode: str | None = None,
@@ -359,7 +359,8 @@ class Session:
             raise PersistenceError(f"the stored snapshot of session {self.id!r} is invalid: {error}") from error
         self.runtime.com.state.update(snapshot.get("state") or {})
         store = data_store(self.runtime)
-        for key, entry in (snapshot.get("data") or {}).items():
+        data: dict[str, dict[str, Any]] = snapshot.get("data") or {}
+        for key, entry in data.items():
             deps = entry.get("deps")
             store.entries[key] = DataEntry(entry.get("value"), tuple(deps) if deps is not None else None)
 

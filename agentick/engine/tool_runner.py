@@ -99,7 +99,7 @@ async def _run_one(
 
 async def _execute(
     call: ToolCall,
-    tool: ExecutableTool,
+    tool: ExecutableTool[Any],
     *,
     com: Any,
     handle: ExecutionHandle,
@@ -117,6 +117,7 @@ async def _execute(
             )
             if denial is not None:
                 return denial
+        value: Any = None
         with anyio.move_on_after(tool.timeout) as scope:
             value = await tool.call(validated, com=com)
         if scope.cancelled_caught:
@@ -143,7 +144,7 @@ async def _execute(
 
 async def _confirm(
     call: ToolCall,
-    tool: ExecutableTool,
+    tool: ExecutableTool[Any],
     validated: Any,
     *,
     handle: ExecutionHandle,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..reconciler import use_effect, use_force_update
 from ..runtime import AgentRuntime, Com, use_runtime
-from ..types import TimelineEntry
+from ..types import Message, TimelineEntry
+
+if TYPE_CHECKING:
+    from ..engine.context_info import ContextInfo
+    from ..engine.results import TickState
 
 __all__ = ["use_com", "use_context_info", "use_queued_messages", "use_tick_state", "use_tick_updates", "use_timeline"]
 
@@ -28,7 +32,7 @@ def use_com() -> Com:
     return use_runtime("use_com").com
 
 
-def use_tick_state() -> Any:
+def use_tick_state() -> TickState | None:
     """The current tick's `TickState` (`tick`, `execution_id`, `timeline`, ...); None outside a tick."""
     runtime = use_runtime("use_tick_state")
     use_tick_updates(runtime)
@@ -42,7 +46,7 @@ def use_timeline() -> tuple[TimelineEntry, ...]:
     return (*runtime.history, *runtime.pending)
 
 
-def use_queued_messages() -> tuple[Any, ...]:
+def use_queued_messages() -> tuple[Message, ...]:
     """Messages sent while this execution runs; a later execution delivers them."""
     runtime = use_runtime("use_queued_messages")
     use_tick_updates(runtime)
@@ -50,7 +54,7 @@ def use_queued_messages() -> tuple[Any, ...]:
     return tuple(tick_state.queued_messages) if tick_state is not None else ()
 
 
-def use_context_info() -> Any:
+def use_context_info() -> ContextInfo | None:
     """Model and token usage after the last completed tick (see `ContextInfo`); None before any."""
     runtime = use_runtime("use_context_info")
     use_tick_updates(runtime)

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from ..errors import ToolError
 from ..reconciler import Ref, use_callback, use_effect, use_latest
-from ..runtime import AgentRuntime, Com, use_runtime
+from ..runtime import AgentRuntime, Com, SessionCom, use_runtime
 from .lifecycle import use_on_execution_end
 from .state import StateCell, use_com_state
 
@@ -114,7 +114,7 @@ class Knob:
 
     def hints(self) -> list[str]:
         """The constraints shown next to the knob, in a fixed order."""
-        hints = []
+        hints: list[str] = []
         if self.options:
             hints.append("options: " + ", ".join(format_value(option) for option in self.options))
         if self.min is not None or self.max is not None:
@@ -217,7 +217,7 @@ class KnobRegistry:
     order their names were first rendered (`place`), which is tree order: parents first.
     """
 
-    def __init__(self, com: Com) -> None:
+    def __init__(self, com: SessionCom) -> None:
         self.com = com
         self.version = 0
         self._owners: dict[str, list[Ref[Knob]]] = {}

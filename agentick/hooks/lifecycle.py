@@ -18,14 +18,22 @@ import functools
 import inspect
 import types
 import weakref
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import HookError
 from ..reconciler import current_component, use_effect, use_latest
-from ..runtime import AgentRuntime, use_runtime
+from ..runtime import AgentRuntime, Com, use_runtime
+from ..schema import json_object
+from ..types import Message
+
+if TYPE_CHECKING:
+    from ..compiler import CompiledContext
+    from ..engine.results import TickResult, TickState
 
 __all__ = [
+    "ContinuationCallback",
+    "ContinuationVote",
     "use_after_compile",
     "use_continuation",
     "use_on_execution_end",
@@ -58,6 +66,14 @@ VOTES = (
 )
 _VOTE_KEYS = frozenset({"stop", "continue", "reason"})
 
+ContinuationVote = bool | Mapping[str, object] | None
+"""What a tick-end or continuation callback returns: `True` (continue), `False` (stop), `None` (no
+opinion), or `{"stop": True, "reason": ...}` / `{"continue": True, "reason": ...}`."""
+
+# Callbacks may be sync or async: a callback's result is awaited when it is awaitable, and
+# otherwise ignored (hence `object`), except the vote of tick-end and continuation callbacks.
+ContinuationCallback = Callable[["TickResult", Com], ContinuationVote | Awaitable[ContinuationVote]]
+
 
 def _register(hook: str, registry: str, callback: Callable[..., Any]) -> None:
     runtime = use_runtime(hook)
@@ -67,18 +83,18 @@ def _register(hook: str, registry: str, callback: Callable[..., Any]) -> None:
     use_effect(lambda: getattr(runtime, registry).add(ref, f"{hook} of {name}"), [])
 
 
-def use_on_tick_start(callback: Callable[..., Any]) -> None:
+def use_on_tick_start(callback: Callable[[TickState, Com], object]) -> None:
     """`callback(tick_state, com)` at the start of every tick while mounted, tick 1 included (a
     component mounted during a tick gets a catch-up call in that tick)."""
     _register("use_on_tick_start", "tick_start", callback)
 
 
-def use_after_compile(callback: Callable[..., Any]) -> None:
+def use_after_compile(callback: Callable[[CompiledContext, Com], object]) -> None:
     """`callback(compiled, com)` after every compile pass, before the model call."""
     _register("use_after_compile", "after_compile", callback)
 
 
-def use_on_tick_end(callback: Callable[..., Any]) -> None:
+def use_on_tick_end(callback: ContinuationCallback) -> None:
     """`callback(tick_result, com)` after the model response and tool results of every tick.
 
     Its return value votes on continuing, exactly like `use_continuation`.
@@ -86,23 +102,23 @@ def use_on_tick_end(callback: Callable[..., Any]) -> None:
     _register("use_on_tick_end", "tick_end", callback)
 
 
-def use_continuation(callback: Callable[..., Any]) -> None:
+def use_continuation(callback: ContinuationCallback) -> None:
     """`callback(tick_result, com) -> True | False | {"stop"/"continue": True, "reason": ...} | None`:
     vote on whether the execution continues after this tick (later callbacks override earlier)."""
     _register("use_continuation", "tick_end", callback)
 
 
-def use_on_execution_start(callback: Callable[..., Any]) -> None:
+def use_on_execution_start(callback: Callable[[str, Com], object]) -> None:
     """`callback(execution_id, com)` once per execution, on its first tick."""
     _register("use_on_execution_start", "execution_start", callback)
 
 
-def use_on_execution_end(callback: Callable[..., Any]) -> None:
+def use_on_execution_end(callback: Callable[[Com], object]) -> None:
     """`callback(com)` once per execution, also after an error or an abort."""
     _register("use_on_execution_end", "execution_end", callback)
 
 
-def use_on_message(callback: Callable[..., Any]) -> None:
+def use_on_message(callback: Callable[[Message, Com, TickState | None], object]) -> None:
     """`callback(message, com, tick_state)` when a message is sent or queued to the session."""
     _register("use_on_message", "message", callback)
 
@@ -117,7 +133,7 @@ def use_output_validator(callback: Callable[..., Any]) -> None:
     _register("use_output_validator", "output_validator", callback)
 
 
-def use_on_mount(callback: Callable[..., Any]) -> None:
+def use_on_mount(callback: Callable[[Com], object]) -> None:
     """`callback(com)` once, after the component's first commit."""
     runtime = use_runtime("use_on_mount")
     _check_callback("use_on_mount", callback, current_component("use_on_mount").fiber.path())
@@ -125,7 +141,7 @@ def use_on_mount(callback: Callable[..., Any]) -> None:
     use_effect(lambda: _start(runtime, ref.current(runtime.com)), [])
 
 
-def use_on_unmount(callback: Callable[..., Any]) -> None:
+def use_on_unmount(callback: Callable[[Com], object]) -> None:
     """`callback(com)` once, when the component leaves the tree or the session closes."""
     runtime = use_runtime("use_on_unmount")
     _check_callback("use_on_unmount", callback, current_component("use_on_unmount").fiber.path())
@@ -230,7 +246,8 @@ def callback_location(callback: Any) -> str:
     function = getattr(function, "__func__", function)
     code = getattr(function, "__code__", None)
     if code is None:  # a callable object: where its class defines __call__
-        code = getattr(inspect.getattr_static(type(function), "__call__", None), "__code__", None)
+        method: object = inspect.getattr_static(type(cast(object, function)), "__call__", None)
+        code = getattr(method, "__code__", None)
     if code is None:
         return "an unknown location"
     return f"{code.co_filename}:{code.co_firstlineno}"
@@ -247,14 +264,15 @@ def check_vote(name: str, callback: Any, decision: Any) -> Any:
     the hook and component (`name` is `"use_continuation of Agent"`) and listing the valid votes."""
     if decision is None or decision is True or decision is False:
         return decision
+    vote = json_object(decision)
     if (
-        isinstance(decision, dict)
-        and decision.keys() <= _VOTE_KEYS
-        and ("stop" in decision or "continue" in decision)
-        and all(isinstance(decision.get(key, False), bool) for key in ("stop", "continue"))
-        and isinstance(decision.get("reason"), str | None)
+        vote is not None
+        and vote.keys() <= _VOTE_KEYS
+        and ("stop" in vote or "continue" in vote)
+        and all(isinstance(vote.get(key, False), bool) for key in ("stop", "continue"))
+        and isinstance(vote.get("reason"), str | None)
     ):
-        return decision
+        return vote
     raise HookError(
         f"the {name} ({_callable_name(callback)} at {callback_location(callback)}) returned {decision!r:.80}, "
         f"which is not a vote; return {VOTES}, or call tick_result.stop(reason) / tick_result.continue_(reason)"

@@ -68,7 +68,7 @@ class _Source:
 
     def __init__(self) -> None:
         self._observers: dict[Any, None] = {}  # computeds and effects subscribed to this source
-        self._version = 0
+        self._version: int = 0
 
     def _track(self) -> None:
         sources = _TRACKING.get()

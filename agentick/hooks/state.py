@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from ..reconciler import use_effect, use_force_update, use_memo
-from ..runtime import Com, use_runtime
+from ..runtime import SessionCom, use_runtime
 
 __all__ = ["StateCell", "use_com_state"]
 
@@ -22,7 +22,7 @@ class StateCell(Generic[T]):
 
     __slots__ = ("_com", "_default", "key")
 
-    def __init__(self, com: Com, key: str, default: T) -> None:
+    def __init__(self, com: SessionCom, key: str, default: T) -> None:
         self._com = com
         self.key = key
         self._default = default

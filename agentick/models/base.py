@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol, Self, runtime_checkable
 
 from ..errors import ModelError
+from ..schema import json_object
 from ..types import (
     BlockDelta,
     ContentBlock,
@@ -267,17 +268,19 @@ class StreamAccumulator:
         return delta
 
     def tool_uses(self) -> list[ToolUseBlock]:
-        blocks = []
+        blocks: list[ToolUseBlock] = []
         for index in sorted(self._calls):
             call = self._calls[index]
             if not call.name:
                 raise ModelError(f"the model stream ended with a tool call (index {index}) that has no name")
             raw = "".join(call.arguments)
             try:
-                parsed = json.loads(raw) if raw.strip() else {}
+                parsed: object = json.loads(raw) if raw.strip() else {}
             except json.JSONDecodeError:
                 parsed = None
-            arguments: dict[str, Any] = parsed if isinstance(parsed, dict) else {"_raw_arguments": raw}
+            arguments = json_object(parsed)
+            if arguments is None:
+                arguments = {"_raw_arguments": raw}
             call_id, name = repaired(call.id or f"call_{index}"), repaired(call.name)
             blocks.append(
                 ToolUseBlock(

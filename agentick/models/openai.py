@@ -6,6 +6,7 @@ import time (it takes over half a second to import), so agents that only compile
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
@@ -14,12 +15,13 @@ import socket
 import ssl
 import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 import pydantic
 
 from ..errors import AuthenticationError, ModelError
+from ..schema import json_object
 from ..types import (
     AudioBlock,
     CodeBlock,
@@ -424,14 +426,16 @@ def _chunk(event: str, response: Any) -> dict[str, Any] | None:
     `APIError`, as the SDK's own stream does."""
     if event.startswith("[DONE]"):
         return None
-    chunk = json.loads(event)
-    if not isinstance(chunk, dict):
+    parsed = json.loads(event)
+    if not isinstance(parsed, dict):
         raise json.JSONDecodeError("a stream event is not a JSON object", event, 0)
+    chunk = cast("dict[str, Any]", parsed)
     error = chunk.get("error")
     if error:
         import openai as sdk
 
-        message = error.get("message") if isinstance(error, dict) else None
+        details = json_object(error)
+        message = details.get("message") if details is not None else None
         raise sdk.APIError(
             message if isinstance(message, str) and message else "An error occurred during streaming",
             response.request,
@@ -474,7 +478,7 @@ def _connection_failure(exc: BaseException) -> str:
 
 def _server_message(body: object) -> str:
     if isinstance(body, dict):
-        message = body.get("message")
+        message = cast("dict[str, Any]", body).get("message")
         if isinstance(message, str) and message:
             return message.rstrip(".")
     text = body if isinstance(body, str) else json.dumps(body)
@@ -579,7 +583,7 @@ class _ChunkMapper:
             self._next_index += 1
         elif call_id and slot.id is None:
             slot.id = call_id
-        function = call.get("function") or {}
+        function: dict[str, Any] = call.get("function") or {}
         return ToolCallDelta(
             index=slot.index,
             id=slot.id,
@@ -771,14 +775,15 @@ def native_response_format(output: OutputRequest) -> dict[str, Any]:
 def _response_format(value: Any) -> Any:
     """`{"type": "json"}`, `{"type": "json_schema", "schema": ..., "name": ...}` or a pydantic model
     class, as OpenAI's `response_format`; OpenAI's own shapes pass unchanged."""
-    if isinstance(value, type) and issubclass(value, pydantic.BaseModel):
+    if inspect.isclass(value) and issubclass(value, pydantic.BaseModel):
         return {"type": "json_schema", "json_schema": {"name": value.__name__, "schema": value.model_json_schema()}}
-    if isinstance(value, dict):
-        if value.get("type") == "json":
+    shape = json_object(value)
+    if shape is not None:
+        if shape.get("type") == "json":
             return {"type": "json_object"}
-        if value.get("type") == "json_schema" and "schema" in value:
-            schema = {"name": value.get("name", "response"), "schema": value["schema"]}
-            if "strict" in value:
-                schema["strict"] = value["strict"]
+        if shape.get("type") == "json_schema" and "schema" in shape:
+            schema = {"name": shape.get("name", "response"), "schema": shape["schema"]}
+            if "strict" in shape:
+                schema["strict"] = shape["strict"]
             return {"type": "json_schema", "json_schema": schema}
     return value

@@ -7,7 +7,7 @@ them into place, so a render that raises leaves the committed tree exactly as it
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from ..element import Fragment, Memo, type_name
 
@@ -29,9 +29,28 @@ __all__ = [
 ]
 
 ROOT, COMPONENT, HOST, TEXT, FRAGMENT, PROVIDER = range(6)
-UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET", "__slots__": ()})()
 
-TEXT_TYPE: Any = type("TextType", (), {"__repr__": lambda self: "#text", "__slots__": ()})()
+
+class Unset:
+    """The type of `UNSET`: no value yet (where `None` is a value)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+class TextType:
+    """The type of `TEXT_TYPE`, the element type of text fibers."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "#text"
+
+
+UNSET: Any = Unset()
+TEXT_TYPE: Any = TextType()
 
 # `Fiber.flags`: what is pending at a fiber (one attribute, so a scan of siblings for pending work
 # reads one value per fiber). A fiber dirty only through STATE may skip its render when its queued
@@ -115,7 +134,7 @@ class Fiber:
             self.host_parent = parent if parent.kind in (HOST, ROOT) else parent.host_parent
             self.providers = parent.providers
             if kind == PROVIDER:
-                self.providers = {**parent.providers, type.context: self}
+                self.providers = {**parent.providers, cast(Provider, type).context: self}
 
     @property
     def name(self) -> str:
@@ -147,23 +166,25 @@ class Fiber:
         """`(components on the path, first names, last names)`, cached on every fiber of the path:
         a fiber never changes parents, so each summary extends its parent's in O(1) and computing
         the paths of a whole deep tree stays linear."""
-        chain = []
+        chain: list[Fiber] = []
         fiber: Fiber | None = self
         while fiber is not None and fiber.kind != ROOT and fiber.path_summary is None:
             chain.append(fiber)
             fiber = fiber.parent
-        summary = fiber.path_summary if fiber is not None and fiber.path_summary is not None else (0, (), ())
-        for fiber in reversed(chain):
-            if fiber.kind == COMPONENT:
+        summary: tuple[int, tuple[str, ...], tuple[str, ...]] = (
+            fiber.path_summary if fiber is not None and fiber.path_summary is not None else (0, (), ())
+        )
+        for link in reversed(chain):
+            if link.kind == COMPONENT:
                 count, head, tail = summary
-                name = fiber.name
+                name = link.name
                 summary = (
                     count + 1,
                     (*head, name) if count < PATH_ENDS else head,
                     (*tail, name)[-PATH_ENDS:],
                 )
-            if fiber.parent is not None:  # a detached (unmounted) fiber's path is partial: not kept
-                fiber.path_summary = summary
+            if link.parent is not None:  # a detached (unmounted) fiber's path is partial: not kept
+                link.path_summary = summary
         return summary
 
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from types import FrameType, FunctionType, MethodType
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast, overload
 
 from ..errors import HookError
 from ..user_code import in_package, is_user_code
@@ -372,9 +372,10 @@ def same_function(old: Callable[..., Any], new: Callable[..., Any]) -> bool:
     function every render) with the same defaults and the very same objects in their closures."""
     if old is new:
         return True
-    if type(old) is MethodType and type(new) is MethodType:
+    # (neither type can be subclassed, so isinstance is `type(x) is`)
+    if isinstance(old, MethodType) and isinstance(new, MethodType):
         return old.__func__ is new.__func__ and old.__self__ is new.__self__
-    if type(old) is not FunctionType or type(new) is not FunctionType:
+    if not isinstance(old, FunctionType) or not isinstance(new, FunctionType):
         return False
     if old.__code__ is not new.__code__ or old.__globals__ is not new.__globals__:
         return False
@@ -396,7 +397,19 @@ def _identical(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
     return len(old) == len(new) and all(map(operator.is_, old, new))
 
 
-def use_state(initial: T | Callable[[], T]) -> tuple[T, Callable[[T | Callable[[T], T]], None]]:
+SetState = Callable[[T | Callable[[T], T]], None]
+"""The setter `use_state` returns: takes a value, or a function of the previous value."""
+
+
+@overload
+def use_state(initial: Callable[[], T]) -> tuple[T, SetState[T]]: ...
+
+
+@overload
+def use_state(initial: T) -> tuple[T, SetState[T]]: ...
+
+
+def use_state(initial: T | Callable[[], T]) -> tuple[T, SetState[T]]:
     """`(value, set_value)`. The setter takes a value or `fn(prev)`; setting an equal (`==`) value
     does nothing. `initial` may be a factory, called on the first render only."""
     dispatch = current_component("use_state")
@@ -405,7 +418,8 @@ def use_state(initial: T | Callable[[], T]) -> tuple[T, Callable[[T | Callable[[
         value = initial() if callable(initial) else initial
         hook = StateHook(value, dispatch.fiber)
         dispatch.fiber.hooks.append(hook)
-        return value, hook.dispatch
+        # pyright narrows the non-callable part of `T` to `object`; mypy keeps `T`
+        return value, hook.dispatch  # pyright: ignore[reportReturnType]
     return hook.current(dispatch.work), hook.dispatch
 
 

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Generic, TypeVar, overload
 
 from ..compiler import CompiledContext
 from ..compiler.compile import compile_once
 from ..element import h
 from ..engine import App, SendResult, Session, create_app
+from ..models.base import ModelAdapter
 from ..types import Message, TimelineEntry
-from .model import create_test_model
+from .model import TestModel, create_test_model
 
 __all__ = ["AgentHarness", "compile_agent", "render_agent"]
 
+ModelT = TypeVar("ModelT", bound=ModelAdapter)
 
-class AgentHarness:
-    """A mounted agent in its own session, with the model that answers it."""
 
-    def __init__(self, app: App, session: Session, model: Any, props: dict[str, Any] | None) -> None:
+class AgentHarness(Generic[ModelT]):
+    """A mounted agent in its own session, with the model that answers it (`AgentHarness[TestModel]`
+    unless `render_agent` was given another model)."""
+
+    def __init__(self, app: App, session: Session, model: ModelT, props: dict[str, Any] | None) -> None:
         self.app = app
         self.session = session
         self.model = model
@@ -54,9 +58,44 @@ class AgentHarness:
         await self.session.close()
 
 
+@overload
 async def render_agent(
-    agent: Any, props: dict[str, Any] | None = None, model: Any = None, max_ticks: int = 10, **app_options: Any
-) -> AgentHarness:
+    agent: Callable[..., Any],
+    props: dict[str, Any] | None = None,
+    model: None = None,
+    max_ticks: int = 10,
+    **app_options: Any,
+) -> AgentHarness[TestModel]: ...
+
+
+@overload
+async def render_agent(
+    agent: Callable[..., Any],
+    props: dict[str, Any] | None,
+    model: ModelT,
+    max_ticks: int = 10,
+    **app_options: Any,
+) -> AgentHarness[ModelT]: ...
+
+
+@overload
+async def render_agent(
+    agent: Callable[..., Any],
+    props: dict[str, Any] | None = None,
+    *,
+    model: ModelT,
+    max_ticks: int = 10,
+    **app_options: Any,
+) -> AgentHarness[ModelT]: ...
+
+
+async def render_agent(
+    agent: Callable[..., Any],
+    props: dict[str, Any] | None = None,
+    model: ModelAdapter | None = None,
+    max_ticks: int = 10,
+    **app_options: Any,
+) -> AgentHarness[Any]:
     """Mount `agent` in a fresh app and session, answered by `model` (a test model by default)."""
     model = model if model is not None else create_test_model()
     app = create_app(agent, model=model, max_ticks=max_ticks, **app_options)
@@ -66,7 +105,7 @@ async def render_agent(
 
 
 async def compile_agent(
-    agent: Any, props: dict[str, Any] | None = None, messages: Iterable[Message | dict[str, Any]] = ()
+    agent: Callable[..., Any], props: dict[str, Any] | None = None, messages: Iterable[Message | dict[str, Any]] = ()
 ) -> CompiledContext:
     """What the model would receive on the agent's first tick (async data and hooks awaited)."""
     return await compile_once(h(agent, props or {}), messages=messages)

@@ -19,7 +19,7 @@ import uuid
 import weakref
 from collections.abc import AsyncIterator, Sequence
 from itertools import count
-from typing import Any
+from typing import Any, cast
 
 import anyio
 
@@ -172,12 +172,14 @@ class TestModel(BaseModel):
 
     def _parts(self, response: Any) -> list[ContentBlock]:
         if isinstance(response, list | tuple):
-            return [block for part in response for block in self._parts(part)]
+            return [block for part in cast("Sequence[Any]", response) for block in self._parts(part)]
         if isinstance(response, str):
             return [TextBlock(text=response)]
         if isinstance(response, dict):
+            response = cast("dict[str, Any]", response)
             if "tool" in response:
-                calls = response["tool"] if isinstance(response["tool"], list) else [response["tool"]]
+                tool: Any = response["tool"]
+                calls: Sequence[Any] = cast("Sequence[Any]", tool) if isinstance(tool, list) else [tool]
                 return [self._tool_use(call) for call in calls]
             if "name" in response and "input" in response:
                 return [self._tool_use(response)]
@@ -186,7 +188,7 @@ class TestModel(BaseModel):
             if "text" in response:
                 return [TextBlock(text=response["text"])]
             if "image" in response:
-                image = response["image"]
+                image: dict[str, Any] = response["image"]
                 if "url" in image:
                     return [ImageBlock(source=MediaSource(type="url", url=image["url"]))]
                 source = MediaSource(type="base64", data=image["data"], media_type=image.get("media_type", "image/png"))
@@ -292,7 +294,7 @@ def _example(schema: Any, definitions: dict[str, Any], depth: int) -> Any:
             return _example(others[0], definitions, depth + 1)
     kind = schema.get("type")
     if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
+        kind = next((k for k in cast("list[str]", kind) if k != "null"), "null")
     if kind == "object" or "properties" in schema:
         properties = schema.get("properties", {})
         required = schema.get("required", list(properties))

@@ -60,6 +60,22 @@ def _Wrapper(n: int, children: Any = ()) -> Element:
     return _wrap(n, list(children))
 
 
+def _counter(label: str) -> Element:
+    return h(Counter, {"label": label})
+
+
+def _tag(tag: str, props: dict[str, Any] | None, items: list[Any]) -> Element:
+    return h(tag, props, *items)
+
+
+def _wrapper(n: int, items: list[Any]) -> Element:
+    return h(_Wrapper, {"n": n}, *items)
+
+
+def _fragment(items: list[Any]) -> Element:
+    return h(Fragment, None, *items)
+
+
 def element_trees(max_leaves: int = 12) -> st.SearchStrategy[Any]:
     """Element trees mixing intrinsic tags, components, fragments, nested lists, keyed lists, text,
     numbers and holes (None/booleans)."""
@@ -69,15 +85,15 @@ def element_trees(max_leaves: int = 12) -> st.SearchStrategy[Any]:
         st.none(),
         st.booleans(),
         keyed_lists(),
-        st.builds(lambda label: h(Counter, {"label": label}), st.sampled_from("uvw")),
+        st.builds(_counter, st.sampled_from("uvw")),
     )
 
     def branches(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         kids = st.lists(children, max_size=3)
         return st.one_of(
-            st.builds(lambda tag, p, items: h(tag, p, *items), st.sampled_from(["a", "b", "c"]), props, kids),
-            st.builds(lambda n, items: h(_Wrapper, {"n": n}, *items), st.integers(0, 2), kids),
-            st.builds(lambda items: h(Fragment, None, *items), kids),
+            st.builds(_tag, st.sampled_from(["a", "b", "c"]), props, kids),
+            st.builds(_wrapper, st.integers(0, 2), kids),
+            st.builds(_fragment, kids),
             kids,
         )
 
