@@ -33,6 +33,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from .element import Element, Fragment, h
 from .errors import ToolError
+from .models.strict_schema import StrictSchemaError, drop_defaulted_nulls, strict_json_schema
 from .schema import clean_schema, validate_json
 from .types import ContentBlock, TextBlock, ToolDefinition
 
@@ -100,6 +101,7 @@ class ExecutableTool(Generic[F_co]):
         confirmation_message: str | Callable[[Any], str] | None = None,
         confirmation_timeout: float | None = None,
         timeout: float | None = None,
+        strict: bool = False,
         deps: dict[str, Any] | None = None,
     ) -> None:
         if not name or not re.fullmatch(r"[A-Za-z0-9_.:-]{1,128}", name):
@@ -123,6 +125,14 @@ class ExecutableTool(Generic[F_co]):
         self.timeout = timeout  # seconds a model-issued call may run before it becomes an error result
         self.deps = deps
         self.input_schema = _schema_of(input)
+        self.strict = strict
+        if strict:
+            try:
+                strict_json_schema(self.input_schema)
+            except StrictSchemaError as error:
+                raise ToolError(
+                    f"tool {name!r} has strict=True, but its input schema has no strict form: {error}"
+                ) from error
         self._injected = _injected_parameters(handler)
         self._definition: ToolDefinition | None = None
 
@@ -133,7 +143,7 @@ class ExecutableTool(Generic[F_co]):
         """What the model is told about this tool (built once per tool object)."""
         if self._definition is None:
             self._definition = ToolDefinition(
-                name=self.name, description=self.description, input_schema=self.input_schema
+                name=self.name, description=self.description, input_schema=self.input_schema, strict=self.strict
             )
         return self._definition
 
@@ -158,6 +168,8 @@ class ExecutableTool(Generic[F_co]):
             raise ToolInputError(
                 f"the arguments for {self.name} are not a JSON object: {arguments['_raw_arguments']!r:.200}"
             )
+        if self.strict:  # the strict schema made defaulted properties nullable: null means "the default"
+            arguments = drop_defaulted_nulls(arguments, self.input_schema)
         model = self.input
         if isinstance(model, type) and issubclass(model, BaseModel):
             try:
@@ -273,6 +285,7 @@ def tool(
     confirmation_message: str | Callable[[Any], str] | None = None,
     confirmation_timeout: float | None = None,
     timeout: float | None = None,
+    strict: bool = False,
 ) -> ToolDecorator: ...
 
 
@@ -290,6 +303,7 @@ def tool(
     confirmation_message: str | Callable[[Any], str] | None = None,
     confirmation_timeout: float | None = None,
     timeout: float | None = None,
+    strict: bool = False,
 ) -> ExecutableTool[Callable[..., Any]] | ToolDecorator:
     """Make a tool from a function: its name, docstring and typed parameters become the definition.
 
@@ -314,6 +328,7 @@ def tool(
             confirmation_message=confirmation_message,
             confirmation_timeout=confirmation_timeout,
             timeout=timeout,
+            strict=strict,
         )
 
     return build(fn) if fn is not None else build
@@ -334,6 +349,7 @@ def create_tool(
     confirmation_message: str | Callable[[M], str] | None = None,
     confirmation_timeout: float | None = None,
     timeout: float | None = None,
+    strict: bool = False,
 ) -> ExecutableTool[Callable[Concatenate[M, ...], R]]: ...
 
 
@@ -352,6 +368,7 @@ def create_tool(
     confirmation_message: str | Callable[[dict[str, Any]], str] | None = None,
     confirmation_timeout: float | None = None,
     timeout: float | None = None,
+    strict: bool = False,
 ) -> ExecutableTool[Callable[Concatenate[dict[str, Any], ...], R]]: ...
 
 
@@ -370,6 +387,7 @@ def create_tool(
     confirmation_message: str | Callable[[Any], str] | None = None,
     confirmation_timeout: float | None = None,
     timeout: float | None = None,
+    strict: bool = False,
 ) -> ExecutableTool[None]: ...
 
 
@@ -387,6 +405,7 @@ def create_tool(
     confirmation_message: str | Callable[[Any], str] | None = None,
     confirmation_timeout: float | None = None,
     timeout: float | None = None,
+    strict: bool = False,
 ) -> ExecutableTool[Callable[..., Any] | None]:
     """A tool whose handler takes one positional argument: the validated input (an instance of the
     `input` pydantic model, or a dict for a JSON-schema input)."""
@@ -403,6 +422,7 @@ def create_tool(
         confirmation_message=confirmation_message,
         confirmation_timeout=confirmation_timeout,
         timeout=timeout,
+        strict=strict,
     )
 
 

@@ -281,6 +281,9 @@ class ToolDefinition(_Model):
     name: str
     description: str = ""
     input_schema: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+    # Ask the provider to constrain the arguments to the schema (OpenAI `strict: true`, sent in the
+    # strict form of `agentick.models.strict_schema`); adapters without such a mode ignore it.
+    strict: bool = False
 
 
 class ToolCall(_Model):

@@ -150,7 +150,7 @@ async def anthropic_open(base_url: str) -> tuple[Run, Run, Callable[[], Awaitabl
         "system": SYSTEM,
         "messages": [{"role": role, "content": text} for role, text in turns()],
         "tools": TOOLS,
-        "temperature": 0.2,
+        "extra_body": {"temperature": 0.2},  # this SDK's `create` no longer takes it as a parameter
     }
 
     async def bare() -> Timing:

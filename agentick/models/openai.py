@@ -619,6 +619,9 @@ def chat_tool(tool: ToolDefinition) -> dict[str, Any]:
     function: dict[str, Any] = {"name": tool.name, "parameters": tool.input_schema}
     if tool.description:
         function["description"] = tool.description
+    if tool.strict:  # checked when the tool was made: its schema has a strict form
+        function["parameters"] = strict_json_schema(tool.input_schema)
+        function["strict"] = True
     return {"type": "function", "function": function}
 
 
