@@ -61,6 +61,10 @@ class CheckerMissing(Exception):
     """The checker is not installed in the interpreter that should run it."""
 
 
+class BadPath(Exception):
+    """A path to check does not exist, or lies outside the project (the current directory)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="agentick check",
@@ -87,9 +91,12 @@ def run(args: argparse.Namespace) -> int:
     tool = "ruff" if args.ruff else args.checker
     try:
         diagnostics = check(args.paths or ["."], tool=tool, python=args.python)
-    except CheckerMissing as error:
+    except (CheckerMissing, BadPath) as error:
         print(f"agentick check: {error}", file=sys.stderr)
         return 2
+    if diagnostics is None:
+        print(f"agentick check: no .py, .px or .pyx files in {' '.join(args.paths or ['.'])}", file=sys.stderr)
+        return 0
     errors = 0
     for diagnostic in diagnostics:
         print(diagnostic)
@@ -100,11 +107,20 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def check(paths: Sequence[str], *, tool: str = "mypy", python: str = sys.executable) -> list[Diagnostic]:
-    """Diagnostics of `tool` (`mypy`, `pyright` or `ruff`) for `paths`, against the original files."""
+def check(paths: Sequence[str], *, tool: str = "mypy", python: str = sys.executable) -> list[Diagnostic] | None:
+    """Diagnostics of `tool` (`mypy`, `pyright` or `ruff`) for `paths`, against the original files.
+
+    `None` when the paths hold no file to check. Raises `BadPath` for a path that does not exist or
+    lies outside the current directory (only the current directory is mirrored), so a mistyped
+    path in a pre-commit hook fails instead of passing unchecked."""
     _require(tool, python)
     root = Path.cwd()
     targets = [Path(path).resolve() for path in paths]
+    for path, target in zip(paths, targets, strict=True):
+        if not target.exists():
+            raise BadPath(f"{path}: no such file or directory")
+        if target != root and root not in target.parents:
+            raise BadPath(f"{path} is outside the current directory ({root}): run agentick check from the project root")
     shadow = _shadow_root(root)
     sources, jsx_errors, coded = _mirror(root, shadow)
     originals = {target: source for source, target in sources.items()}
@@ -116,7 +132,7 @@ def check(paths: Sequence[str], *, tool: str = "mypy", python: str = sys.executa
     )
     selected_errors = [error for error in jsx_errors if any(_inside(Path(error.path), t) for t in targets)]
     if not files:
-        return [_relative(error, root) for error in selected_errors]
+        return [_relative(error, root) for error in selected_errors] if selected_errors else None
     if tool == "mypy":
         found = _run_mypy(python, shadow, files)
     elif tool == "pyright":
@@ -147,7 +163,8 @@ def check(paths: Sequence[str], *, tool: str = "mypy", python: str = sys.executa
 
 def _shadow_root(root: Path) -> Path:
     digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / f"agentick-check-{digest}"
+    owner = os.getuid() if hasattr(os, "getuid") else 0
+    return Path(tempfile.gettempdir()) / f"agentick-check-{owner}-{digest}"  # one per user and project
 
 
 def _mirror(root: Path, shadow: Path) -> tuple[dict[Path, Path], list[Diagnostic], set[Path]]:
@@ -294,7 +311,10 @@ def _require(tool: str, python: str) -> None:
 
 def _run_mypy(python: str, shadow: Path, files: list[str]) -> list[Found]:
     command = [
-        python, "-m", "mypy", "--show-column-numbers", "--show-error-end", "--no-error-summary",
+        # Components are often written without annotations (`def Agent():`), and mypy skips the
+        # bodies of unannotated functions by default: it would miss every prop error in them.
+        python, "-m", "mypy", "--check-untyped-defs",
+        "--show-column-numbers", "--show-error-end", "--no-error-summary",
         "--no-color-output", "--no-pretty", "--show-absolute-path", "--cache-dir", str(shadow / ".mypy_cache"),
         *files,
     ]  # fmt: skip

@@ -192,3 +192,44 @@ def test_a_missing_checker_is_exit_status_2_and_says_what_to_install(tmp_path: P
         agentick check: {checker} is not installed for {python}: install it with `{python} -m pip install {checker}`
         """
     )
+
+
+def test_mypy_checks_the_props_inside_an_unannotated_component(tmp_path: Path) -> None:
+    source = "from agentick import System\n\n\ndef Greeter(name: str):\n    return <System>{name}</System>\n\n\n"
+    (tmp_path / "plain.px").write_text(source + "def Agent():\n    return <Greeter name={1} />\n")
+
+    result = check("--checker", "mypy", cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        'plain.px:9:27: error: Argument "name" to "jsx" has incompatible type "int"; expected "str"  [arg-type]'
+    ]
+
+
+@pytest.mark.parametrize("where", ["missing.px", "outside"])
+def test_a_path_that_is_missing_or_outside_the_project_is_refused(tmp_path: Path, where: str) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "outside.px").write_text("x: int = 'not an int'\n")
+    path = "missing.px" if where == "missing.px" else str(tmp_path / "outside.px")
+
+    result = check(path, "--checker", "pyright", cwd=project)
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    expected = (
+        "agentick check: missing.px: no such file or directory\n"
+        if where == "missing.px"
+        else f"agentick check: {path} is outside the current directory ({project}): run agentick check from the "
+        "project root\n"
+    )
+    assert result.stderr == expected
+
+
+def test_paths_without_files_to_check_say_so(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+
+    result = check("empty", "--checker", "pyright", cwd=tmp_path)
+
+    assert (result.returncode, result.stdout) == (0, "")
+    assert result.stderr == "agentick check: no .py, .px or .pyx files in empty\n"
