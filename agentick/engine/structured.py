@@ -33,12 +33,14 @@ from typing import Any, Literal
 
 from ..errors import AgentickError, ComponentError, HookError, OutputValidationError, RetryOutput
 from ..models.catalog import model_info
+from ..models.fallback import FallbackModel
 from ..models.strict_schema import StrictSchemaError
 from ..output import FINAL_RESULT, OutputOptions, OutputSpec, RejectedOutput, retry_feedback
 from ..runtime import AgentRuntime
 from ..types import (
     Message,
     ModelInput,
+    ModelMetadata,
     ModelOutput,
     OutputRequest,
     TextBlock,
@@ -131,21 +133,28 @@ class StructuredOutput:
         mode = self.options.mode
         if mode != "auto":
             return mode
+        if isinstance(model, FallbackModel):  # any of them may answer this tick: native only if all can
+            native = all(self._native_possible(each.metadata, model_input) for each in model.models)
+            return "native" if native else "tool"
         metadata = model.metadata
         name = model_input.options.get("model")
         if isinstance(name, str) and name != metadata.id:  # the tree picked another model of the provider
             metadata = metadata.model_copy(update={"id": name})
+        return "native" if self._native_possible(metadata, model_input) else "tool"
+
+    def _native_possible(self, metadata: ModelMetadata, model_input: ModelInput) -> bool:
+        """Whether the model behind `metadata` can answer this tick in its provider's native mode."""
         info = model_info(metadata)
         if not info.supports_native_output:
-            return "tool"
+            return False
         if info.provider == "gemini" and model_input.tools:  # Gemini cannot combine a response schema with tools
-            return "tool"
+            return False
         if info.provider == "openai":
             try:
                 self.spec.strict_schema()
             except StrictSchemaError:
-                return "tool"
-        return "native"
+                return False
+        return True
 
     # --- judging -----------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 
+import pydantic
 import pytest
 
 from agentick import (
@@ -17,10 +18,12 @@ from agentick import (
     Timeline,
     create_app,
     h,
+    run,
 )
-from agentick.models import BaseModel, FallbackModel, fallback, openai
+from agentick.models import BaseModel, FallbackModel, anthropic, fallback, openai
 from agentick.testing import create_test_model
-from agentick.testing.fake_openai import FakeOpenAI, error, reply
+from agentick.testing.fake_anthropic import FakeAnthropic
+from agentick.testing.fake_openai import FakeOpenAI, error, reply, tool_call
 from agentick.types import ModelInput, ModelMetadata, ModelOutput, StreamDelta, TextDelta
 
 pytestmark = pytest.mark.anyio
@@ -239,3 +242,46 @@ async def test_a_generator_abandoned_by_its_consumer_closes_the_running_models_s
     await deltas.aclose()
 
     assert closed == [True]
+
+
+def ask(text: str) -> dict[str, str]:
+    return {"role": "user", "content": text}
+
+
+class City(pydantic.BaseModel):
+    name: str
+    population: int
+
+
+async def test_structured_output_through_a_fallback_uses_the_mode_every_model_can_answer(servers):
+    """Auto mode with a native-capable first model and an Anthropic backup: the tool, which both speak."""
+    first, _ = servers
+    with FakeAnthropic() as claude_server:
+        claude_server.respond_with(
+            reply(tool_calls=[tool_call("final_result", {"name": "Paris", "population": 2_100_000})])
+        )
+        first.respond_with(error(500, "The server had an error"))
+        primary = openai("gpt-4o", api_key="k", base_url=first.base_url, max_retries=0)
+        claude = anthropic("claude-sonnet-4-5", api_key="k", base_url=claude_server.base_url, max_retries=0)
+        async with primary, claude:
+            result = await run(
+                h(Chat), messages=[ask("Biggest city?")], model=fallback(primary, claude), output_type=City
+            ).result
+
+        assert result.output == City(name="Paris", population=2_100_000)
+        assert result.stop_reason == "output"
+        assert "response_format" not in first.requests[0].body
+        assert [tool["function"]["name"] for tool in first.requests[0].body["tools"]] == ["final_result"]
+        assert [tool["name"] for tool in claude_server.requests[0].body["tools"]] == ["final_result"]
+
+
+async def test_a_fallback_of_native_capable_models_keeps_native_output(servers, models):
+    first, second = servers
+    first.respond_with(error(429, "Rate limit reached for requests"))
+    second.respond_with(reply('{"name": "Lyon", "population": 520000}'))
+
+    result = await run(h(Chat), messages=[ask("A city?")], model=fallback(*models), output_type=City).result
+
+    assert result.output == City(name="Lyon", population=520_000)
+    assert second.requests[0].body["response_format"]["type"] == "json_schema"
+    assert first.requests[0].body["response_format"] == second.requests[0].body["response_format"]

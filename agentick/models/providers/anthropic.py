@@ -283,11 +283,10 @@ class AnthropicModel(BaseModel):
             model = self.metadata.id
         cache = bool(options.pop("cache", False))
         if model_input.output is not None and model_input.output.mode == "native":
-            raise ModelError(
+            # A configuration error, not a provider failure: a ValueError, so `fallback` does not hide it.
+            raise ValueError(
                 f"Anthropic model {model!r} has no native structured output here: use output_mode='tool' "
-                "(or 'auto', which picks the final_result tool for Anthropic models).",
-                provider=PROVIDER,
-                model=model,
+                "(or 'auto', which picks the final_result tool for Anthropic models)."
             )
         system, messages, stable = messages_of(model_input.messages)
         request: dict[str, Any] = {"model": model, "max_tokens": self._max_tokens(model), "messages": messages}
