@@ -15,7 +15,7 @@ from ..element import Element, h, type_name
 from ..errors import PersistenceError, SessionClosedError, ToolError
 from ..hooks.data import DataEntry, data_store
 from ..models.infer import model_from
-from ..output import OutputOptions
+from ..output import OutputMode, OutputOptions
 from ..runtime import AgentRuntime
 from ..tools import ExecutableTool, normalize_result
 from ..types import BYTES_ARE_NOT_TEXT, ContentBlock, Message, TextBlock, TimelineEntry
@@ -129,7 +129,7 @@ class Session:
         tools: Iterable[ExecutableTool[Any]] | None = None,
         output_type: Any = None,
         output_retries: int | None = None,
-        output_mode: str | None = None,
+        output_mode: OutputMode | None = None,
     ) -> ExecutionHandle:
         """Deliver messages (a string is one user message) and run the agent.
 

@@ -123,7 +123,7 @@ def use_on_message(callback: Callable[[Message, Com, TickState | None], object])
     _register("use_on_message", "message", callback)
 
 
-def use_output_validator(callback: Callable[..., Any]) -> None:
+def use_output_validator(callback: Callable[[Any, Com], object]) -> None:
     """`callback(value, com) -> value` for every structured output the model gives (API.md §12),
     after pydantic validated it: return the value (changed or not), or raise
     `agentick.RetryOutput(message)` to reject it, which sends `message` back to the model as a
