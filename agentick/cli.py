@@ -212,23 +212,24 @@ def _model(args: argparse.Namespace) -> Any:
     `--base-url` as its server; without `--model`, the OpenAI-compatible endpoint the environment sets."""
     from .models import infer
 
+    spec: str | None = args.model
     try:
-        provider, name = ("openai", DEFAULT_OPENAI_MODEL) if args.model is None else split_model_string(args.model)
+        provider, name = ("openai", DEFAULT_OPENAI_MODEL) if spec is None else split_model_string(spec)
     except ValueError as error:
-        raise UsageError(f"--model {args.model}: {error}") from error
+        raise UsageError(f"--model {spec}: {error}") from error
     if provider == "test":
         return infer("test")
-    if provider != "openai":  # the SDK reads the provider's own key (ANTHROPIC_API_KEY, GEMINI_API_KEY, ...)
-        return infer(args.model, **({"base_url": args.base_url} if args.base_url else {}))
+    if spec is not None and provider != "openai":  # the SDK reads the provider's own key (ANTHROPIC_API_KEY, ...)
+        return infer(spec, **({"base_url": args.base_url} if args.base_url else {}))
     api_key = os.environ.get("OPENAI_API_KEY")
     base_url = _base_url(args)
-    if args.model is None and not (api_key or base_url):
+    if spec is None and not (api_key or base_url):
         raise UsageError(
             "no model configured: set OPENAI_API_KEY (and optionally OPENAI_BASE_URL for another "
             "OpenAI-compatible server), pass --base-url, or use --model test to run offline"
         )
     if api_key is None and base_url is None:
-        raise UsageError(f"--model {args.model} needs OPENAI_API_KEY (or --base-url for a local server)")
+        raise UsageError(f"--model {spec} needs OPENAI_API_KEY (or --base-url for a local server)")
     return infer(f"openai:{name}", api_key=api_key or "unused", base_url=base_url)
 
 

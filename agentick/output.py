@@ -186,7 +186,7 @@ def retry_feedback(rejected: RejectedOutput) -> str:
 
 
 def _feedback(errors: list[Any]) -> str:
-    lines = []
+    lines: list[str] = []
     for error in errors:
         location = ".".join(str(part) for part in error.get("loc", ())) or "(the answer)"
         given = error.get("input")
@@ -199,7 +199,7 @@ def _feedback(errors: list[Any]) -> str:
 def _inline_root(schema: dict[str, Any]) -> dict[str, Any]:
     """A root that is only a `$ref` (pydantic writes recursive models so) replaced by its definition."""
     ref = schema.get("$ref")
-    definitions = schema.get("$defs") or {}
+    definitions: dict[str, Any] = schema.get("$defs") or {}
     prefix = "#/$defs/"
     if isinstance(ref, str) and ref.startswith(prefix) and ref[len(prefix) :] in definitions:
         rest = {key: value for key, value in schema.items() if key != "$ref"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-__all__ = ["clean_schema", "json_object", "validate_json"]
+__all__ = ["clean_schema", "json_array", "json_object", "validate_json"]
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),
@@ -28,6 +28,12 @@ def json_object(value: object) -> dict[str, Any] | None:
     """`value` when it is a dict (a JSON object, as `json.loads` gives it), else None: a dict
     typed for type checkers, without narrowing `value` itself."""
     return cast("dict[str, Any]", value) if isinstance(value, dict) else None
+
+
+def json_array(value: object) -> list[Any] | None:
+    """`value` when it is a list (a JSON array), else None: the list counterpart of `json_object`."""
+    # `list[object]`, not `list[Any]`: mypy already narrows to the latter and calls that cast redundant.
+    return cast("list[object]", value) if isinstance(value, list) else None
 
 
 def clean_schema(schema: dict[str, Any]) -> dict[str, Any]:

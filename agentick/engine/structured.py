@@ -84,7 +84,7 @@ class Verdict:
 
     kind: Literal["output", "retry", "tools"]
     value: Any = None
-    results: list[ToolResultBlock] = field(default_factory=list)
+    results: list[ToolResultBlock] = field(default_factory=list[ToolResultBlock])
     rejected: RejectedOutput | None = None
     exhausted: bool = False
 

@@ -10,9 +10,9 @@ shown cannot be taken back, and the engine stores no partial answer.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
-from typing import Any
+from typing import Any, cast
 
 from ..errors import ModelError
 from ..types import MessageStartDelta, ModelInput, StreamDelta
@@ -122,10 +122,12 @@ def _model(model: Any, position: int) -> Any:
 
 
 def _error_types(on: Any) -> tuple[type[BaseException], ...]:
-    types: Sequence[Any] = on if isinstance(on, tuple) else (on,)
-    for kind in types:
+    given = cast("tuple[object, ...]", on) if isinstance(on, tuple) else (on,)
+    types: list[type[BaseException]] = []
+    for kind in given:
         if not (isinstance(kind, type) and issubclass(kind, BaseException)):
             raise TypeError(f"fallback(on=...) takes exception classes, not {kind!r:.80}")
+        types.append(kind)
     return tuple(types)
 
 

@@ -23,7 +23,9 @@ back to a non-strict form then (the structured-output `final_result` tool, API.m
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
+
+from ..schema import json_array, json_object
 
 __all__ = ["StrictSchemaError", "accepts_null", "drop_defaulted_nulls", "strict_json_schema"]
 
@@ -76,12 +78,13 @@ def strict_json_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _strict(node: Any, where: str, depth: int) -> dict[str, Any]:
-    if not isinstance(node, dict):
+    schema = json_object(node)
+    if schema is None:
         raise StrictSchemaError(f"{where} is {node!r}, not a schema with a type")
     for key, what in _UNSUPPORTED.items():
-        if key in node:
+        if key in schema:
             raise StrictSchemaError(f"{where} uses {what}, which strict schemas do not support")
-    out = {key: value for key, value in node.items() if key not in _DROPPED}
+    out = {key: value for key, value in schema.items() if key not in _DROPPED}
     _move_to_description(out)
     if "oneOf" in out:
         out["anyOf"] = out.pop("oneOf")
@@ -97,12 +100,13 @@ def _strict(node: Any, where: str, depth: int) -> dict[str, Any]:
     if "anyOf" in out:
         out["anyOf"] = [_strict(branch, f"{where}/anyOf/{index}", depth) for index, branch in enumerate(out["anyOf"])]
     types = out.get("type")
-    kinds = set(types) if isinstance(types, list) else {types}
+    listed = json_array(types)
+    kinds = set(listed) if listed is not None else {types}
     if "object" in kinds:
         _strict_object(out, where, depth + 1)
     if "array" in kinds:
-        items = out.get("items")
-        if not isinstance(items, dict) or not any(key in items for key in _TYPED):
+        items = json_object(out.get("items"))
+        if items is None or not any(key in items for key in _TYPED):
             raise StrictSchemaError(
                 f"{where} is a list of untyped items (e.g. a bare `list`), which strict schemas reject"
             )
@@ -159,6 +163,7 @@ def accepts_null(schema: Any, definitions: dict[str, Any] | None = None) -> bool
     """Whether `schema` accepts `null` (following `$ref`s into `definitions` when given)."""
     if not isinstance(schema, dict):
         return schema is True
+    schema = cast("dict[str, Any]", schema)
     types = schema.get("type")
     if types == "null" or (isinstance(types, list) and "null" in types):
         return True
@@ -186,23 +191,25 @@ def drop_defaulted_nulls(value: Any, schema: dict[str, Any]) -> Any:
 
 
 def _drop(value: Any, schema: Any, definitions: dict[str, Any]) -> Any:
-    schema = _follow(schema, definitions)
-    if not isinstance(schema, dict):
+    schema = json_object(_follow(schema, definitions))
+    if schema is None:
         return value
-    if isinstance(value, dict):
-        node = _object_for(value, schema, definitions)
+    fields = json_object(value)
+    if fields is not None:
+        node = _object_for(fields, schema, definitions)
         if node is None:
             return value
         properties = node.get("properties", {})
         required = set(node.get("required", ()))
         return {
             key: _drop(item, properties.get(key), definitions)
-            for key, item in value.items()
+            for key, item in fields.items()
             if not (item is None and key not in required and not accepts_null(properties.get(key), definitions))
         }
-    if isinstance(value, list):
+    elements = json_array(value)
+    if elements is not None:
         items = _array_items(schema, definitions)
-        return value if items is None else [_drop(item, items, definitions) for item in value]
+        return value if items is None else [_drop(item, items, definitions) for item in elements]
     return value
 
 
@@ -211,8 +218,8 @@ def _branches(schema: dict[str, Any], definitions: dict[str, Any]) -> list[dict[
     found = [schema]
     for key in ("anyOf", "oneOf", "allOf"):
         for branch in schema.get(key, ()):
-            target = _follow(branch, definitions)
-            if isinstance(target, dict):
+            target = json_object(_follow(branch, definitions))
+            if target is not None:
                 found.extend(_branches(target, definitions))
     return found
 
@@ -220,8 +227,8 @@ def _branches(schema: dict[str, Any], definitions: dict[str, Any]) -> list[dict[
 def _object_for(value: dict[str, Any], schema: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any] | None:
     """The object schema among `schema`'s branches whose properties cover the keys of `value`."""
     for branch in _branches(schema, definitions):
-        properties = branch.get("properties")
-        if isinstance(properties, dict) and set(value) <= set(properties):
+        properties = json_object(branch.get("properties"))
+        if properties is not None and set(value) <= set(properties):
             return branch
     return None
 
@@ -235,8 +242,8 @@ def _array_items(schema: dict[str, Any], definitions: dict[str, Any]) -> Any:
 
 def _follow(schema: Any, definitions: dict[str, Any]) -> Any:
     seen = 0
-    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and seen < 32:
-        target = _resolve(schema["$ref"], definitions)
+    while (node := json_object(schema)) is not None and isinstance(node.get("$ref"), str) and seen < 32:
+        target = _resolve(node["$ref"], definitions)
         if target is None:
             return schema
         schema = target

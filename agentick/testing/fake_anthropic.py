@@ -26,6 +26,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
 
+from ..schema import json_object
 from .loopback import LoopbackHandler, LoopbackServer, loopback_fixture, pieces
 from .script import ErrorReply, RecordedRequest, Reply, Script, ToolCallReply, error, reply, tool_call
 
@@ -75,7 +76,7 @@ class FakeAnthropic(LoopbackServer):
         return {"type": "error", "error": {"type": error_type, "message": response.message}, "request_id": "req_fake"}
 
     def respond(self, handler: LoopbackHandler, response: Reply, request: RecordedRequest, number: int) -> None:
-        body = request.body if isinstance(request.body, dict) else {}
+        body = json_object(request.body) or {}
         if not body.get("stream"):
             handler.send_json(200, self.message(response, number))
             return

@@ -36,6 +36,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
+from ..schema import json_object
 from .loopback import LoopbackHandler, LoopbackServer, loopback_fixture, pieces
 from .script import ErrorReply, RecordedRequest, Reply, Script, ToolCallReply, error, reply, tool_call
 
@@ -113,7 +114,7 @@ class FakeGemini(LoopbackServer):
         return {"promptTokenCount": prompt, "candidatesTokenCount": candidates, "totalTokenCount": prompt + candidates}
 
     def respond(self, handler: LoopbackHandler, response: Reply, request: RecordedRequest, number: int) -> None:
-        body = request.body if isinstance(request.body, dict) else {}
+        body = json_object(request.body) or {}
         match = _PATH.match(request.path)
         assert match is not None
         thinking = _field(_field(body, "generationConfig"), "thinkingConfig")
@@ -163,7 +164,7 @@ def _function_calls(calls: tuple[ToolCallReply, ...]) -> tuple[list[dict[str, An
     parts: list[dict[str, Any]] = []
     for call in calls:
         try:
-            args = json.loads(call.arguments_text) if call.arguments_text.strip() else {}
+            args: object = json.loads(call.arguments_text) if call.arguments_text.strip() else {}
         except json.JSONDecodeError:
             args = None
         if not isinstance(args, dict):
@@ -177,11 +178,12 @@ def _function_calls(calls: tuple[ToolCallReply, ...]) -> tuple[list[dict[str, An
 
 def _field(message: Any, name: str) -> Any:
     """A field of a request message under its JSON name or its proto name (Google's servers take both)."""
-    if not isinstance(message, dict):
+    fields = json_object(message)
+    if fields is None:
         return None
-    if name in message:
-        return message[name]
-    return message.get(re.sub(r"[A-Z]", lambda upper: "_" + upper[0].lower(), name))
+    if name in fields:
+        return fields[name]
+    return fields.get(re.sub(r"[A-Z]", lambda upper: "_" + upper[0].lower(), name))
 
 
 def _frame(data: bytes) -> bytes:

@@ -22,6 +22,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
+from ..schema import json_object
 from .loopback import LoopbackHandler, LoopbackServer, loopback_fixture, pieces
 from .script import ErrorReply, RecordedRequest, Reply, Script, ToolCallReply, error, reply, tool_call
 
@@ -65,11 +66,12 @@ class FakeOpenAI(LoopbackServer):
         return {"error": {"message": response.message, "type": error_type, "param": None, "code": response.code}}
 
     def respond(self, handler: LoopbackHandler, response: Reply, request: RecordedRequest, number: int) -> None:
-        body = request.body if isinstance(request.body, dict) else {}
+        body = json_object(request.body) or {}
         if not body.get("stream"):
             handler.send_json(200, _completion(response, self.model, number))
             return
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        options: dict[str, Any] = body.get("stream_options") or {}
+        include_usage = bool(options.get("include_usage"))
         message = "The server had an error while processing your request. Sorry about that!"
         handler.stream(
             response,

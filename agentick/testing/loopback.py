@@ -175,7 +175,7 @@ class LoopbackHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # every chunk leaves at once, as from a real server
     timeout = 30  # an idle kept-alive connection is closed eventually even if nobody closes the server
-    server: _Server
+    server: _Server  # pyright: ignore[reportIncompatibleVariableOverride]  # always our _Server: it makes the handlers
 
     def setup(self) -> None:
         super().setup()

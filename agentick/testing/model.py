@@ -275,6 +275,7 @@ _FORMAT_EXAMPLES = {
 def _example(schema: Any, definitions: dict[str, Any], depth: int) -> Any:
     if not isinstance(schema, dict):
         return None
+    schema = cast("dict[str, Any]", schema)
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/") and ref[len("#/$defs/") :] in definitions:
         return _example(definitions[ref[len("#/$defs/") :]], definitions, depth + 1)
@@ -285,7 +286,7 @@ def _example(schema: Any, definitions: dict[str, Any], depth: int) -> Any:
     if "default" in schema:
         return schema["default"]
     for key in ("anyOf", "oneOf", "allOf"):
-        branches = [branch for branch in schema.get(key, ()) if isinstance(branch, dict)]
+        branches: list[dict[str, Any]] = [branch for branch in schema.get(key, ()) if isinstance(branch, dict)]
         if branches:
             null = next((branch for branch in branches if branch.get("type") == "null"), None)
             others = [branch for branch in branches if branch is not null]
@@ -296,8 +297,8 @@ def _example(schema: Any, definitions: dict[str, Any], depth: int) -> Any:
     if isinstance(kind, list):
         kind = next((k for k in cast("list[str]", kind) if k != "null"), "null")
     if kind == "object" or "properties" in schema:
-        properties = schema.get("properties", {})
-        required = schema.get("required", list(properties))
+        properties: dict[str, Any] = schema.get("properties", {})
+        required: list[str] = schema.get("required", list(properties))
         return {name: _example(properties[name], definitions, depth + 1) for name in required if name in properties}
     if kind == "array":
         count = int(schema.get("minItems", 0))

@@ -88,7 +88,7 @@ class ErrorReply:
     message: str
     code: str | None = None
     type: str | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict[str, str])
     delay: float = 0.0
 
 

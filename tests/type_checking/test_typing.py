@@ -184,7 +184,7 @@ PYRIGHT_MISTAKES: list[tuple[int, str, str]] = [
     ),
     (34, "error", 'Type of "respons" is unknown (reportUnknownMemberType)'),
     (34, "error", "Argument type is unknown (reportUnknownArgumentType)"),
-    (34, "error", 'Cannot access attribute "respons" for class "SendResult" (reportAttributeAccessIssue)'),
+    (34, "error", 'Cannot access attribute "respons" for class "SendResult[Any]" (reportAttributeAccessIssue)'),
     (
         38,
         "error",
@@ -208,7 +208,7 @@ MYPY_MISTAKES: list[tuple[int, str, str]] = [
         "error",
         'Argument 1 to "__call__" of "Procedure" has incompatible type "int"; expected "str | Message | dict[str, Any] | None"  [arg-type]',
     ),
-    (34, "error", '"SendResult" has no attribute "respons"; maybe "response"?  [attr-defined]'),
+    (34, "error", '"SendResult[Any]" has no attribute "respons"; maybe "response"?  [attr-defined]'),
     (
         38,
         "error",
@@ -223,11 +223,12 @@ PYRIGHT_REVEALED: list[tuple[int, str, str]] = [
     (20, "information", 'Type of "create_context(0.5)" is "Context[float]"'),
     (25, "information", 'Type of "add" is "ExecutableTool[(a: int, b: int) -> CoroutineType[Any, Any, str]]"'),
     (26, "information", 'Type of "Search" is "ExecutableTool[(SearchInput, ...) -> list[str]]"'),
-    (29, "information", 'Type of "promise" is "ProcedurePromise[ExecutionHandle, SendResult]"'),
-    (30, "information", 'Type of "await promise.result" is "SendResult"'),
+    (29, "information", 'Type of "promise" is "ProcedurePromise[ExecutionHandle, SendResult[Any]]"'),
+    (30, "information", 'Type of "await promise.result" is "SendResult[Any]"'),
     (32, "information", 'Type of "event.sequence" is "int"'),
-    (33, "information", 'Type of "run_sync(h(Probe))" is "SendResult"'),
+    (33, "information", 'Type of "run_sync(h(Probe))" is "SendResult[str]"'),
     (34, "information", 'Type of "await render_agent(Probe)" is "AgentHarness[TestModel]"'),
+    (35, "information", 'Type of "run_sync(h(Probe), output_type=SearchInput).output" is "SearchInput"'),
 ]
 MYPY_REVEALED: list[tuple[int, str, str]] = [
     (16, "note", 'Revealed type is "tuple[int, def (int | (def (int) -> int))]"'),
@@ -248,10 +249,11 @@ MYPY_REVEALED: list[tuple[int, str, str]] = [
     (
         29,
         "note",
-        'Revealed type is "agentick.engine.procedure.ProcedurePromise[agentick.engine.handle.ExecutionHandle, agentick.engine.results.SendResult]"',
+        'Revealed type is "agentick.engine.procedure.ProcedurePromise[agentick.engine.handle.ExecutionHandle, agentick.engine.results.SendResult[Any]]"',
     ),
-    (30, "note", 'Revealed type is "agentick.engine.results.SendResult"'),
+    (30, "note", 'Revealed type is "agentick.engine.results.SendResult[Any]"'),
     (32, "note", 'Revealed type is "int"'),
-    (33, "note", 'Revealed type is "agentick.engine.results.SendResult"'),
+    (33, "note", 'Revealed type is "agentick.engine.results.SendResult[str]"'),
     (34, "note", 'Revealed type is "agentick.testing.agents.AgentHarness[agentick.testing.model.TestModel]"'),
+    (35, "note", 'Revealed type is "user_tools.SearchInput"'),
 ]

@@ -29,6 +29,7 @@ from ...errors import (
     ProviderError,
     RateLimitError,
 )
+from ...schema import json_object
 from ...types import (
     AudioBlock,
     CodeBlock,
@@ -371,13 +372,13 @@ class _ErrorEvent(Exception):
 
 def _error_fields(body: object) -> tuple[str | None, str]:
     """The `error.type` and `error.message` of an Anthropic error body (or what the body is)."""
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict):
-            error_type = error.get("type")
-            message = error.get("message")
-            if isinstance(message, str) and message:
-                return (error_type if isinstance(error_type, str) else None), message.rstrip(".")
+    fields = json_object(body)
+    error = json_object(fields.get("error")) if fields is not None else None
+    if error is not None:
+        error_type = error.get("type")
+        message = error.get("message")
+        if isinstance(message, str) and message:
+            return (error_type if isinstance(error_type, str) else None), message.rstrip(".")
     text = body if isinstance(body, str) else json.dumps(body)
     return None, (text[:300] if text else "no error message")
 
@@ -438,8 +439,8 @@ async def _close_client(client: AsyncAnthropic) -> None:
 
 def _event(data: str) -> dict[str, Any]:
     """One streamed event (its `data`) as a dict; an `error` event raises `_ErrorEvent`."""
-    event = json.loads(data)
-    if not isinstance(event, dict):
+    event = json_object(json.loads(data))
+    if event is None:
         raise json.JSONDecodeError("a stream event is not a JSON object", data, 0)
     if event.get("type") == "error":
         raise _ErrorEvent(event)
@@ -488,11 +489,12 @@ class _EventMapper:
         deltas: list[StreamDelta] = []
         if not self.started:
             self.started = True
-            message = event.get("message") if kind == "message_start" else None
-            answered = message.get("model") if isinstance(message, dict) else None
+            message = json_object(event.get("message")) if kind == "message_start" else None
+            answered = message.get("model") if message is not None else None
             deltas.append(MessageStartDelta(model=answered or self.model))
         if kind == "message_start":
-            self._usage((event.get("message") or {}).get("usage"))
+            started: dict[str, Any] = event.get("message") or {}
+            self._usage(started.get("usage"))
         elif kind == "content_block_start":
             deltas.extend(self._start(event.get("index") or 0, event.get("content_block") or {}))
         elif kind == "content_block_delta":
@@ -500,15 +502,17 @@ class _EventMapper:
             if delta is not None:
                 deltas.append(delta)
         elif kind == "message_delta":
-            reason = (event.get("delta") or {}).get("stop_reason")
+            change: dict[str, Any] = event.get("delta") or {}
+            reason = change.get("stop_reason")
             if reason:
                 self.stop_reason = reason
             self._usage(event.get("usage"))
         return deltas  # ping, content_block_stop, message_stop and newer event types carry nothing to keep
 
     def _usage(self, usage: Any) -> None:
-        if isinstance(usage, dict):
-            self.usage.update({key: value for key, value in usage.items() if isinstance(value, int)})
+        counts = json_object(usage)
+        if counts is not None:
+            self.usage.update({key: value for key, value in counts.items() if isinstance(value, int)})
 
     def _start(self, index: int, block: dict[str, Any]) -> list[StreamDelta]:
         kind = block.get("type")
@@ -627,7 +631,8 @@ def messages_of(
             out.append({"role": role, "content": content})
     for entry in out:
         if entry["role"] == "user":  # tool results first (a stable sort keeps each kind's order)
-            entry["content"].sort(key=lambda block: block["type"] != "tool_result")
+            blocks: list[dict[str, Any]] = entry["content"]
+            blocks.sort(key=lambda block: block["type"] != "tool_result")
     return system, out, stable
 
 
@@ -768,8 +773,8 @@ def _request_options(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _thinking_on(request: dict[str, Any]) -> bool:
-    thinking = request.get("thinking")
-    return isinstance(thinking, dict) and thinking.get("type") not in (None, "disabled")
+    thinking = json_object(request.get("thinking"))
+    return thinking is not None and thinking.get("type") not in (None, "disabled")
 
 
 def _add_cache_breakpoints(request: dict[str, Any], stable: list[dict[str, Any]]) -> None:

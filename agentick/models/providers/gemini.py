@@ -14,6 +14,7 @@ fragments) and without ids, so calls get ids here and are matched back by name a
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -21,7 +22,7 @@ import ssl
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import certifi
@@ -39,6 +40,7 @@ from ...errors import (
     ProviderError,
     RateLimitError,
 )
+from ...schema import json_array, json_object
 from ...types import (
     AudioBlock,
     CodeBlock,
@@ -129,18 +131,13 @@ class _Connection:
     sync_http: httpx2.Client
 
 
-_SSL_CONTEXT: ssl.SSLContext | None = None
-
-
+@functools.cache
 def _ssl_context() -> ssl.SSLContext:
     """One verifying TLS context for every client (loading the CA bundle takes ~25 ms), honouring
     `SSL_CERT_FILE`/`SSL_CERT_DIR` as the SDK does."""
-    global _SSL_CONTEXT
-    if _SSL_CONTEXT is None:
-        _SSL_CONTEXT = ssl.create_default_context(
-            cafile=os.environ.get("SSL_CERT_FILE", certifi.where()), capath=os.environ.get("SSL_CERT_DIR")
-        )
-    return _SSL_CONTEXT
+    return ssl.create_default_context(
+        cafile=os.environ.get("SSL_CERT_FILE", certifi.where()), capath=os.environ.get("SSL_CERT_DIR")
+    )
 
 
 class GeminiModel(BaseModel):
@@ -373,7 +370,7 @@ def _api_error(
 ) -> ModelError:
     """The subclass for an HTTP error (or an error event in the stream) Google reported."""
     status = exc.code if isinstance(exc.code, int) else None
-    body = exc.details
+    body = _error_body(exc)
     message = (exc.message or str(exc)).rstrip(".")
     code_name = exc.status or "UNKNOWN"
     if streaming:
@@ -418,29 +415,39 @@ def _api_error(
     return ProviderError(f"{head} {hint}", **fields)
 
 
+# google-genai annotates its errors' `details` and `response` with `httpx.Response`, and httpx is not
+# installed (the SDK runs on httpx2 here), so type checkers see those attributes as partly unknown.
+
+
+def _error_body(exc: genai_errors.APIError) -> Any:
+    """The JSON error body Google sent with `exc`."""
+    return cast(Any, exc.details)  # pyright: ignore[reportUnknownMemberType]  # httpx-typed in the SDK (above)
+
+
+def _error_details(body: Any) -> list[dict[str, Any]]:
+    """The `details` objects of a Google error body (`{"error": {"details": [...]}}`, or the error itself)."""
+    envelope = json_object(body)
+    error = json_object(envelope.get("error", envelope)) if envelope is not None else None
+    details = error.get("details") if error is not None else None
+    return [detail for detail in map(json_object, details or ()) if detail is not None]
+
+
 def _error_reasons(body: Any) -> set[str]:
     """The `ErrorInfo.reason`s of a Google error body (`API_KEY_INVALID`, ...)."""
-    error = body.get("error", body) if isinstance(body, dict) else None
-    details = error.get("details") if isinstance(error, dict) else None
-    return {
-        detail["reason"]
-        for detail in details or ()
-        if isinstance(detail, dict) and isinstance(detail.get("reason"), str)
-    }
+    return {detail["reason"] for detail in _error_details(body) if isinstance(detail.get("reason"), str)}
 
 
 def _retry_after(exc: genai_errors.APIError) -> float | None:
     """The wait Google asks for: `RetryInfo.retryDelay` ("37s") in the error details, else a `retry-after` header."""
-    error = exc.details.get("error", exc.details) if isinstance(exc.details, dict) else None
-    for detail in (error.get("details") if isinstance(error, dict) else None) or ():
-        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
+    for detail in _error_details(_error_body(exc)):
+        if str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
             delay = detail.get("retryDelay")
             if isinstance(delay, str) and delay.endswith("s"):
                 try:
                     return float(delay[:-1])
                 except ValueError:
                     pass
-    headers = getattr(exc.response, "headers", None)
+    headers = getattr(exc.response, "headers", None)  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]  # httpx-typed in the SDK
     value = headers.get("retry-after") if headers is not None else None
     try:
         return float(value) if value is not None else None
@@ -462,13 +469,15 @@ async def _close_connection(connection: _Connection) -> None:
 def _chunk(event: str, response: httpx2.Response) -> dict[str, Any]:
     """One streamed event as a `GenerateContentResponse` dict; an error event raises the SDK's
     `APIError` (`ClientError`/`ServerError`), as the SDK's own stream does."""
-    chunk = json.loads(event)
-    if not isinstance(chunk, dict):
+    chunk = json_object(json.loads(event))
+    if chunk is None:
         raise json.JSONDecodeError("a stream event is not a JSON object", event, 0)
-    error = chunk.get("error")
-    if isinstance(error, dict):
+    error = json_object(chunk.get("error"))
+    if error is not None:
         code = error.get("code")
-        genai_errors.APIError.raise_error(code if isinstance(code, int) else 500, chunk, response)
+        genai_errors.APIError.raise_error(  # pyright: ignore[reportUnknownMemberType]  # httpx-typed in the SDK
+            code if isinstance(code, int) else 500, chunk, response
+        )
     return chunk
 
 
@@ -505,27 +514,28 @@ class _ChunkMapper:
             response_id = chunk.get("responseId")
             self._prefix = response_id if isinstance(response_id, str) and response_id else uuid.uuid4().hex[:16]
         candidates = chunk.get("candidates") or ()
-        candidate = candidates[0] if candidates and isinstance(candidates[0], dict) else None
+        candidate = json_object(candidates[0]) if candidates else None
         if candidate is not None:
-            for part in (candidate.get("content") or {}).get("parts") or ():
-                if isinstance(part, dict):
+            content: dict[str, Any] = candidate.get("content") or {}
+            for part in map(json_object, content.get("parts") or ()):
+                if part is not None:
                     deltas.extend(self._part(part))
             finish_reason = candidate.get("finishReason")
             if finish_reason:
                 self.finish_reason = finish_reason
                 self.finish_message = candidate.get("finishMessage")
-        feedback = chunk.get("promptFeedback")
-        if isinstance(feedback, dict) and feedback.get("blockReason") and self.finish_reason is None:
+        feedback = json_object(chunk.get("promptFeedback"))
+        if feedback is not None and feedback.get("blockReason") and self.finish_reason is None:
             self.finish_reason = "SAFETY"  # the prompt itself was blocked: no candidates at all
-        usage = chunk.get("usageMetadata")
-        if isinstance(usage, dict):
+        usage = json_object(chunk.get("usageMetadata"))
+        if usage is not None:
             self.usage = usage
         return deltas
 
     def _part(self, part: dict[str, Any]) -> list[StreamDelta]:
         signature = part.get("thoughtSignature") or None
-        call = part.get("functionCall")
-        if isinstance(call, dict):
+        call = json_object(part.get("functionCall"))
+        if call is not None:
             return [self._call(call, signature)]
         text = part.get("text") or ""
         if part.get("thought"):
@@ -638,7 +648,7 @@ def _model_parts(blocks: Sequence[ContentBlock]) -> list[dict[str, Any]]:
     parts.extend(_part(block) for block in blocks if isinstance(block, ImageBlock))
     for block in blocks:
         if isinstance(block, ToolUseBlock):
-            data = (block.provider_data or {}).get(PROVIDER) or {}
+            data = _call_data(block)
             call: dict[str, Any] = {"name": block.name, "args": block.input}
             if data.get("id"):
                 call["id"] = data["id"]
@@ -669,6 +679,14 @@ def _user_parts(blocks: Sequence[ContentBlock], calls: dict[str, ToolUseBlock]) 
     return parts
 
 
+def _call_data(call: ToolUseBlock | None) -> dict[str, Any]:
+    """What this adapter kept on a tool call (`provider_data["gemini"]`: the server's id, the thought signature)."""
+    if call is None or not call.provider_data:
+        return {}
+    data: dict[str, Any] = call.provider_data.get(PROVIDER) or {}
+    return data
+
+
 def _function_response(
     result: ToolResultBlock, call: ToolUseBlock | None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -684,7 +702,7 @@ def _function_response(
     value: Any = only.data if isinstance(only, JsonBlock) and only.data is not None else "\n".join(texts)
     response = {"error" if result.is_error else "result": value if value != "" else "(no output)"}
     function: dict[str, Any] = {"name": result.name, "response": response}
-    data = ((call.provider_data or {}).get(PROVIDER) or {}) if call is not None else {}
+    data = _call_data(call)
     if data.get("id"):
         function["id"] = data["id"]
     return {"functionResponse": function}, media
@@ -745,7 +763,7 @@ def _generation_config(options: dict[str, Any], output: OutputRequest | None) ->
         elif key in _THINKING_OPTIONS:
             thinking[_THINKING_OPTIONS[key]] = value
         elif key == "thinking_config" and isinstance(value, dict):
-            thinking.update(value)
+            thinking.update(cast("dict[str, Any]", value))
         elif key == "response_format":
             config.update(_response_format(value))
         else:
@@ -762,16 +780,18 @@ def _response_format(value: Any) -> dict[str, Any]:
     """`{"type": "json"}`, `{"type": "json_schema", "schema": ...}` (or OpenAI's `json_schema`
     wrapper) or a pydantic model class, as `responseMimeType` and `responseSchema`."""
     schema: Any = None
+    shape = json_object(value)
     if isinstance(value, type) and issubclass(value, pydantic.BaseModel):
         schema = value.model_json_schema()
-    elif isinstance(value, dict) and value.get("type") == "json_schema":
-        wrapper = value.get("json_schema")
-        schema = value.get("schema") or (wrapper.get("schema") if isinstance(wrapper, dict) else None)
-    elif isinstance(value, dict) and value.get("type") in ("json", "json_object"):
+    elif shape is not None and shape.get("type") == "json_schema":
+        wrapper = json_object(shape.get("json_schema"))
+        schema = shape.get("schema") or (wrapper.get("schema") if wrapper is not None else None)
+    elif shape is not None and shape.get("type") in ("json", "json_object"):
         return {"responseMimeType": "application/json"}
-    elif isinstance(value, dict) and value.get("type") == "text":
+    elif shape is not None and shape.get("type") == "text":
         return {}
-    if not isinstance(schema, dict):
+    schema = json_object(schema)
+    if schema is None:
         raise ModelError(
             f"response_format {value!r:.120} is not one Gemini can use: pass {{'type': 'json'}}, "
             "{'type': 'json_schema', 'schema': {...}} or a pydantic model class"
@@ -799,7 +819,7 @@ def gemini_schema(schema: dict[str, Any], *, ordered: bool = False) -> dict[str,
     rejects (`additionalProperties`, `title`, `default`, `examples`, `exclusiveMinimum`, `$schema`,
     ...) are dropped. `ordered` adds `propertyOrdering`, so JSON output keeps the declared order.
     """
-    definitions = {**(schema.get("definitions") or {}), **(schema.get("$defs") or {})}
+    definitions: dict[str, Any] = {**(schema.get("definitions") or {}), **(schema.get("$defs") or {})}
     return _SchemaConverter(definitions, ordered).convert(schema, ())
 
 
@@ -813,13 +833,13 @@ class _SchemaConverter:
     def convert(self, node: Any, seen: tuple[str, ...]) -> dict[str, Any]:
         if not isinstance(node, dict):
             return {}
-        node, seen = self._resolve(node, seen)
+        node, seen = self._resolve(cast("dict[str, Any]", node), seen)
         if "$recursive" in node:
             return {"type": "OBJECT", "description": node["$recursive"]}
         out: dict[str, Any] = {}
         notes: list[str] = []
-        variants = node.get("anyOf") or node.get("oneOf")
-        if isinstance(variants, list):
+        variants = json_array(node.get("anyOf") or node.get("oneOf"))
+        if variants is not None:
             members = [variant for variant in variants if not _is_null(variant)]
             if len(members) < len(variants):
                 out["nullable"] = True
@@ -829,7 +849,8 @@ class _SchemaConverter:
                 return {**self.convert({**member, **rest}, member_seen), **out}
             out["anyOf"] = [self.convert(member, seen) for member in members]
         schema_type = node.get("type")
-        types = schema_type if isinstance(schema_type, list) else [schema_type] if schema_type else []
+        listed = json_array(schema_type)
+        types = listed if listed is not None else [schema_type] if schema_type else []
         if "null" in types:
             out["nullable"] = True
         named = [t for t in types if t in _TYPES]
@@ -840,8 +861,8 @@ class _SchemaConverter:
             out["anyOf"] = [self.convert({**rest, "type": t}, seen) for t in named]
         if "const" in node:
             node = {**node, "enum": [node["const"]]}
-        enum = node.get("enum")
-        if isinstance(enum, list):
+        enum = json_array(node.get("enum"))
+        if enum is not None:
             values = [value for value in enum if value is not None]
             if len(values) < len(enum):
                 out["nullable"] = True
@@ -864,8 +885,8 @@ class _SchemaConverter:
                 out["format"] = schema_format
             else:
                 notes.append(f"Format: {schema_format}")
-        properties = node.get("properties")
-        if isinstance(properties, dict):
+        properties = json_object(node.get("properties"))
+        if properties is not None:
             out.setdefault("type", "OBJECT")
             out["properties"] = {name: self.convert(value, seen) for name, value in properties.items()}
             required = [name for name in node.get("required") or () if name in properties]
@@ -900,7 +921,8 @@ class _SchemaConverter:
 
 
 def _is_null(node: Any) -> bool:
-    return isinstance(node, dict) and node.get("type") == "null" and len(node) == 1
+    fields = json_object(node)
+    return fields is not None and fields.get("type") == "null" and len(fields) == 1
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from typing import reveal_type
 
-from user_tools import Search, add
+from user_tools import Search, SearchInput, add
 
 from agentick import Element, create_app, create_context, h, run_sync, use_memo, use_reducer, use_ref, use_state
 from agentick.testing import render_agent
@@ -32,3 +32,4 @@ async def probe() -> None:
         reveal_type(event.sequence)
     reveal_type(run_sync(h(Probe)))
     reveal_type(await render_agent(Probe))
+    reveal_type(run_sync(h(Probe), output_type=SearchInput).output)

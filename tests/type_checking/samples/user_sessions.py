@@ -1,7 +1,7 @@
 """Apps, sessions, procedures and the event stream, narrowed by `type`, `match` and `isinstance`."""
 
 import anyio
-from user_tools import add
+from user_tools import SearchInput, add
 
 from agentick import (
     ExecutionHandle,
@@ -69,6 +69,11 @@ async def main() -> None:
 def blocking() -> str:
     result = run_sync(h(Agent), messages=[{"role": "user", "content": "Hi"}], model=create_test_model())
     return result.response
+
+
+def structured() -> str:
+    found = run_sync(h(Agent), messages=[{"role": "user", "content": "Tides?"}], model="test", output_type=SearchInput)
+    return found.output.query
 
 
 if __name__ == "__main__":
