@@ -12,13 +12,10 @@ import json
 import logging
 import os
 import re
-import ssl
-import sys
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
 import anthropic as sdk
-import anyio
 from anthropic import AsyncAnthropic
 
 from ...errors import (
@@ -59,7 +56,7 @@ from ...utf8 import input_problem, repair
 from ..base import BaseModel
 from ..catalog import lookup_model
 from ..clients import LoopClients
-from ..openai import _close_body, _connection_failure
+from ..http import close_body, connection_failure, transport_failure
 from ..sse import EventDecoder
 
 __all__ = ["AnthropicModel"]
@@ -220,7 +217,7 @@ class AnthropicModel(BaseModel):
                     raise
                 raise error from cause
             finally:
-                await _close_body(response, body)
+                await close_body(response, body)
         finally:
             if lease is not None:
                 await lease.release()
@@ -326,7 +323,7 @@ class AnthropicModel(BaseModel):
                 **named,
             )
         if isinstance(exc, sdk.APIConnectionError):
-            reason = _connection_failure(exc)
+            reason = connection_failure(exc)
             if streaming:
                 return ProviderError(
                     f"The response stream of {where} was cut off before the model finished{reason}. "
@@ -449,14 +446,15 @@ def _event(data: str) -> dict[str, Any]:
 
 def _sdk_error(exc: Exception, response: Any) -> Exception:
     """A transport failure while reading the body as the SDK reports one (`APITimeoutError`,
-    `APIConnectionError`); anything else unchanged (see the OpenAI adapter's `_sdk_error`)."""
-    library = sys.modules[type(response).__module__.partition(".")[0]]
-    if isinstance(exc, library.TimeoutException):
-        error: Exception = sdk.APITimeoutError(request=response.request)
-    elif isinstance(exc, library.RequestError | ssl.SSLError | anyio.EndOfStream | anyio.BrokenResourceError):
-        error = sdk.APIConnectionError(request=response.request)
-    else:
+    `APIConnectionError`); anything else unchanged."""
+    failure = transport_failure(exc, response)
+    if failure is None:
         return exc
+    error: Exception = (
+        sdk.APITimeoutError(request=response.request)
+        if failure == "timeout"
+        else sdk.APIConnectionError(request=response.request)
+    )
     error.__cause__ = exc
     return error
 

@@ -70,7 +70,7 @@ from ...types import (
 from ..base import BaseModel
 from ..catalog import lookup_model
 from ..clients import LoopClients
-from ..openai import _close_body, _connection_failure
+from ..http import close_body, connection_failure
 from ..sse import EventDecoder
 
 __all__ = ["GeminiModel", "gemini_contents", "gemini_schema", "gemini_tool"]
@@ -255,7 +255,7 @@ class GeminiModel(BaseModel):
                     raise
                 raise error from exc
             finally:
-                await _close_body(response, stream)
+                await close_body(response, stream)
         finally:
             if lease is not None:
                 await lease.release()
@@ -337,7 +337,7 @@ class GeminiModel(BaseModel):
                 **named,
             )
         if isinstance(exc, httpx2.TransportError | ssl.SSLError | anyio.EndOfStream | anyio.BrokenResourceError):
-            reason = _connection_failure(_with_cause(exc))
+            reason = connection_failure(_with_cause(exc))
             if streaming:
                 return ProviderError(
                     f"The response stream of {where} was cut off before the model finished{reason}. "
@@ -359,7 +359,7 @@ class GeminiModel(BaseModel):
 
 
 def _with_cause(exc: BaseException) -> BaseException:
-    """`exc` under a stand-in, so `_connection_failure` (which starts at the cause) reads `exc` itself."""
+    """`exc` under a stand-in, so `connection_failure` (which starts at the cause) reads `exc` itself."""
     holder = Exception()
     holder.__cause__ = exc
     return holder
