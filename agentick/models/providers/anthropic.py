@@ -11,7 +11,6 @@ import binascii
 import json
 import logging
 import os
-import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
@@ -20,11 +19,7 @@ from anthropic import AsyncAnthropic
 
 from ...errors import (
     AuthenticationError,
-    ContextLengthError,
     ModelError,
-    ModelTimeoutError,
-    ProviderError,
-    RateLimitError,
 )
 from ...schema import json_object
 from ...types import (
@@ -58,6 +53,7 @@ from ..catalog import lookup_model
 from ..clients import LoopClients
 from ..http import close_body, connection_failure, transport_failure
 from ..sse import EventDecoder
+from ..status import is_context_overflow, provider_error
 
 __all__ = ["AnthropicModel"]
 
@@ -94,9 +90,6 @@ ERROR_STATUS = {
     "overloaded_error": 529,
 }
 
-# How Anthropic words a request that does not fit the context window ("prompt is too long: 208310
-# tokens > 200000 maximum"; "input length and `max_tokens` exceed context limit: ...").
-_CONTEXT_OVERFLOW = re.compile(r"prompt is too long|exceed context limit|context window", re.IGNORECASE)
 _TOOL_CHOICE_KEYWORDS = {"auto": "auto", "none": "none", "any": "any", "required": "any"}
 _CACHE_CONTROL = {"type": "ephemeral"}
 MESSAGE_BREAKPOINTS = 2  # with the system prompt and the tools, Anthropic's limit of 4
@@ -222,7 +215,7 @@ class AnthropicModel(BaseModel):
             if lease is not None:
                 await lease.release()
         if events.stop_reason is None:
-            raise ProviderError(
+            raise provider_error(
                 f"The response stream of Anthropic model {model!r} at {self.base_url} ended before the model "
                 "finished (no stop_reason): the connection was probably cut. Try the request again.",
                 provider=PROVIDER,
@@ -317,31 +310,36 @@ class AnthropicModel(BaseModel):
         retried = f" (after {self.max_retries} retries)" if self.max_retries else ""
         named: dict[str, Any] = {"provider": PROVIDER, "model": model}
         if isinstance(exc, sdk.APITimeoutError):
-            return ModelTimeoutError(
+            return provider_error(
                 f"{where} did not answer within the {self.timeout}s timeout{retried}. "
                 "Raise timeout=... (or max_retries=...) or check that the server is not overloaded.",
                 **named,
+                timeout=True,
             )
         if isinstance(exc, sdk.APIConnectionError):
             reason = connection_failure(exc)
             if streaming:
-                return ProviderError(
+                message = (
                     f"The response stream of {where} was cut off before the model finished{reason}. "
-                    "Try the request again.",
-                    **named,
+                    "Try the request again."
                 )
-            return ProviderError(
-                f"Cannot connect to {where}{reason}{retried}. "
-                "Check that the server is running and that base_url=... (or ANTHROPIC_BASE_URL) is right.",
-                **named,
-            )
+            else:
+                message = (
+                    f"Cannot connect to {where}{reason}{retried}. "
+                    "Check that the server is running and that base_url=... (or ANTHROPIC_BASE_URL) is right."
+                )
+            return provider_error(message, **named)
         if isinstance(exc, sdk.APIStatusError):
             status = exc.status_code
             error_type, message = _error_fields(exc.body)
             kind = f" ({error_type})" if error_type else ""
-            text = f"{where} failed with HTTP {status}{kind}: {message}. {_hint(status, message, retried)}"
-            return _error_class(status, message)(
-                text, status_code=status, body=exc.body, **named, **_retry_after(status, exc.response.headers)
+            return provider_error(
+                f"{where} failed with HTTP {status}{kind}: {message}. {_hint(status, message, retried)}",
+                **named,
+                status_code=status,
+                body=exc.body,
+                headers=exc.response.headers,
+                context_overflow=_overflows(status, message),
             )
         if isinstance(exc, _ErrorEvent):
             error_type, message = _error_fields(exc.event)
@@ -349,9 +347,19 @@ class AnthropicModel(BaseModel):
             text = f"{where} reported an error in its response stream ({error_type or 'error'}): {message}. " + _hint(
                 status, message, ""
             )
-            return _error_class(status, message)(text, body=exc.event, **named)
+            # The stream's status is the one its error type comes with: it sorts the error, but the
+            # response itself succeeded, so the error has no status code.
+            return provider_error(
+                text,
+                **named,
+                body=exc.event,
+                context_overflow=_overflows(status, message),
+                timeout=status in (408, 504),
+                authentication=status in (401, 403),
+                rate_limited=status == 429,
+            )
         if isinstance(exc, json.JSONDecodeError):
-            return ProviderError(
+            return provider_error(
                 f"{where} sent malformed JSON in its response stream ({exc.msg}: {exc.doc[:80]!r}). "
                 "The server does not speak the Messages API streaming protocol correctly.",
                 **named,
@@ -380,16 +388,9 @@ def _error_fields(body: object) -> tuple[str | None, str]:
     return None, (text[:300] if text else "no error message")
 
 
-def _error_class(status: int, message: str) -> type[ModelError]:
-    if status in (401, 403):
-        return AuthenticationError
-    if status == 408:
-        return ModelTimeoutError
-    if status == 429:
-        return RateLimitError
-    if status in (400, 413) and _CONTEXT_OVERFLOW.search(message):
-        return ContextLengthError
-    return ProviderError
+def _overflows(status: int, message: str) -> bool:
+    """Whether Anthropic's error says the request does not fit the context window (a 400 or 413)."""
+    return status in (400, 413) and is_context_overflow(None, message)
 
 
 def _hint(status: int, message: str, retried: str) -> str:
@@ -403,7 +404,7 @@ def _hint(status: int, message: str, retried: str) -> str:
         return "Check the model name and the server URL (base_url=... or ANTHROPIC_BASE_URL)."
     if status == 429:
         return f"Rate limited{retried}; send fewer requests or raise max_retries=..."
-    if status in (400, 413) and _CONTEXT_OVERFLOW.search(message):
+    if _overflows(status, message):
         return (
             "The request is longer than the model's context window: give <Timeline> a max_tokens budget "
             "(or lower the max_tokens option)."
@@ -415,19 +416,6 @@ def _hint(status: int, message: str, retried: str) -> str:
     if status in (408, 409) or status >= 500:
         return f"The server failed{retried}; try again later or raise max_retries=..."
     return "The server rejected the request; check the model options, tools and messages."
-
-
-def _retry_after(status: int, headers: Any) -> dict[str, Any]:
-    """`retry_after` (seconds) for a 429, from `retry-after-ms` or `retry-after`, as the SDK reads them."""
-    if status != 429:
-        return {}
-    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        value = headers.get(name)
-        try:
-            return {"retry_after": float(value) / scale}
-        except (TypeError, ValueError):
-            continue
-    return {"retry_after": None}
 
 
 async def _close_client(client: AsyncAnthropic) -> None:
