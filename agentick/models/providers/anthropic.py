@@ -279,7 +279,11 @@ class AnthropicModel(BaseModel):
                 f"Anthropic model {model!r} has no native structured output here: use output_mode='tool' "
                 "(or 'auto', which picks the final_result tool for Anthropic models)."
             )
-        system, messages, stable = messages_of(model_input.messages)
+        try:
+            system, messages, stable = messages_of(model_input.messages)
+        except ModelError as error:  # a block the Messages API cannot take: bad input, not a provider failure
+            error.provider, error.model = PROVIDER, model
+            raise
         request: dict[str, Any] = {"model": model, "max_tokens": self._max_tokens(model), "messages": messages}
         if system:
             request["system"] = system

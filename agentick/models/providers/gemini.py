@@ -298,22 +298,11 @@ class GeminiModel(BaseModel):
         model = options.pop("model", None)
         if not isinstance(model, str):  # the tree may name another model of the same provider
             model = self.metadata.id
-        system, contents = gemini_contents(model_input.messages)
-        body: dict[str, Any] = {"contents": contents}
-        if system is not None:
-            body["systemInstruction"] = system
-        if model_input.tools:
-            body["tools"] = [{"functionDeclarations": [gemini_tool(tool) for tool in model_input.tools]}]
-        choice = options.pop("tool_choice", None)
-        if choice is not None:
-            body["toolConfig"] = _tool_config(choice)
-        for option, field in _REQUEST_OPTIONS.items():
-            if option in options:
-                body[field] = options.pop(option)
-        config = _generation_config(options, model_input.output)
-        if config:
-            body["generationConfig"] = config
-        return model, body
+        try:
+            return model, _request_body(model_input, options)
+        except ModelError as error:  # input Gemini cannot take (a block, a schema, an option): not a provider failure
+            error.provider, error.model = PROVIDER, model
+            raise
 
     # --- errors ------------------------------------------------------------------------------------
 
@@ -351,6 +340,26 @@ class GeminiModel(BaseModel):
                 **named,
             )
         return None
+
+
+def _request_body(model_input: ModelInput, options: dict[str, Any]) -> dict[str, Any]:
+    """The `generateContent` request body for `model_input`, with `options` (the model popped)."""
+    system, contents = gemini_contents(model_input.messages)
+    body: dict[str, Any] = {"contents": contents}
+    if system is not None:
+        body["systemInstruction"] = system
+    if model_input.tools:
+        body["tools"] = [{"functionDeclarations": [gemini_tool(tool) for tool in model_input.tools]}]
+    choice = options.pop("tool_choice", None)
+    if choice is not None:
+        body["toolConfig"] = _tool_config(choice)
+    for option, field in _REQUEST_OPTIONS.items():
+        if option in options:
+            body[field] = options.pop(option)
+    config = _generation_config(options, model_input.output)
+    if config:
+        body["generationConfig"] = config
+    return body
 
 
 def _with_cause(exc: BaseException) -> BaseException:
