@@ -91,7 +91,7 @@ class AuthenticationError(ModelError):
 
 
 class ModelTimeoutError(ModelError):
-    """The request timed out (a client-side timeout, or HTTP 408)."""
+    """The request timed out: a client-side timeout, HTTP 408, or a gateway timeout (HTTP 504)."""
 
 
 class RateLimitError(ModelError):

@@ -11,13 +11,9 @@ import json
 import logging
 import os
 import re
-import socket
-import ssl
-import sys
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-import anyio
 import pydantic
 
 from ..errors import AuthenticationError, ModelError
@@ -52,6 +48,7 @@ from ..utf8 import input_problem, repair
 from .base import BaseModel
 from .catalog import canonical_model_id, lookup_model
 from .clients import LoopClients
+from .http import close_body, connection_failure, transport_failure
 from .sse import EventDecoder
 from .status import is_context_overflow, provider_error
 from .strict_schema import StrictSchemaError, strict_json_schema
@@ -206,7 +203,7 @@ class OpenAIModel(BaseModel):
                     raise
                 raise error from cause
             finally:
-                await _close_body(response, body)
+                await close_body(response, body)
         finally:
             if lease is not None:
                 await lease.release()
@@ -337,7 +334,7 @@ class OpenAIModel(BaseModel):
                 timeout=True,
             )
         if isinstance(exc, sdk.APIConnectionError):
-            reason = _connection_failure(exc)
+            reason = connection_failure(exc)
             if streaming:
                 message = (
                     f"The response stream of {where} was cut off before the model finished{reason}. "
@@ -399,28 +396,6 @@ async def _close_client(client: AsyncOpenAI) -> None:
     await client.close()
 
 
-BODY_CLOSE_SECONDS = 1.0  # reading what a closed response had buffered takes microseconds
-
-
-async def _close_body(response: Any, body: AsyncGenerator[bytes, None]) -> None:
-    """Close a response whose body may be partly read, and end its body iterators.
-
-    Closing `body` half-way leaves the innermost iterator of httpx2 (`PoolByteStream.__aiter__`)
-    to the garbage collector, a `ResourceWarning` under trio (pydantic/httpx2#1212). Closing the
-    response first (which closes its connection) and then reading on lets every iterator end by
-    itself: what was already buffered comes out, then a `ReadError`. A body read to its end ends
-    at once. Shielded: this runs while an abort unwinds the request."""
-    with anyio.CancelScope(shield=True):
-        await response.aclose()
-        with anyio.move_on_after(BODY_CLOSE_SECONDS):
-            try:
-                async for _ in body:
-                    pass
-            except Exception:  # the closed connection's ReadError, or whatever the body failed with
-                pass
-        await body.aclose()
-
-
 def _chunk(event: str, response: Any) -> dict[str, Any] | None:
     """One streamed event as a chunk dict, or `None` for `[DONE]`; an error event raises the SDK's
     `APIError`, as the SDK's own stream does."""
@@ -446,34 +421,19 @@ def _chunk(event: str, response: Any) -> dict[str, Any] | None:
 
 def _sdk_error(exc: Exception, response: Any) -> Exception:
     """A transport failure while reading the body as the SDK reports one (`APITimeoutError`,
-    `APIConnectionError`); anything else unchanged. The HTTP library is the response's own
-    (httpx, or httpx2 since openai 3); TLS and stream-end failures count as connection failures,
-    as in the SDK."""
+    `APIConnectionError`); anything else unchanged."""
     import openai as sdk
 
-    library = sys.modules[type(response).__module__.partition(".")[0]]
-    if isinstance(exc, library.TimeoutException):
-        error: Exception = sdk.APITimeoutError(request=response.request)
-    elif isinstance(exc, library.RequestError | ssl.SSLError | anyio.EndOfStream | anyio.BrokenResourceError):
-        error = sdk.APIConnectionError(request=response.request)
-    else:
+    failure = transport_failure(exc, response)
+    if failure is None:
         return exc
+    error: Exception = (
+        sdk.APITimeoutError(request=response.request)
+        if failure == "timeout"
+        else sdk.APIConnectionError(request=response.request)
+    )
     error.__cause__ = exc
     return error
-
-
-def _connection_failure(exc: BaseException) -> str:
-    """Why a connection failed, from the deepest system error under the SDK's "Connection error."."""
-    reason = ""
-    cause = exc.__cause__
-    while cause is not None:
-        if isinstance(cause, socket.gaierror):  # its errno is a resolver code, not one os.strerror knows
-            return f": DNS lookup failed ({cause.strerror})"
-        if isinstance(cause, OSError) and cause.errno:
-            return f": {os.strerror(cause.errno)}"
-        reason = reason or f": {cause}"
-        cause = cause.__cause__ or cause.__context__
-    return reason
 
 
 def _server_message(body: object) -> str:

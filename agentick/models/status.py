@@ -1,9 +1,14 @@
 """Which `ModelError` subclass a provider failure is: one rule for every adapter (API.md §13).
 
 Adapters word their own messages (what failed, where, what to do); this module only sorts the
-failure by what a caller can do about it: 401/403 `AuthenticationError`, 408 `ModelTimeoutError`,
-429 `RateLimitError` (with the wait the provider asked for), a context-window overflow
-`ContextLengthError`, anything else `ProviderError`.
+failure by what a caller can do about it: 401/403 `AuthenticationError`, 408 and 504
+`ModelTimeoutError`, 429 `RateLimitError` (with the wait the provider asked for), a context-window
+overflow `ContextLengthError`, anything else `ProviderError`.
+
+A 504 (Gateway Timeout; Google's `DEADLINE_EXCEEDED`, Anthropic's `timeout_error`) is the server
+saying the request ran out of time, as a client-side timeout or a 408 does, so it is a
+`ModelTimeoutError` for every provider: the caller's remedy (retry, shorten the request, raise the
+timeout) is the same.
 """
 
 from __future__ import annotations
@@ -26,10 +31,11 @@ from ..errors import (
 __all__ = ["is_context_overflow", "provider_error", "retry_after"]
 
 # How OpenAI ("maximum context length", code context_length_exceeded), Anthropic ("prompt is too
-# long") and Gemini ("input token count ... exceeds the maximum") say a request does not fit.
+# long"; "input length and `max_tokens` exceed context limit") and Gemini ("The input token count
+# (...) exceeds the maximum number of tokens allowed") say a request does not fit.
 _CONTEXT_OVERFLOW = re.compile(
     r"context[_ ]length[_ ]exceeded|maximum context length|context window|prompt is too long"
-    r"|input token count.*exceeds the maximum",
+    r"|exceed context limit|input token count.*exceeds the maximum|exceeds the maximum number of tokens",
     re.IGNORECASE,
 )
 
@@ -75,20 +81,26 @@ def provider_error(
     status_code: int | None = None,
     body: Any = None,
     headers: Mapping[str, str] | None = None,
+    wait: float | None = None,
     context_overflow: bool = False,
     timeout: bool = False,
+    authentication: bool = False,
+    rate_limited: bool = False,
 ) -> ModelError:
     """The `ModelError` subclass for a failure the provider (or the way to it) reported.
 
-    `context_overflow` is the adapter's reading of the error (see `is_context_overflow`);
-    `timeout` marks a client-side timeout; `headers` give a 429 its `retry_after`."""
+    The flags are the adapter's reading of what the status code alone does not say:
+    `context_overflow` (see `is_context_overflow`), `timeout` (a client-side timeout, or a
+    provider's own name for one), `authentication` and `rate_limited` (a provider that reports
+    them under another status or by name, as Google does). A rate limit's `retry_after` is `wait`
+    when the adapter read it from the error body (Gemini's `RetryInfo`), else what `headers` ask for."""
     fields: dict[str, Any] = {"provider": provider, "model": model, "status_code": status_code, "body": body}
-    if timeout or status_code == 408:
+    if timeout or status_code in (408, 504):
         return ModelTimeoutError(message, **fields)
-    if status_code in (401, 403):
+    if authentication or status_code in (401, 403):
         return AuthenticationError(message, **fields)
-    if status_code == 429:
-        return RateLimitError(message, **fields, retry_after=retry_after(headers))
+    if rate_limited or status_code == 429:
+        return RateLimitError(message, **fields, retry_after=wait if wait is not None else retry_after(headers))
     if context_overflow:
         return ContextLengthError(message, **fields)
     return ProviderError(message, **fields)

@@ -4,6 +4,8 @@ Anthropic's message and what to do; a session that hits one stores no partial an
 from __future__ import annotations
 
 import socket
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import anthropic as sdk
 import pytest
@@ -138,6 +140,17 @@ async def test_a_rate_limit_carries_the_servers_retry_after(claude, fake_anthrop
 
     assert isinstance(raised, RateLimitError)
     assert raised.retry_after == retry_after
+
+
+async def test_a_retry_after_given_as_an_http_date_is_the_seconds_until_then(claude, fake_anthropic):
+    then = datetime.now(UTC) + timedelta(hours=1)
+    fake_anthropic.respond_with(error(429, "Rate limited", headers={"retry-after": format_datetime(then, usegmt=True)}))
+
+    raised = await failure(claude)
+
+    assert isinstance(raised, RateLimitError)
+    assert raised.retry_after is not None
+    assert 3590 < raised.retry_after <= 3600  # the header has whole seconds; the test runs in well under 10 s
 
 
 async def test_a_missing_api_key_fails_on_the_first_call_naming_the_variable():

@@ -448,6 +448,14 @@ async def test_base64_media_without_a_media_type_is_refused_before_sending(flash
     assert fake_gemini.requests == []
 
 
+async def test_a_response_format_gemini_cannot_use_is_refused_naming_provider_and_model(flash, fake_gemini):
+    with pytest.raises(ModelError, match="is not one Gemini can use") as raised:
+        await flash.generate(ModelInput(messages=[{"role": "user", "content": "Hi"}], options={"response_format": 3}))
+
+    assert (raised.value.provider, raised.value.model) == ("gemini", flash.metadata.id)
+    assert fake_gemini.requests == []
+
+
 # --- structured output -------------------------------------------------------------------------------
 
 

@@ -29,7 +29,7 @@ from agentick import (
     tool,
 )
 from agentick.testing.script import error, reply, tool_call
-from agentick.types import ModelInput, TextDelta, ToolResultBlock
+from agentick.types import ImageBlock, MediaSource, ModelInput, TextDelta, ToolResultBlock
 from tests.engine.support import assert_consistent
 
 pytestmark = pytest.mark.anyio
@@ -68,6 +68,7 @@ def Calculator():
         (403, "Your key may not use this model", AuthenticationError),
         (404, "The model does not exist", ProviderError),
         (408, "The request timed out", ModelTimeoutError),
+        (504, "The gateway timed out", ModelTimeoutError),  # a gateway timeout is a timeout (docs/models.md)
         (429, "Rate limit reached for requests", RateLimitError),
         (400, "Invalid value for temperature", ProviderError),
         (500, "The server had an error", ProviderError),
@@ -96,6 +97,20 @@ async def test_a_context_window_overflow_is_a_context_length_error(provider, pro
     assert type(raised) is ContextLengthError
     assert_names_the_model(raised, provider, overflow.status)
     assert overflow.message.rstrip(".") in str(raised)
+
+
+async def test_input_the_adapter_cannot_send_is_a_model_error_naming_provider_and_model(
+    provider, provider_server, provider_model
+):
+    image = ImageBlock(source=MediaSource(type="base64", data="aGk="))  # no media_type
+    request = ModelInput(messages=[{"role": "user", "content": [image]}])
+
+    raised = await failure(provider_model, request)
+
+    assert type(raised) is ModelError
+    assert_names_the_model(raised, provider, None)
+    assert "has base64 data but no media_type" in str(raised)
+    assert provider_server.requests == []
 
 
 @pytest.mark.parametrize(

@@ -11,23 +11,15 @@ import binascii
 import json
 import logging
 import os
-import re
-import ssl
-import sys
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
 import anthropic as sdk
-import anyio
 from anthropic import AsyncAnthropic
 
 from ...errors import (
     AuthenticationError,
-    ContextLengthError,
     ModelError,
-    ModelTimeoutError,
-    ProviderError,
-    RateLimitError,
 )
 from ...schema import json_object
 from ...types import (
@@ -59,8 +51,9 @@ from ...utf8 import input_problem, repair
 from ..base import BaseModel
 from ..catalog import lookup_model
 from ..clients import LoopClients
-from ..openai import _close_body, _connection_failure
+from ..http import close_body, connection_failure, transport_failure
 from ..sse import EventDecoder
+from ..status import is_context_overflow, provider_error
 
 __all__ = ["AnthropicModel"]
 
@@ -97,9 +90,6 @@ ERROR_STATUS = {
     "overloaded_error": 529,
 }
 
-# How Anthropic words a request that does not fit the context window ("prompt is too long: 208310
-# tokens > 200000 maximum"; "input length and `max_tokens` exceed context limit: ...").
-_CONTEXT_OVERFLOW = re.compile(r"prompt is too long|exceed context limit|context window", re.IGNORECASE)
 _TOOL_CHOICE_KEYWORDS = {"auto": "auto", "none": "none", "any": "any", "required": "any"}
 _CACHE_CONTROL = {"type": "ephemeral"}
 MESSAGE_BREAKPOINTS = 2  # with the system prompt and the tools, Anthropic's limit of 4
@@ -220,12 +210,12 @@ class AnthropicModel(BaseModel):
                     raise
                 raise error from cause
             finally:
-                await _close_body(response, body)
+                await close_body(response, body)
         finally:
             if lease is not None:
                 await lease.release()
         if events.stop_reason is None:
-            raise ProviderError(
+            raise provider_error(
                 f"The response stream of Anthropic model {model!r} at {self.base_url} ended before the model "
                 "finished (no stop_reason): the connection was probably cut. Try the request again.",
                 provider=PROVIDER,
@@ -289,7 +279,11 @@ class AnthropicModel(BaseModel):
                 f"Anthropic model {model!r} has no native structured output here: use output_mode='tool' "
                 "(or 'auto', which picks the final_result tool for Anthropic models)."
             )
-        system, messages, stable = messages_of(model_input.messages)
+        try:
+            system, messages, stable = messages_of(model_input.messages)
+        except ModelError as error:  # a block the Messages API cannot take: bad input, not a provider failure
+            error.provider, error.model = PROVIDER, model
+            raise
         request: dict[str, Any] = {"model": model, "max_tokens": self._max_tokens(model), "messages": messages}
         if system:
             request["system"] = system
@@ -320,31 +314,36 @@ class AnthropicModel(BaseModel):
         retried = f" (after {self.max_retries} retries)" if self.max_retries else ""
         named: dict[str, Any] = {"provider": PROVIDER, "model": model}
         if isinstance(exc, sdk.APITimeoutError):
-            return ModelTimeoutError(
+            return provider_error(
                 f"{where} did not answer within the {self.timeout}s timeout{retried}. "
                 "Raise timeout=... (or max_retries=...) or check that the server is not overloaded.",
                 **named,
+                timeout=True,
             )
         if isinstance(exc, sdk.APIConnectionError):
-            reason = _connection_failure(exc)
+            reason = connection_failure(exc)
             if streaming:
-                return ProviderError(
+                message = (
                     f"The response stream of {where} was cut off before the model finished{reason}. "
-                    "Try the request again.",
-                    **named,
+                    "Try the request again."
                 )
-            return ProviderError(
-                f"Cannot connect to {where}{reason}{retried}. "
-                "Check that the server is running and that base_url=... (or ANTHROPIC_BASE_URL) is right.",
-                **named,
-            )
+            else:
+                message = (
+                    f"Cannot connect to {where}{reason}{retried}. "
+                    "Check that the server is running and that base_url=... (or ANTHROPIC_BASE_URL) is right."
+                )
+            return provider_error(message, **named)
         if isinstance(exc, sdk.APIStatusError):
             status = exc.status_code
             error_type, message = _error_fields(exc.body)
             kind = f" ({error_type})" if error_type else ""
-            text = f"{where} failed with HTTP {status}{kind}: {message}. {_hint(status, message, retried)}"
-            return _error_class(status, message)(
-                text, status_code=status, body=exc.body, **named, **_retry_after(status, exc.response.headers)
+            return provider_error(
+                f"{where} failed with HTTP {status}{kind}: {message}. {_hint(status, message, retried)}",
+                **named,
+                status_code=status,
+                body=exc.body,
+                headers=exc.response.headers,
+                context_overflow=_overflows(status, message),
             )
         if isinstance(exc, _ErrorEvent):
             error_type, message = _error_fields(exc.event)
@@ -352,9 +351,19 @@ class AnthropicModel(BaseModel):
             text = f"{where} reported an error in its response stream ({error_type or 'error'}): {message}. " + _hint(
                 status, message, ""
             )
-            return _error_class(status, message)(text, body=exc.event, **named)
+            # The stream's status is the one its error type comes with: it sorts the error, but the
+            # response itself succeeded, so the error has no status code.
+            return provider_error(
+                text,
+                **named,
+                body=exc.event,
+                context_overflow=_overflows(status, message),
+                timeout=status in (408, 504),
+                authentication=status in (401, 403),
+                rate_limited=status == 429,
+            )
         if isinstance(exc, json.JSONDecodeError):
-            return ProviderError(
+            return provider_error(
                 f"{where} sent malformed JSON in its response stream ({exc.msg}: {exc.doc[:80]!r}). "
                 "The server does not speak the Messages API streaming protocol correctly.",
                 **named,
@@ -383,16 +392,9 @@ def _error_fields(body: object) -> tuple[str | None, str]:
     return None, (text[:300] if text else "no error message")
 
 
-def _error_class(status: int, message: str) -> type[ModelError]:
-    if status in (401, 403):
-        return AuthenticationError
-    if status == 408:
-        return ModelTimeoutError
-    if status == 429:
-        return RateLimitError
-    if status in (400, 413) and _CONTEXT_OVERFLOW.search(message):
-        return ContextLengthError
-    return ProviderError
+def _overflows(status: int, message: str) -> bool:
+    """Whether Anthropic's error says the request does not fit the context window (a 400 or 413)."""
+    return status in (400, 413) and is_context_overflow(None, message)
 
 
 def _hint(status: int, message: str, retried: str) -> str:
@@ -406,7 +408,7 @@ def _hint(status: int, message: str, retried: str) -> str:
         return "Check the model name and the server URL (base_url=... or ANTHROPIC_BASE_URL)."
     if status == 429:
         return f"Rate limited{retried}; send fewer requests or raise max_retries=..."
-    if status in (400, 413) and _CONTEXT_OVERFLOW.search(message):
+    if _overflows(status, message):
         return (
             "The request is longer than the model's context window: give <Timeline> a max_tokens budget "
             "(or lower the max_tokens option)."
@@ -418,19 +420,6 @@ def _hint(status: int, message: str, retried: str) -> str:
     if status in (408, 409) or status >= 500:
         return f"The server failed{retried}; try again later or raise max_retries=..."
     return "The server rejected the request; check the model options, tools and messages."
-
-
-def _retry_after(status: int, headers: Any) -> dict[str, Any]:
-    """`retry_after` (seconds) for a 429, from `retry-after-ms` or `retry-after`, as the SDK reads them."""
-    if status != 429:
-        return {}
-    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        value = headers.get(name)
-        try:
-            return {"retry_after": float(value) / scale}
-        except (TypeError, ValueError):
-            continue
-    return {"retry_after": None}
 
 
 async def _close_client(client: AsyncAnthropic) -> None:
@@ -449,14 +438,15 @@ def _event(data: str) -> dict[str, Any]:
 
 def _sdk_error(exc: Exception, response: Any) -> Exception:
     """A transport failure while reading the body as the SDK reports one (`APITimeoutError`,
-    `APIConnectionError`); anything else unchanged (see the OpenAI adapter's `_sdk_error`)."""
-    library = sys.modules[type(response).__module__.partition(".")[0]]
-    if isinstance(exc, library.TimeoutException):
-        error: Exception = sdk.APITimeoutError(request=response.request)
-    elif isinstance(exc, library.RequestError | ssl.SSLError | anyio.EndOfStream | anyio.BrokenResourceError):
-        error = sdk.APIConnectionError(request=response.request)
-    else:
+    `APIConnectionError`); anything else unchanged."""
+    failure = transport_failure(exc, response)
+    if failure is None:
         return exc
+    error: Exception = (
+        sdk.APITimeoutError(request=response.request)
+        if failure == "timeout"
+        else sdk.APIConnectionError(request=response.request)
+    )
     error.__cause__ = exc
     return error
 

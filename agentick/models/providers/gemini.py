@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 import ssl
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -34,11 +33,7 @@ from google.genai import types as genai_types
 
 from ...errors import (
     AuthenticationError,
-    ContextLengthError,
     ModelError,
-    ModelTimeoutError,
-    ProviderError,
-    RateLimitError,
 )
 from ...schema import json_array, json_object
 from ...types import (
@@ -70,8 +65,9 @@ from ...types import (
 from ..base import BaseModel
 from ..catalog import lookup_model
 from ..clients import LoopClients
-from ..openai import _close_body, _connection_failure
+from ..http import close_body, connection_failure
 from ..sse import EventDecoder
+from ..status import is_context_overflow, provider_error, retry_after
 
 __all__ = ["GeminiModel", "gemini_contents", "gemini_schema", "gemini_tool"]
 
@@ -118,8 +114,6 @@ _THINKING_OPTIONS = {
 # Top-level request fields.
 _REQUEST_OPTIONS = {"safety_settings": "safetySettings", "cached_content": "cachedContent", "labels": "labels"}
 _TOOL_CHOICE_MODES = {"auto": "AUTO", "none": "NONE", "required": "ANY", "any": "ANY"}
-
-_CONTEXT_OVERFLOW = re.compile(r"exceeds the maximum number of tokens|input token count .* exceeds", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +249,7 @@ class GeminiModel(BaseModel):
                     raise
                 raise error from exc
             finally:
-                await _close_body(response, stream)
+                await close_body(response, stream)
         finally:
             if lease is not None:
                 await lease.release()
@@ -265,14 +259,14 @@ class GeminiModel(BaseModel):
     def _finish(self, chunks: _ChunkMapper, model: str) -> list[StreamDelta]:
         where = f"Gemini model {model!r} at {self.base_url}"
         if chunks.finish_reason is None:
-            raise ProviderError(
+            raise provider_error(
                 f"The response stream of {where} ended before the model finished (no finishReason): the "
                 "connection was probably cut. Try the request again.",
                 provider=PROVIDER,
                 model=model,
             )
         if chunks.finish_reason == "MALFORMED_FUNCTION_CALL":
-            raise ProviderError(
+            raise provider_error(
                 f"{where} generated a function call it could not complete ({chunks.finish_message or 'no details'}). "
                 "Try the request again; if it keeps failing, simplify the tool's input schema.",
                 provider=PROVIDER,
@@ -304,22 +298,11 @@ class GeminiModel(BaseModel):
         model = options.pop("model", None)
         if not isinstance(model, str):  # the tree may name another model of the same provider
             model = self.metadata.id
-        system, contents = gemini_contents(model_input.messages)
-        body: dict[str, Any] = {"contents": contents}
-        if system is not None:
-            body["systemInstruction"] = system
-        if model_input.tools:
-            body["tools"] = [{"functionDeclarations": [gemini_tool(tool) for tool in model_input.tools]}]
-        choice = options.pop("tool_choice", None)
-        if choice is not None:
-            body["toolConfig"] = _tool_config(choice)
-        for option, field in _REQUEST_OPTIONS.items():
-            if option in options:
-                body[field] = options.pop(option)
-        config = _generation_config(options, model_input.output)
-        if config:
-            body["generationConfig"] = config
-        return model, body
+        try:
+            return model, _request_body(model_input, options)
+        except ModelError as error:  # input Gemini cannot take (a block, a schema, an option): not a provider failure
+            error.provider, error.model = PROVIDER, model
+            raise
 
     # --- errors ------------------------------------------------------------------------------------
 
@@ -331,26 +314,27 @@ class GeminiModel(BaseModel):
         if isinstance(exc, genai_errors.APIError):
             return _api_error(exc, where, retried, streaming, named)
         if isinstance(exc, httpx2.TimeoutException):
-            return ModelTimeoutError(
+            return provider_error(
                 f"{where} did not answer within the {self.timeout}s timeout{retried}. "
                 "Raise timeout=... (or max_retries=...) or try again later.",
                 **named,
+                timeout=True,
             )
         if isinstance(exc, httpx2.TransportError | ssl.SSLError | anyio.EndOfStream | anyio.BrokenResourceError):
-            reason = _connection_failure(_with_cause(exc))
+            reason = connection_failure(_with_cause(exc))
             if streaming:
-                return ProviderError(
+                message = (
                     f"The response stream of {where} was cut off before the model finished{reason}. "
-                    "Try the request again.",
-                    **named,
+                    "Try the request again."
                 )
-            return ProviderError(
-                f"Cannot connect to {where}{reason}{retried}. "
-                "Check the network and that base_url=... (or GOOGLE_GEMINI_BASE_URL) is right.",
-                **named,
-            )
+            else:
+                message = (
+                    f"Cannot connect to {where}{reason}{retried}. "
+                    "Check the network and that base_url=... (or GOOGLE_GEMINI_BASE_URL) is right."
+                )
+            return provider_error(message, **named)
         if isinstance(exc, json.JSONDecodeError):
-            return ProviderError(
+            return provider_error(
                 f"{where} sent malformed JSON in its response stream ({exc.msg}: {exc.doc[:80]!r}). "
                 "The server does not speak the Gemini streaming protocol correctly.",
                 **named,
@@ -358,8 +342,28 @@ class GeminiModel(BaseModel):
         return None
 
 
+def _request_body(model_input: ModelInput, options: dict[str, Any]) -> dict[str, Any]:
+    """The `generateContent` request body for `model_input`, with `options` (the model popped)."""
+    system, contents = gemini_contents(model_input.messages)
+    body: dict[str, Any] = {"contents": contents}
+    if system is not None:
+        body["systemInstruction"] = system
+    if model_input.tools:
+        body["tools"] = [{"functionDeclarations": [gemini_tool(tool) for tool in model_input.tools]}]
+    choice = options.pop("tool_choice", None)
+    if choice is not None:
+        body["toolConfig"] = _tool_config(choice)
+    for option, field in _REQUEST_OPTIONS.items():
+        if option in options:
+            body[field] = options.pop(option)
+    config = _generation_config(options, model_input.output)
+    if config:
+        body["generationConfig"] = config
+    return body
+
+
 def _with_cause(exc: BaseException) -> BaseException:
-    """`exc` under a stand-in, so `_connection_failure` (which starts at the cause) reads `exc` itself."""
+    """`exc` under a stand-in, so `connection_failure` (which starts at the cause) reads `exc` itself."""
     holder = Exception()
     holder.__cause__ = exc
     return holder
@@ -378,33 +382,34 @@ def _api_error(
     else:
         head = f"{where} failed with HTTP {status} {code_name}: {message}."
     reasons = _error_reasons(body)
-    fields: dict[str, Any] = {**named, "status_code": status, "body": body}
-    if status in (401, 403) or "API_KEY_INVALID" in reasons or code_name in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
-        if status == 403 or code_name == "PERMISSION_DENIED":
-            hint = "The API key may not use this model or API; check its project and that the API is enabled."
-        else:
-            hint = "Check GEMINI_API_KEY (or GOOGLE_API_KEY), or pass api_key=...."
-        return AuthenticationError(f"{head} {hint}", **fields)
-    if status == 429 or code_name == "RESOURCE_EXHAUSTED":
-        retry_after = _retry_after(exc)
-        wait = f" Google suggests waiting {retry_after:g}s." if retry_after is not None else ""
-        return RateLimitError(
-            f"{head} Rate limited or out of quota{retried}:{wait} send fewer requests, raise max_retries=..., "
-            "or check the project's quota.",
-            retry_after=retry_after,
-            **fields,
+    # Google names the failure (its canonical status, an ErrorInfo reason) where the HTTP status may
+    # not say it: an invalid key comes as 400 INVALID_ARGUMENT with reason API_KEY_INVALID.
+    denied = status == 403 or code_name == "PERMISSION_DENIED"
+    authentication = denied or status == 401 or code_name == "UNAUTHENTICATED" or "API_KEY_INVALID" in reasons
+    rate_limited = status == 429 or code_name == "RESOURCE_EXHAUSTED"
+    timeout = status in (408, 504) or code_name == "DEADLINE_EXCEEDED"
+    overflow = is_context_overflow(None, message)
+    wait = _retry_delay(body) if rate_limited else None
+    if wait is None and rate_limited:
+        wait = retry_after(_error_headers(exc))
+    if timeout:
+        hint = f"The request took too long{retried}; try again, or shorten the request."
+    elif authentication and denied:
+        hint = "The API key may not use this model or API; check its project and that the API is enabled."
+    elif authentication:
+        hint = "Check GEMINI_API_KEY (or GOOGLE_API_KEY), or pass api_key=...."
+    elif rate_limited:
+        suggested = f" Google suggests waiting {wait:g}s." if wait is not None else ""
+        hint = (
+            f"Rate limited or out of quota{retried}:{suggested} send fewer requests, raise max_retries=..., "
+            "or check the project's quota."
         )
-    if status in (408, 504) or code_name == "DEADLINE_EXCEEDED":
-        return ModelTimeoutError(
-            f"{head} The request took too long{retried}; try again, or shorten the request.", **fields
+    elif overflow:
+        hint = (
+            "The request is longer than the model's context window: give <Timeline> a max_tokens budget "
+            "or pick a model with a larger window."
         )
-    if _CONTEXT_OVERFLOW.search(message):
-        return ContextLengthError(
-            f"{head} The request is longer than the model's context window: give <Timeline> a max_tokens budget "
-            "or pick a model with a larger window.",
-            **fields,
-        )
-    if status == 404:
+    elif status == 404:
         hint = "Check the model name and the server URL (base_url=... or GOOGLE_GEMINI_BASE_URL)."
     elif status is not None and status >= 500:
         hint = f"The server failed{retried}; try again later or raise max_retries=...."
@@ -412,7 +417,17 @@ def _api_error(
         hint = "Try the request again."
     else:
         hint = "The server rejected the request; check the model options, tools and messages."
-    return ProviderError(f"{head} {hint}", **fields)
+    return provider_error(
+        f"{head} {hint}",
+        **named,
+        status_code=status,
+        body=body,
+        wait=wait,
+        context_overflow=overflow,
+        timeout=timeout,
+        authentication=authentication,
+        rate_limited=rate_limited,
+    )
 
 
 # google-genai annotates its errors' `details` and `response` with `httpx.Response`, and httpx is not
@@ -437,9 +452,9 @@ def _error_reasons(body: Any) -> set[str]:
     return {detail["reason"] for detail in _error_details(body) if isinstance(detail.get("reason"), str)}
 
 
-def _retry_after(exc: genai_errors.APIError) -> float | None:
-    """The wait Google asks for: `RetryInfo.retryDelay` ("37s") in the error details, else a `retry-after` header."""
-    for detail in _error_details(_error_body(exc)):
+def _retry_delay(body: Any) -> float | None:
+    """The wait Google asks for in the error details: `RetryInfo.retryDelay` ("37s")."""
+    for detail in _error_details(body):
         if str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
             delay = detail.get("retryDelay")
             if isinstance(delay, str) and delay.endswith("s"):
@@ -447,12 +462,12 @@ def _retry_after(exc: genai_errors.APIError) -> float | None:
                     return float(delay[:-1])
                 except ValueError:
                     pass
-    headers = getattr(exc.response, "headers", None)  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]  # httpx-typed in the SDK
-    value = headers.get("retry-after") if headers is not None else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+    return None
+
+
+def _error_headers(exc: genai_errors.APIError) -> Any:
+    """The headers of the HTTP response `exc` came with, if any."""
+    return getattr(exc.response, "headers", None)  # pyright: ignore[reportUnknownMemberType, reportUnknownArgumentType]  # httpx-typed in the SDK
 
 
 def _model_path(model: str, *, vertex: bool) -> str:
