@@ -9,7 +9,6 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-import os
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
@@ -29,7 +28,6 @@ from ..types import (
     Message,
     MessageStartDelta,
     ModelInput,
-    ModelMetadata,
     OutputRequest,
     ReasoningBlock,
     ReasoningDelta,
@@ -45,10 +43,9 @@ from ..types import (
     VideoBlock,
 )
 from ..utf8 import input_problem, repair
-from .base import BaseModel
-from .catalog import canonical_model_id, lookup_model
-from .clients import LoopClients
+from .catalog import canonical_model_id
 from .http import close_body, connection_failure, transport_failure
+from .sdk_model import SdkModel
 from .sse import EventDecoder
 from .status import is_context_overflow, provider_error
 from .strict_schema import StrictSchemaError, strict_json_schema
@@ -87,7 +84,7 @@ def openai(
     return OpenAIModel(model=model, api_key=api_key, base_url=base_url, **options)
 
 
-class OpenAIModel(BaseModel):
+class OpenAIModel(SdkModel["AsyncOpenAI", "AsyncOpenAI"]):
     """A model backed by `openai.AsyncOpenAI` Chat Completions with streaming, tool calls and usage.
 
     It is also a component: `<gpt temperature={0.2} />` selects it for the tick with those options
@@ -100,6 +97,14 @@ class OpenAIModel(BaseModel):
     bounds each read, `connect_timeout` the connection; `max_retries` is the SDK's retry budget for
     408, 409, 429, 5xx and connection failures. `context_window` and `max_output_tokens` override the catalog.
     """
+
+    provider = "openai"
+    provider_name = "OpenAI"
+    api_key_envs = ("OPENAI_API_KEY",)
+    base_url_env = "OPENAI_BASE_URL"
+    default_base_url = OPENAI_BASE_URL
+    key_hint = "for an OpenAI-compatible server that needs no key, pass base_url=... or set OPENAI_BASE_URL"
+    compatible_servers = True
 
     def __init__(
         self,
@@ -115,60 +120,38 @@ class OpenAIModel(BaseModel):
         max_output_tokens: int | None = None,
         **options: Any,
     ) -> None:
-        info = lookup_model(model)
         super().__init__(
-            ModelMetadata(
-                id=model,
-                provider="openai",
-                context_window=context_window or (info.context_window if info else None),
-                max_output_tokens=max_output_tokens or (info.max_output_tokens if info else None),
-            ),
-            **options,
+            model,
+            api_key=api_key,
+            base_url=str(client.base_url) if client is not None else base_url,
+            client=client,
+            timeout=timeout,
+            max_retries=max_retries,
+            context_window=context_window,
+            max_output_tokens=max_output_tokens,
+            options=options,
         )
-        self.api_key = api_key or os.environ.get("OPENAI_API_KEY") or None
-        if client is not None:
-            self.base_url = str(client.base_url).rstrip("/")
-        else:
-            self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_BASE_URL).rstrip("/")
-        self.timeout = timeout
         self.connect_timeout = connect_timeout
-        self.max_retries = max_retries
-        self._client = client
-        self._clients: LoopClients[AsyncOpenAI] = LoopClients(self._new_client, _close_client)
 
     # --- client ------------------------------------------------------------------------------------
-
-    def client(self) -> AsyncOpenAI:
-        """The SDK client for the running event loop (the one given to the constructor, if any)."""
-        if self._client is not None:
-            return self._client
-        return self._clients.get()
 
     def _new_client(self) -> AsyncOpenAI:
         from openai import AsyncOpenAI, Timeout
 
-        api_key = self.api_key
-        if api_key is None:
-            if self.base_url == OPENAI_BASE_URL:
-                raise AuthenticationError(
-                    f"No API key for OpenAI model {self.metadata.id!r}: set OPENAI_API_KEY or pass api_key=... "
-                    "(for an OpenAI-compatible server that needs no key, pass base_url=... or set OPENAI_BASE_URL).",
-                    provider="openai",
-                    model=self.metadata.id,
-                )
-            api_key = "unused"  # compatible servers without authentication ignore it; the SDK insists on one
         return AsyncOpenAI(
-            api_key=api_key,
+            api_key=self._api_key(),
             base_url=self.base_url,
             timeout=Timeout(self.timeout, connect=self.connect_timeout),
             max_retries=self.max_retries,
         )
 
-    async def aclose(self) -> None:
-        """Close the client this model opened for the running event loop, once the requests using it
-        have ended; the next request opens a new one. A client passed in is left open."""
-        if self._client is None:
-            await self._clients.aclose()
+    @staticmethod
+    async def _close_client(opened: AsyncOpenAI) -> None:
+        await opened.close()
+
+    @staticmethod
+    def _sdk_client(opened: AsyncOpenAI) -> AsyncOpenAI:
+        return opened
 
     # --- streaming ---------------------------------------------------------------------------------
 
@@ -390,10 +373,6 @@ def _non_ascii_header(client: AsyncOpenAI) -> tuple[str, str, int] | None:
         if isinstance(value, str) and not value.isascii():
             return name, value, next(index for index, character in enumerate(value) if not character.isascii())
     return None
-
-
-async def _close_client(client: AsyncOpenAI) -> None:
-    await client.close()
 
 
 def _chunk(event: str, response: Any) -> dict[str, Any] | None:
