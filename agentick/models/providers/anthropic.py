@@ -10,17 +10,13 @@ import base64
 import binascii
 import json
 import logging
-import os
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
 import anthropic as sdk
 from anthropic import AsyncAnthropic
 
-from ...errors import (
-    AuthenticationError,
-    ModelError,
-)
+from ...errors import ModelError
 from ...schema import json_object
 from ...types import (
     AudioBlock,
@@ -33,7 +29,6 @@ from ...types import (
     Message,
     MessageStartDelta,
     ModelInput,
-    ModelMetadata,
     ReasoningBlock,
     ReasoningDelta,
     StopDelta,
@@ -48,10 +43,9 @@ from ...types import (
     VideoBlock,
 )
 from ...utf8 import input_problem, repair
-from ..base import BaseModel
 from ..catalog import lookup_model
-from ..clients import LoopClients
 from ..http import close_body, connection_failure, transport_failure
+from ..sdk_model import SdkModel
 from ..sse import EventDecoder
 from ..status import is_context_overflow, provider_error
 
@@ -95,7 +89,7 @@ _CACHE_CONTROL = {"type": "ephemeral"}
 MESSAGE_BREAKPOINTS = 2  # with the system prompt and the tools, Anthropic's limit of 4
 
 
-class AnthropicModel(BaseModel):
+class AnthropicModel(SdkModel[AsyncAnthropic, AsyncAnthropic]):
     """A Claude model on `anthropic.AsyncAnthropic`'s Messages API, with streaming, parallel tool
     use, thinking, images and documents, prompt caching and usage including cache tokens.
 
@@ -109,6 +103,14 @@ class AnthropicModel(BaseModel):
     429, 5xx (529 overloaded included) and connection failures. `context_window` and
     `max_output_tokens` override the catalog; `max_output_tokens` is also the default `max_tokens`.
     """
+
+    provider = PROVIDER
+    provider_name = "Anthropic"
+    api_key_envs = ("ANTHROPIC_API_KEY",)
+    base_url_env = "ANTHROPIC_BASE_URL"
+    default_base_url = ANTHROPIC_BASE_URL
+    key_hint = "for a compatible server that needs no key, pass base_url=... or set ANTHROPIC_BASE_URL"
+    compatible_servers = True
 
     def __init__(
         self,
@@ -124,59 +126,36 @@ class AnthropicModel(BaseModel):
         max_output_tokens: int | None = None,
         **options: Any,
     ) -> None:
-        info = lookup_model(model)
         super().__init__(
-            ModelMetadata(
-                id=model,
-                provider=PROVIDER,
-                context_window=context_window or (info.context_window if info else None),
-                max_output_tokens=max_output_tokens or (info.max_output_tokens if info else None),
-            ),
-            **options,
+            model,
+            api_key=api_key,
+            base_url=str(client.base_url) if client is not None else base_url,
+            client=client,
+            timeout=timeout,
+            max_retries=max_retries,
+            context_window=context_window,
+            max_output_tokens=max_output_tokens,
+            options=options,
         )
-        self.api_key = api_key or os.environ.get("ANTHROPIC_API_KEY") or None
-        if client is not None:
-            self.base_url = str(client.base_url).rstrip("/")
-        else:
-            self.base_url = (base_url or os.environ.get("ANTHROPIC_BASE_URL") or ANTHROPIC_BASE_URL).rstrip("/")
-        self.timeout = timeout
         self.connect_timeout = connect_timeout
-        self.max_retries = max_retries
-        self._client = client
-        self._clients: LoopClients[AsyncAnthropic] = LoopClients(self._new_client, _close_client)
 
     # --- client ------------------------------------------------------------------------------------
 
-    def client(self) -> AsyncAnthropic:
-        """The SDK client for the running event loop (the one given to the constructor, if any)."""
-        if self._client is not None:
-            return self._client
-        return self._clients.get()
-
     def _new_client(self) -> AsyncAnthropic:
-        api_key = self.api_key
-        if api_key is None:
-            if self.base_url == ANTHROPIC_BASE_URL:
-                raise AuthenticationError(
-                    f"No API key for Anthropic model {self.metadata.id!r}: set ANTHROPIC_API_KEY or pass "
-                    "api_key=... (for a compatible server that needs no key, pass base_url=... or set "
-                    "ANTHROPIC_BASE_URL).",
-                    provider=PROVIDER,
-                    model=self.metadata.id,
-                )
-            api_key = "unused"  # servers without authentication ignore it; the SDK would look for other credentials
         return AsyncAnthropic(
-            api_key=api_key,
+            api_key=self._api_key(),
             base_url=self.base_url,
             timeout=sdk.Timeout(self.timeout, connect=self.connect_timeout),
             max_retries=self.max_retries,
         )
 
-    async def aclose(self) -> None:
-        """Close the client this model opened for the running event loop, once the requests using it
-        have ended; the next request opens a new one. A client passed in is left open."""
-        if self._client is None:
-            await self._clients.aclose()
+    @staticmethod
+    async def _close_client(opened: AsyncAnthropic) -> None:
+        await opened.close()
+
+    @staticmethod
+    def _sdk_client(opened: AsyncAnthropic) -> AsyncAnthropic:
+        return opened
 
     # --- streaming ---------------------------------------------------------------------------------
 
@@ -420,10 +399,6 @@ def _hint(status: int, message: str, retried: str) -> str:
     if status in (408, 409) or status >= 500:
         return f"The server failed{retried}; try again later or raise max_retries=..."
     return "The server rejected the request; check the model options, tools and messages."
-
-
-async def _close_client(client: AsyncAnthropic) -> None:
-    await client.close()
 
 
 def _event(data: str) -> dict[str, Any]:
