@@ -31,10 +31,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types as genai_types
 
-from ...errors import (
-    AuthenticationError,
-    ModelError,
-)
+from ...errors import ModelError
 from ...schema import json_array, json_object
 from ...types import (
     AudioBlock,
@@ -47,7 +44,6 @@ from ...types import (
     Message,
     MessageStartDelta,
     ModelInput,
-    ModelMetadata,
     OutputRequest,
     ReasoningBlock,
     ReasoningDelta,
@@ -62,10 +58,8 @@ from ...types import (
     UsageDelta,
     VideoBlock,
 )
-from ..base import BaseModel
-from ..catalog import lookup_model
-from ..clients import LoopClients
 from ..http import close_body, connection_failure
+from ..sdk_model import SdkModel
 from ..sse import EventDecoder
 from ..status import is_context_overflow, provider_error, retry_after
 
@@ -134,7 +128,7 @@ def _ssl_context() -> ssl.SSLContext:
     )
 
 
-class GeminiModel(BaseModel):
+class GeminiModel(SdkModel[genai.Client, _Connection]):
     """A Gemini model through `google.genai.Client`, streamed, with function calling, images and usage.
 
     It is also a component: `<flash temperature={0.2} />` selects it for the tick with those options
@@ -147,6 +141,14 @@ class GeminiModel(BaseModel):
     connection and each read, in seconds; `max_retries` is the SDK's retry budget (with backoff)
     for 408, 429, 5xx and connection failures. `context_window` and `max_output_tokens` override the catalog.
     """
+
+    provider = PROVIDER
+    provider_name = "Gemini"
+    api_key_envs = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+    base_url_env = "GOOGLE_GEMINI_BASE_URL"
+    default_base_url = GEMINI_BASE_URL
+    key_hint = "create one at https://aistudio.google.com/apikey"
+    compatible_servers = False
 
     def __init__(
         self,
@@ -161,42 +163,22 @@ class GeminiModel(BaseModel):
         max_output_tokens: int | None = None,
         **options: Any,
     ) -> None:
-        info = lookup_model(model)
         super().__init__(
-            ModelMetadata(
-                id=model,
-                provider=PROVIDER,
-                context_window=context_window or (info.context_window if info else None),
-                max_output_tokens=max_output_tokens or (info.max_output_tokens if info else None),
-            ),
-            **options,
+            model,
+            api_key=api_key,
+            base_url=(client._api_client._http_options.base_url or GEMINI_BASE_URL) if client is not None else base_url,
+            client=client,
+            timeout=timeout,
+            max_retries=max_retries,
+            context_window=context_window,
+            max_output_tokens=max_output_tokens,
+            options=options,
         )
-        self.api_key = api_key or os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY") or None
-        if client is not None:
-            self.base_url = str(client._api_client._http_options.base_url or GEMINI_BASE_URL).rstrip("/")
-        else:
-            self.base_url = (base_url or os.environ.get("GOOGLE_GEMINI_BASE_URL") or GEMINI_BASE_URL).rstrip("/")
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self._client = client
-        self._clients: LoopClients[_Connection] = LoopClients(self._new_client, _close_connection)
 
     # --- client ------------------------------------------------------------------------------------
 
-    def client(self) -> genai.Client:
-        """The SDK client for the running event loop (the one given to the constructor, if any)."""
-        if self._client is not None:
-            return self._client
-        return self._clients.get().client
-
     def _new_client(self) -> _Connection:
-        if self.api_key is None:
-            raise AuthenticationError(
-                f"No API key for Gemini model {self.metadata.id!r}: set GEMINI_API_KEY (or GOOGLE_API_KEY) or "
-                "pass api_key=... (create one at https://aistudio.google.com/apikey).",
-                provider=PROVIDER,
-                model=self.metadata.id,
-            )
+        api_key = self._api_key()
         context = _ssl_context()
         http = httpx2.AsyncClient(verify=context, follow_redirects=True)
         sync_http = httpx2.Client(verify=context, follow_redirects=True)
@@ -210,13 +192,16 @@ class GeminiModel(BaseModel):
             httpx_client=sync_http,
             async_client_args={"ssl": context},  # else the SDK loads the CA bundle again for websockets
         )
-        return _Connection(genai.Client(api_key=self.api_key, http_options=options), http, sync_http)
+        return _Connection(genai.Client(api_key=api_key, http_options=options), http, sync_http)
 
-    async def aclose(self) -> None:
-        """Close the client this model opened for the running event loop, once the requests using it
-        have ended; the next request opens a new one. A client passed in is left open."""
-        if self._client is None:
-            await self._clients.aclose()
+    @staticmethod
+    async def _close_client(opened: _Connection) -> None:
+        await opened.http.aclose()
+        opened.sync_http.close()
+
+    @staticmethod
+    def _sdk_client(opened: _Connection) -> genai.Client:
+        return opened.client
 
     # --- streaming ---------------------------------------------------------------------------------
 
@@ -474,11 +459,6 @@ def _model_path(model: str, *, vertex: bool) -> str:
     if model.startswith(("models/", "tunedModels/", "publishers/", "projects/")):
         return model
     return f"publishers/google/models/{model}" if vertex else f"models/{model}"
-
-
-async def _close_connection(connection: _Connection) -> None:
-    await connection.http.aclose()
-    connection.sync_http.close()
 
 
 def _chunk(event: str, response: httpx2.Response) -> dict[str, Any]:
