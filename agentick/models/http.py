@@ -13,11 +13,12 @@ import socket
 import ssl
 import sys
 from collections.abc import AsyncGenerator
+from types import ModuleType
 from typing import Any, Literal
 
 import anyio
 
-__all__ = ["BODY_CLOSE_SECONDS", "close_body", "connection_failure", "transport_failure"]
+__all__ = ["BODY_CLOSE_SECONDS", "close_body", "connection_failure", "sdk_transport_error", "transport_failure"]
 
 BODY_CLOSE_SECONDS = 1.0  # reading what a closed response had buffered takes microseconds
 
@@ -51,6 +52,22 @@ def transport_failure(exc: BaseException, response: Any) -> Literal["timeout", "
     if isinstance(exc, library.RequestError | ssl.SSLError | anyio.EndOfStream | anyio.BrokenResourceError):
         return "connection"
     return None
+
+
+def sdk_transport_error(exc: Exception, response: Any, sdk: ModuleType) -> Exception:
+    """A transport failure while reading the body as a Stainless-generated SDK (`openai`,
+    `anthropic`) reports one: its `APITimeoutError` or `APIConnectionError`, caused by `exc`;
+    anything else unchanged. The adapter's error mapping then treats it like the SDK's own."""
+    failure = transport_failure(exc, response)
+    if failure is None:
+        return exc
+    error: Exception = (
+        sdk.APITimeoutError(request=response.request)
+        if failure == "timeout"
+        else sdk.APIConnectionError(request=response.request)
+    )
+    error.__cause__ = exc
+    return error
 
 
 def connection_failure(exc: BaseException) -> str:

@@ -44,7 +44,7 @@ from ..types import (
 )
 from ..utf8 import input_problem, repair
 from .catalog import canonical_model_id
-from .http import close_body, connection_failure, transport_failure
+from .http import close_body, connection_failure, sdk_transport_error
 from .sdk_model import SdkModel
 from .sse import EventDecoder
 from .status import is_context_overflow, provider_error
@@ -180,7 +180,9 @@ class OpenAIModel(SdkModel["AsyncOpenAI", "AsyncOpenAI"]):
                     for delta in chunks.feed(_chunk(event, response)):
                         yield delta
             except Exception as exc:
-                cause = _sdk_error(exc, response)
+                import openai as sdk
+
+                cause = sdk_transport_error(exc, response, sdk)
                 error = self._model_error(cause, model, streaming=True)
                 if error is None:
                     raise
@@ -396,23 +398,6 @@ def _chunk(event: str, response: Any) -> dict[str, Any] | None:
             body=error,
         )
     return chunk
-
-
-def _sdk_error(exc: Exception, response: Any) -> Exception:
-    """A transport failure while reading the body as the SDK reports one (`APITimeoutError`,
-    `APIConnectionError`); anything else unchanged."""
-    import openai as sdk
-
-    failure = transport_failure(exc, response)
-    if failure is None:
-        return exc
-    error: Exception = (
-        sdk.APITimeoutError(request=response.request)
-        if failure == "timeout"
-        else sdk.APIConnectionError(request=response.request)
-    )
-    error.__cause__ = exc
-    return error
 
 
 def _server_message(body: object) -> str:

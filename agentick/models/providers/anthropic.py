@@ -44,7 +44,7 @@ from ...types import (
 )
 from ...utf8 import input_problem, repair
 from ..catalog import lookup_model
-from ..http import close_body, connection_failure, transport_failure
+from ..http import close_body, connection_failure, sdk_transport_error
 from ..sdk_model import SdkModel
 from ..sse import EventDecoder
 from ..status import is_context_overflow, provider_error
@@ -183,7 +183,7 @@ class AnthropicModel(SdkModel[AsyncAnthropic, AsyncAnthropic]):
                     for delta in events.feed(_event(event)):
                         yield delta
             except Exception as exc:
-                cause = _sdk_error(exc, response)
+                cause = sdk_transport_error(exc, response, sdk)
                 error = self._model_error(cause, model, streaming=True)
                 if error is None:
                     raise
@@ -409,21 +409,6 @@ def _event(data: str) -> dict[str, Any]:
     if event.get("type") == "error":
         raise _ErrorEvent(event)
     return event
-
-
-def _sdk_error(exc: Exception, response: Any) -> Exception:
-    """A transport failure while reading the body as the SDK reports one (`APITimeoutError`,
-    `APIConnectionError`); anything else unchanged."""
-    failure = transport_failure(exc, response)
-    if failure is None:
-        return exc
-    error: Exception = (
-        sdk.APITimeoutError(request=response.request)
-        if failure == "timeout"
-        else sdk.APIConnectionError(request=response.request)
-    )
-    error.__cause__ = exc
-    return error
 
 
 # --- streaming events --------------------------------------------------------------------------------
