@@ -16,7 +16,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from ..element import Element, Fragment, h
 from ..engine.events import MCPErrorEvent
@@ -339,10 +339,12 @@ async def _prompt(
         cache[key] = error
 
 
-def _frozen(value: Any) -> Any:
+def _frozen(value: object) -> Any:
     """A hashable form of a prop (lists and dicts) for memo dependencies and cache keys."""
     if isinstance(value, dict):
-        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
+        mapping = cast("dict[object, object]", value)
+        return tuple(sorted(((key, _frozen(item)) for key, item in mapping.items()), key=repr))
     if isinstance(value, list | tuple):
-        return tuple(_frozen(item) for item in value)
+        items = cast("Sequence[Any]", value)
+        return tuple(_frozen(item) for item in items)
     return value

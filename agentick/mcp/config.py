@@ -6,7 +6,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 __all__ = ["DEFAULT_TIMEOUT", "MCPConfigError", "ServerConfig"]
 
@@ -100,21 +100,21 @@ class ServerConfig:
         return "stdio" if self.command is not None else "streamable HTTP"
 
 
-def _strings(value: Any, where: str, prop: str) -> tuple[str, ...]:
+def _strings(value: object, where: str, prop: str) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, Sequence):
         raise MCPConfigError(f"{where}: {prop}= must be a list of strings, not {value!r}")
-    items = tuple(value)
+    items = tuple(cast("Sequence[object]", value))
     for item in items:
         if not isinstance(item, str):
             raise MCPConfigError(f"{where}: {prop}= must be a list of strings; {item!r} is not a string")
-    return items
+    return cast("tuple[str, ...]", items)
 
 
-def _pairs(value: Any, where: str, prop: str) -> tuple[tuple[str, str], ...]:
+def _pairs(value: object, where: str, prop: str) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, Mapping):
         raise MCPConfigError(f"{where}: {prop}= must be a dict of strings, not {value!r}")
     pairs: list[tuple[str, str]] = []
-    for key, item in value.items():
+    for key, item in cast("Mapping[object, object]", value).items():
         if not isinstance(key, str) or not isinstance(item, str):
             raise MCPConfigError(f"{where}: {prop}= must be a dict of strings; {key!r}: {item!r} is not")
         pairs.append((key, item))

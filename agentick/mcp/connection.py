@@ -17,7 +17,7 @@ import math
 import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import anyio
 import anyio.abc
@@ -304,13 +304,21 @@ class MCPConnection:
         raise MCPCallError(f"{where} failed: the server connection ended ({self.error})", connection_failed=True)
 
 
-def _describe(error: BaseException) -> str:
-    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
-        error = error.exceptions[0]
+def _describe(caught: BaseException) -> str:
+    """The one error inside (nested) single-error groups, as text."""
+    error: BaseException = caught
+    while isinstance(error, BaseExceptionGroup):
+        nested = cast("tuple[BaseException, ...]", error.exceptions)  # pyright: ignore[reportUnknownMemberType]
+        if len(nested) != 1:
+            break
+        error = nested[0]
+    return _text(error)  # pyright: ignore[reportUnknownArgumentType]
+
+
+def _text(error: BaseException) -> str:
     if isinstance(error, TimeoutError):
         return "it did not answer in time"
-    text = str(error) or type(error).__name__
-    return f"{type(error).__name__}: {text}"
+    return f"{type(error).__name__}: {str(error) or type(error).__name__}"
 
 
 def _first_line(error: Exception) -> str:

@@ -12,7 +12,7 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from ..types import AudioBlock, ContentBlock, DocumentBlock, ImageBlock, MediaSource, Message, TextBlock
 
@@ -25,10 +25,10 @@ class MalformedResult(Exception):
 
 def content_blocks(result: Any, where: str) -> list[ContentBlock]:
     """The blocks of a `CallToolResult` (`where` names the server and tool in errors)."""
-    content = getattr(result, "content", None)
+    content: object = getattr(result, "content", None)
     if not isinstance(content, list):
         raise MalformedResult(f"{where} returned a result without a content list")
-    blocks = [_block(item, where) for item in content]
+    blocks = [_block(item, where) for item in cast("list[object]", content)]
     structured = getattr(result, "structured_content", None)
     if not blocks and structured is not None:
         blocks.append(TextBlock(text=json.dumps(structured, ensure_ascii=False)))
