@@ -1,6 +1,6 @@
 """MCP benchmark: what a mounted MCP server adds per tick, and per tool call over the bare client.
 
-    python benchmarks/mcp.py [--quick]
+    python benchmarks/mcp_overhead.py [--quick]
 
 Both measure against benchmarks/mcp_server.py (stdio, 50 tools that answer at once, logging every
 request it receives), with the scripted test model (no model time).
@@ -172,7 +172,7 @@ async def main() -> None:
     body = "\n\n".join(
         [
             environment("mcp", "pydantic", "anyio"),
-            "Rerun with `python benchmarks/mcp.py` (`--quick` for a smoke run that writes nothing). Server: "
+            "Rerun with `python benchmarks/mcp_overhead.py` (`--quick` for a smoke run that writes nothing). Server: "
             "benchmarks/mcp_server.py over stdio, 50 tools that answer at once, logging each request it "
             "receives. Model: the scripted test model (no model time).",
             f"**Per tick.** The agent of *Engine ticks* ({workload}), one session with `<MCPServer>` and one "
