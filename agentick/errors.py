@@ -58,7 +58,16 @@ class SessionClosedError(AgentickError):
 
 
 class ToolError(AgentickError):
-    """A tool could not be found, validated or run outside the tick loop (for example by `dispatch`)."""
+    """A tool could not be found, validated or run outside the tick loop (for example by `dispatch`).
+
+    Raised by a handler, it becomes an error tool result: its message, or `content` (content blocks
+    or a value a handler may return) when given, so a failure can carry more than one line of text
+    (an MCP server's `isError` result keeps the server's blocks).
+    """
+
+    def __init__(self, message: str, *, content: Any = None) -> None:
+        super().__init__(message)
+        self.content = content
 
 
 class ModelError(AgentickError):

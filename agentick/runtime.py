@@ -8,7 +8,7 @@ object (`com`), the registries of tick hooks, and per-session caches.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import HookError
@@ -173,6 +173,14 @@ class AgentRuntime:
         self.entry_elements: dict[str, Any] = {}
         self.context_info: ContextInfo | None = None
         self.extensions: dict[str, Any] = {}  # per-session stores of optional features (data, knobs)
+        # Objects of optional features shared by every session of the owner: the app's
+        # `App.extensions` for a session (closed by `App.close()`); the runtime's own for a
+        # standalone compile, closed with it.
+        self.shared: dict[str, Any] = {}
+        self.owns_shared = True
+        # Puts an event (`emit(EventType, **fields)`) into the running execution's stream; set by
+        # the execution while it runs, None otherwise (a standalone compile has no stream).
+        self.emit: Callable[..., Any] | None = None
         self.deferred: list[Any] = []  # awaitables started by effects (async mount/unmount callbacks)
         self.transient_state: set[str] = set()  # com state keys excluded from snapshots
 
@@ -187,10 +195,38 @@ class AgentRuntime:
             value = self.extensions[name] = factory()
         return value
 
+    def share(self, owner: dict[str, Any]) -> None:
+        """Use `owner` (an app's extensions) for the objects shared beyond this runtime; the owner closes them."""
+        self.shared = owner
+        self.owns_shared = False
+
+    async def aclose(self) -> None:
+        """Close what the runtime holds: its extensions with an `aclose()` (newest first), then the
+        shared objects it owns (a standalone compile's). Every one is closed even if one fails."""
+        closers = [value.aclose for value in reversed(list(self.extensions.values())) if hasattr(value, "aclose")]
+        if self.owns_shared:
+            closers += [value.aclose for value in reversed(list(self.shared.values())) if hasattr(value, "aclose")]
+            self.shared = {}
+        await close_all(closers)
+
     def new_tick(self) -> None:
         """Re-render every component that reads per-tick data (tick state, timeline, context info)."""
         for listener in list(self.tick_listeners.values()):
             listener()
+
+
+async def close_all(closers: Iterable[Callable[[], Awaitable[Any]]]) -> None:
+    """Await every closer; the first failure is raised after all ran, the others noted on it."""
+    errors: list[Exception] = []
+    for close in closers:  # one failure must not leave the rest open
+        try:
+            await close()
+        except Exception as error:
+            errors.append(error)
+    if errors:
+        for other in errors[1:]:
+            errors[0].add_note(f"closing also failed with {type(other).__name__}: {other}")
+        raise errors[0]
 
 
 RuntimeContext = create_context(None, name="AgentRuntime")

@@ -45,8 +45,13 @@ class Compiler:
         return h(RuntimeContext.Provider, {"value": self.runtime}, element)
 
     async def unmount(self) -> None:
+        """Unmount the tree, run what its cleanups started, then close what the runtime holds
+        (resources a render acquired stay held until here even if that render never committed)."""
         self.root.unmount()
-        await self.runtime_deferred()
+        try:
+            await self.runtime_deferred()
+        finally:
+            await self.runtime.aclose()
 
     async def runtime_deferred(self) -> None:
         deferred = self.runtime.deferred

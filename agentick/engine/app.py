@@ -15,6 +15,7 @@ from ..element import Element
 from ..models.base import ModelAdapter
 from ..models.infer import model_from
 from ..output import OutputMode, OutputOptions
+from ..runtime import close_all
 from ..tools import ExecutableTool, check_confirmation_timeout
 from ..types import Message
 from .awaiting import must_await, running_event_loop
@@ -72,6 +73,9 @@ class App:
         self._models: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
         self._pinned_models: dict[int, Any] = {}  # models that cannot be weakly referenced
         self._loading: dict[str, _Loading] = {}  # sessions whose snapshot is being loaded, by id
+        # Objects of optional features shared by the app's sessions (the MCP connection pool), by
+        # feature; those with an `aclose()` are closed by `close()` after the sessions.
+        self.extensions: dict[str, Any] = {}
         self.run = Procedure(self._run, name="app.run")
 
     @must_await("app.session")
@@ -181,18 +185,10 @@ class App:
             aclose: Callable[[], Awaitable[Any]] | None = getattr(model, "aclose", None)
             if callable(aclose):
                 closers.append(aclose)
+        closers += [value.aclose for value in reversed(list(self.extensions.values())) if hasattr(value, "aclose")]
         if self._opened_store is not None:
             closers.append(functools.partial(anyio.to_thread.run_sync, self._opened_store.close))
-        errors: list[Exception] = []
-        for close in closers:  # one failure must not leave the rest open
-            try:
-                await close()
-            except Exception as error:
-                errors.append(error)
-        if errors:
-            for other in errors[1:]:
-                errors[0].add_note(f"closing the app also failed with {type(other).__name__}: {other}")
-            raise errors[0]
+        await close_all(closers)
 
     async def __aenter__(self) -> Self:
         return self

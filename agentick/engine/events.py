@@ -26,6 +26,7 @@ __all__ = [
     "Event",
     "ExecutionEndEvent",
     "ExecutionStartEvent",
+    "MCPErrorEvent",
     "MessageEndEvent",
     "MessageStartEvent",
     "ModelRequestEvent",
@@ -159,6 +160,15 @@ class SpawnEndEvent(Event):
     error: str | None = None
 
 
+class MCPErrorEvent(Event):
+    """An MCP server mounted by the agent failed: it could not be reached (it offers no tools until
+    a later tick reconnects), or a call to it died or timed out. `server` is the `MCPServer` name."""
+
+    type: Literal["mcp_error"] = "mcp_error"
+    server: str
+    message: str
+
+
 StreamEvent = Annotated[
     ExecutionStartEvent
     | TickStartEvent
@@ -175,7 +185,8 @@ StreamEvent = Annotated[
     | ResultEvent
     | ExecutionEndEvent
     | SpawnStartEvent
-    | SpawnEndEvent,
+    | SpawnEndEvent
+    | MCPErrorEvent,
     Field(discriminator="type"),
 ]
 """Any event an execution streams: a union discriminated by `type`, so `if event.type ==

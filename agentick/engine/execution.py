@@ -151,6 +151,7 @@ class Execution:
         session.current_tick = 0
         runtime.history = list(session.entries)
         runtime.pending = []
+        runtime.emit = self.emit
         self.emit(ExecutionStartEvent)
         self._commit(self.messages, tags=["input"], tick=1)
         props = session.props or {}
@@ -380,10 +381,19 @@ class Execution:
             error=f"{type(error).__name__}: {error}" if error is not None else None,
         )
         runtime.tick_state = None
+        runtime.emit = None
         try:
             await session.persist()
         except PersistenceError as persist_error:
             if error is None and not aborted:
                 error = persist_error
         session.execution_ended(self.handle)
+        if session.ephemeral and session.status == "idle":
+            # run()/spawn sessions end with their execution: what they hold (connections, subprocesses)
+            # is released before the result resolves, so `run_sync` returns with nothing left open.
+            try:
+                await session.close()
+            except Exception as close_error:
+                if error is None and not aborted:
+                    error = close_error
         self.handle.finish(result if error is None else None, error)

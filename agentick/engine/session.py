@@ -77,6 +77,7 @@ class Session:
         self.children: list[Session] = []
         self.last_compiled: CompiledContext | None = None
         self.runtime = AgentRuntime(session_id, model_id=_model_id(self.model or app.model))
+        self.runtime.share(app.extensions)
         self._compiler: Compiler | None = None
         self._current: ExecutionHandle | None = None
         self._next: ExecutionHandle | None = None
@@ -295,7 +296,8 @@ class Session:
         start_background(execution.run, self._tasks)
 
     def execution_ended(self, handle: ExecutionHandle) -> None:
-        """Called by an execution as it ends: go idle, or start the execution sends were queued for."""
+        """Called by an execution as it ends: go idle, or start the execution sends were queued for.
+        (An ephemeral session, run()'s, is then closed by the execution before its result resolves.)"""
         if self._current is handle:
             self._current = None
         if self.status == "closed":
@@ -311,8 +313,6 @@ class Session:
                 tools=options.get("tools", []),
                 output=options.get("output"),
             )
-        elif self.ephemeral:
-            start_background(self.close, self._tasks)
 
     async def _notify(self, message: Message) -> None:
         runtime = self.runtime

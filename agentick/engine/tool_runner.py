@@ -124,7 +124,7 @@ async def _execute(
             return _error(call, f"{tool.name} did not finish within its {tool.timeout}s timeout")
         content = normalize_result(value, tool.name)
     except ToolError as error:
-        return _error(call, str(error))
+        return _tool_error(call, tool.name, error)
     except HookError as error:
         # The model gets the error like any other, but a hook in a handler is a bug in the agent's
         # code that no model retry can fix, so the developer hears about it too.
@@ -168,6 +168,17 @@ async def _confirm(
     if approved:
         return None
     return _error(call, "the user denied this tool call" + (f": {reason}" if reason else ""))
+
+
+def _tool_error(call: ToolCall, tool_name: str, error: ToolError) -> ToolResultBlock:
+    """The error result of a handler's `ToolError`: its `content` when it carries some, else its message."""
+    if error.content is not None:
+        try:
+            blocks = normalize_result(error.content, tool_name)
+        except ToolError as unusable:
+            return _error(call, f"{error} (its content could not be used: {unusable})")
+        return ToolResultBlock(tool_use_id=call.id, name=call.name, content=blocks, is_error=True)
+    return _error(call, str(error))
 
 
 def _error(call: ToolCall, message: str) -> ToolResultBlock:

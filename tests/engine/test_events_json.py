@@ -12,6 +12,7 @@ import pytest
 
 from agentick import ModelError, create_app, h, tool
 from agentick.engine import events as events_module
+from agentick.mcp import MCPServer
 from agentick.testing import create_test_model
 from agentick.types import ModelInput
 
@@ -59,7 +60,8 @@ async def delegate(task: str, com: Any) -> str:
 def with_options(model: Any) -> Any:
     def Agent() -> Any:  # options a user may render: a pydantic class, a date, a tuple, a function
         options = {"response_format": Weather, "metadata": {"day": datetime.date(2025, 1, 2)}, "stop": ("\n",)}
-        return chat(h(model, {**options, "logit_bias_fn": len}), h(delete_file), h(explode), h(delegate))
+        unreachable = h(MCPServer, {"name": "missing", "command": "/nonexistent/mcp-server"})  # an mcp_error event
+        return chat(h(model, {**options, "logit_bias_fn": len}), h(delete_file), h(explode), h(delegate), unreachable)
 
     return Agent
 

@@ -1,0 +1,310 @@
+"""`MCPConnection`: one session with one MCP server, kept open in a background task.
+
+The `mcp` package's clients are async context managers holding task groups, which must be entered
+and exited by one task; a connection outlives the render that opened it, so a background task owns
+the client (`engine.tasks.start_background`) and calls are made from any task through it.
+
+States: `connecting` → `ready` → `closed` (by `aclose`), or `failed` (could not connect, or found
+dead); a failed connection reconnects when `reconnect_due()` says its backoff (1 s doubling to
+30 s, on an injectable clock) has expired and a render asks for it. Nothing here raises for a server
+failure except the calls (`MCPCallError`); waiting for readiness never raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from typing import Any, Literal
+
+import anyio
+import pydantic
+from mcp.client.client import Client
+from mcp.client.stdio import StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+from mcp.client.subscriptions import ListenNotSupportedError
+from mcp.shared._httpx_utils import create_mcp_http_client
+from mcp.shared.exceptions import MCPError
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+
+from ..engine.tasks import start_background
+from .config import ServerConfig
+from .results import MalformedResult, content_blocks, prompt_messages, resource_text
+
+__all__ = ["MAX_BACKOFF", "MIN_BACKOFF", "MCPCallError", "MCPConnection"]
+
+logger = logging.getLogger("agentick")
+
+MIN_BACKOFF = 1.0
+MAX_BACKOFF = 30.0
+State = Literal["connecting", "ready", "failed", "closed"]
+
+
+class MCPCallError(Exception):
+    """A request to an MCP server failed; the message names the server (and the tool)."""
+
+    def __init__(self, message: str, *, content: Any = None, connection_failed: bool = False) -> None:
+        super().__init__(message)
+        self.content = content  # the server's own blocks for an `isError` result
+        self.connection_failed = connection_failed  # the server died, hung or could not be reached
+
+
+class MCPConnection:
+    """One client session with the server `config` describes (see the module docstring)."""
+
+    def __init__(self, config: ServerConfig, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.config = config
+        self.name = config.name
+        self.clock = clock
+        self.state: State = "connecting"
+        self.tools: list[Any] = []  # the last listing (mcp_types.Tool)
+        self.listing = 0  # bumped by every listing: the tool objects built from it are cached by it
+        self.stale = False  # a tools/list_changed arrived: list again at the next render
+        self.error: str | None = None
+        self.failures = 0  # failed attempts so far (sessions report each one once)
+        self.backoff = MIN_BACKOFF
+        self.retry_at = 0.0
+        self._client: Client | None = None
+        self._tasks: set[Any] = set()
+        self._stop = anyio.Event()
+        self._ready = anyio.Event()
+        self._ended = anyio.Event()
+        self._ended.set()
+        self._refresh: anyio.Event | None = None
+
+    def __repr__(self) -> str:
+        return f"<MCPConnection {self.name!r} {self.state}>"
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Start connecting in the background (the caller awaits `wait_ready()`)."""
+        if not self._ended.is_set():
+            return
+        self.state = "connecting"
+        self._stop, self._ready, self._ended = anyio.Event(), anyio.Event(), anyio.Event()
+        start_background(self._run, self._tasks)
+
+    def reconnect_due(self) -> bool:
+        return self.state == "failed" and self._ended.is_set() and self.clock() >= self.retry_at
+
+    async def wait_ready(self) -> None:
+        """Wait until connected and listed, or failed; never raises for a server failure."""
+        await self._ready.wait()
+
+    async def aclose(self) -> None:
+        """Close the session and wait for its task: a stdio server's process is gone afterwards."""
+        if self.state != "failed":
+            self.state = "closed"
+        self._stop.set()
+        await self._ended.wait()
+        self.state = "closed"
+
+    async def _run(self) -> None:
+        stop, ready, ended = self._stop, self._ready, self._ended
+        try:
+            # One scope around the client's whole life (its task groups must nest inside it): its
+            # deadline bounds connecting and listing, then is lifted.
+            with anyio.CancelScope(deadline=anyio.current_time() + self.config.timeout) as connecting:
+                async with AsyncExitStack() as stack:
+                    client = await stack.enter_async_context(await self._client_for(stack))
+                    await self._list(client)
+                    connecting.deadline = math.inf
+                    self._client = client
+                    self.state = "ready"
+                    self.backoff = MIN_BACKOFF
+                    ready.set()
+                    async with anyio.create_task_group() as group:
+                        group.start_soon(self._listen, client)
+                        await stop.wait()
+                        group.cancel_scope.cancel()
+            if connecting.cancelled_caught and self.state == "connecting":
+                self._failed(f"it did not connect and list its tools within {self.config.timeout:g}s")
+        except Exception as error:
+            if self.state in ("connecting", "ready"):
+                self._failed(_describe(error))
+        finally:
+            self._client = None
+            ready.set()
+            ended.set()
+
+    async def _client_for(self, stack: AsyncExitStack) -> Client:
+        config = self.config
+        if config.command is not None:
+            server: Any = StdioServerParameters(
+                command=config.command,
+                args=list(config.args),
+                env=dict(config.env) if config.env is not None else None,
+                cwd=config.cwd,
+            )
+        else:
+            assert config.url is not None
+            http = await stack.enter_async_context(create_mcp_http_client(headers=dict(config.headers)))
+            server = streamable_http_client(config.url, http_client=http)
+        return Client(server, cache=None, message_handler=self._on_message)
+
+    def _failed(self, message: str) -> None:
+        """Record a failure: no tools until a later render reconnects after the backoff."""
+        self.state = "failed"
+        self.error = message
+        self.failures += 1
+        self.retry_at = self.clock() + self.backoff
+        logger.error(
+            "MCP server %r (%s) failed: %s; retrying in %gs", self.name, self.config.transport, message, self.backoff
+        )
+        self.backoff = min(self.backoff * 2, MAX_BACKOFF)
+        self._stop.set()
+
+    # --- tools -----------------------------------------------------------------------------
+
+    async def _list(self, client: Client) -> None:
+        tools: list[Any] = []
+        cursor: str | None = None
+        while True:
+            page = await client.list_tools(cursor=cursor)
+            tools.extend(page.tools)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        self.tools = tools
+        self.listing += 1
+        self.stale = False
+
+    async def refresh(self) -> None:
+        """List the tools again after a `tools/list_changed`; never raises (a failure is recorded)."""
+        if self._refresh is not None:
+            await self._refresh.wait()
+            return
+        self._refresh = done = anyio.Event()
+        try:
+            client = self._client
+            if client is None or self.state != "ready":
+                return
+            with anyio.fail_after(self.config.timeout):
+                await self._list(client)
+        except Exception as error:
+            self._failed(f"listing its tools failed: {_describe(error)}")
+        finally:
+            self._refresh = None
+            done.set()
+
+    async def _on_message(self, message: Any) -> None:
+        """Handshake-era servers send `notifications/tools/list_changed` on the session."""
+        if getattr(message, "method", None) == "notifications/tools/list_changed":
+            self.stale = True
+
+    async def _listen(self, client: Client) -> None:
+        """2026-era servers send change events only on a `subscriptions/listen` stream."""
+        capabilities = client.server_capabilities.tools
+        if client.protocol_version not in MODERN_PROTOCOL_VERSIONS or not (capabilities and capabilities.list_changed):
+            return
+        try:
+            async with client.listen(tools_list_changed=True) as subscription:
+                async for _event in subscription:
+                    self.stale = True
+        except ListenNotSupportedError:
+            return
+        except Exception as error:  # the stream dropped: the connection is likely gone; calls will tell
+            logger.debug("MCP server %r: the tools/list_changed stream ended: %s", self.name, error)
+
+    # --- requests --------------------------------------------------------------------------
+
+    async def call_tool(self, tool: str, arguments: dict[str, Any]) -> list[Any]:
+        """The content blocks of `tool`'s result; `MCPCallError` for an `isError` result (with the
+        server's blocks), a malformed one, a dead server or a call past the timeout."""
+        where = f"MCP server {self.name!r}, tool {tool!r}"
+        result = await self._request(lambda client: client.call_tool(tool, arguments), where)
+        try:
+            blocks = content_blocks(result, where)
+        except MalformedResult as error:
+            raise MCPCallError(str(error)) from None
+        if result.is_error:
+            raise MCPCallError(f"{where} returned an error", content=blocks)
+        return blocks
+
+    async def read_resource(self, uri: str) -> str:
+        where = f"MCP server {self.name!r}, resource {uri!r}"
+        result = await self._request(lambda client: client.read_resource(uri), where)
+        return resource_text(result.contents, where)
+
+    async def get_prompt(self, name: str, arguments: dict[str, str] | None) -> list[Any]:
+        where = f"MCP server {self.name!r}, prompt {name!r}"
+        result = await self._request(lambda client: client.get_prompt(name, arguments), where)
+        try:
+            return prompt_messages(result, where)
+        except MalformedResult as error:
+            raise MCPCallError(str(error)) from None
+
+    async def ping(self) -> bool:
+        """Whether the server answers within the timeout (a tools/list on 2026-era servers, which
+        have no ping)."""
+        client = self._client
+        if client is None or self.state != "ready":
+            return False
+        try:
+            with anyio.fail_after(self.config.timeout):
+                if client.protocol_version in MODERN_PROTOCOL_VERSIONS:
+                    await client.list_tools()
+                else:
+                    await client.session.send_ping()
+        except Exception:
+            return False
+        return True
+
+    async def _request(self, send: Callable[[Client], Any], where: str) -> Any:
+        """Run one request, bounded by the timeout and raced against the connection's end (a
+        server that dies fails the request at once)."""
+        client, ended = self._client, self._ended
+        if client is None or self.state != "ready":
+            raise MCPCallError(
+                f"{where}: the server is not connected ({self.error or self.state})", connection_failed=True
+            )
+        outcome: list[Any] = []
+
+        async def request(scope: anyio.CancelScope) -> None:
+            try:
+                outcome.append(("ok", await send(client)))
+            except Exception as error:
+                outcome.append(("error", error))
+            scope.cancel()
+
+        async def watch(scope: anyio.CancelScope) -> None:
+            await ended.wait()
+            scope.cancel()
+
+        with anyio.move_on_after(self.config.timeout) as deadline:
+            async with anyio.create_task_group() as group:
+                group.start_soon(request, group.cancel_scope)
+                group.start_soon(watch, group.cancel_scope)
+        if outcome and outcome[0][0] == "ok":
+            return outcome[0][1]
+        if outcome:
+            error = outcome[0][1]
+            if isinstance(error, pydantic.ValidationError):
+                raise MCPCallError(f"{where} returned a malformed result: {_first_line(error)}")
+            if isinstance(error, MCPError) and error.code != -32000:  # the server answered with an error
+                raise MCPCallError(f"{where} failed: {error}")
+            self._failed(f"the connection was lost: {_describe(error)}")
+            raise MCPCallError(
+                f"{where} failed: the server connection was lost ({_describe(error)})", connection_failed=True
+            )
+        if deadline.cancelled_caught:
+            if not await self.ping() and self.state == "ready":
+                self._failed(f"no answer within {self.config.timeout:g}s, and it does not answer a ping")
+            raise MCPCallError(f"{where} did not answer within {self.config.timeout:g}s", connection_failed=True)
+        raise MCPCallError(f"{where} failed: the server connection ended ({self.error})", connection_failed=True)
+
+
+def _describe(error: BaseException) -> str:
+    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+        error = error.exceptions[0]
+    if isinstance(error, TimeoutError):
+        return "it did not answer in time"
+    text = str(error) or type(error).__name__
+    return f"{type(error).__name__}: {text}"
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0]
