@@ -36,7 +36,7 @@ from mcp.client.stdio import StdioServerParameters
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import environment, median_ms, table, write_section
-from workload import SYSTEM, TOOLS, Arguments
+from workload import SYSTEM, TOOLS
 
 from agentick import Fragment, System, Timeline, create_app, create_tool, h
 from agentick.mcp import MCPServer
@@ -46,26 +46,49 @@ SECTION = "MCP servers"
 SERVER = str(Path(__file__).resolve().with_name("mcp_server.py"))
 CALL = {"city": "Oslo", "days": 2}
 ANSWER = "Oslo: fact 0 holds for 2 days"
+WARM_UP = 5  # untimed sends after the first: the connection settles (its notification stream opens)
 
 
-async def _lookup(arguments: Arguments) -> str:
-    return f"{arguments.city}: fact 0 holds for {arguments.days} days"
+SCHEMA = {  # the input schema the server lists for each of its tools
+    "type": "object",
+    "properties": {
+        "city": {"description": "The city to look up.", "title": "City", "type": "string"},
+        "days": {"description": "How many days the trip lasts.", "title": "Days", "type": "integer"},
+    },
+    "required": ["city", "days"],
+}
 
 
-LOCAL_LOOKUP = create_tool(
-    name="lookup_0", description="Look up travel fact number 0.", input=Arguments, handler=_lookup
-)
+def _lookup(number: int) -> Callable[[dict[str, Any]], Awaitable[str]]:
+    async def handler(arguments: dict[str, Any]) -> str:
+        return f"{arguments['city']}: fact {number} holds for {arguments['days']} days"
+
+    return handler
+
+
+LOCAL_LOOKUPS = [  # the server's 50 tools as local tools (same names, descriptions, schemas, answers)
+    create_tool(
+        name=f"lookup_{n}", description=f"Look up travel fact number {n} for a city.", input=SCHEMA, handler=_lookup(n)
+    )
+    for n in range(50)
+]
 
 
 class RequestLog:
-    """The server's request log: how many requests it has received so far."""
+    """The server's request log: the method of every request it has received so far."""
 
     def __init__(self, directory: str, name: str) -> None:
         self.path = Path(directory) / name
         self.path.touch()
 
-    def count(self) -> int:
-        return len(self.path.read_text(encoding="utf-8").splitlines())
+    def methods(self) -> list[str]:
+        return self.path.read_text(encoding="utf-8").splitlines()
+
+    @staticmethod
+    def summary(methods: list[str]) -> str:
+        """`2 (server/discover, tools/list)`: how many requests, and which."""
+        kinds = sorted(set(methods), key=methods.index)
+        return f"{len(methods)} ({', '.join(f'{kind} x{methods.count(kind)}' for kind in kinds)})" if methods else "0"
 
 
 def plain_agent() -> Any:
@@ -80,14 +103,20 @@ def agent_with_server(log: RequestLog) -> Callable[[], Any]:
     return Agent
 
 
-def agent_with_local_lookup() -> Any:
-    return h(Fragment, None, h(System, None, SYSTEM), *[h(tool) for tool in TOOLS], h(LOCAL_LOOKUP), h(Timeline))
+def agent_with_local_lookups() -> Any:
+    local = [h(tool) for tool in (*TOOLS, *LOCAL_LOOKUPS)]
+    return h(Fragment, None, h(System, None, SYSTEM), *local, h(Timeline))
 
 
 async def timed(call: Callable[[], Awaitable[Any]]) -> float:
     start = time.perf_counter()
     await call()
     return time.perf_counter() - start
+
+
+def sender(session: Any, text: str) -> Callable[[], Awaitable[Any]]:
+    """A call sending `text` to `session` and waiting for the result."""
+    return lambda: session.send(text).result
 
 
 def paired_median_ms(ours: list[float], theirs: list[float]) -> float:
@@ -97,28 +126,32 @@ def paired_median_ms(ours: list[float], theirs: list[float]) -> float:
 # --- 1. per tick ---------------------------------------------------------------------------------
 
 
-async def per_tick(directory: str, runs: int) -> tuple[list[list[object]], str]:
+async def per_tick(directory: str, runs: int) -> list[list[object]]:
     log = RequestLog(directory, "ticks.log")
-    plain_app = create_app(plain_agent, model=create_test_model())
-    mcp_app = create_app(agent_with_server(log), model=create_test_model())
-    async with plain_app, mcp_app:
-        plain, mounted = await plain_app.session(), await mcp_app.session()
-        first_plain = await timed(lambda: plain.send("Hello.").result)
-        first_mcp = await timed(lambda: mounted.send("Hello.").result)
-        first_requests = log.count()
-        plain_ticks: list[float] = []
-        mcp_ticks: list[float] = []
+    apps = [
+        create_app(plain_agent, model=create_test_model()),
+        create_app(agent_with_local_lookups, model=create_test_model()),
+        create_app(agent_with_server(log), model=create_test_model()),
+    ]
+    async with apps[0], apps[1], apps[2]:
+        sessions = [await app.session() for app in apps]
+        first = [await timed(sender(session, "Hello.")) for session in sessions]
+        for _ in range(WARM_UP):
+            for session in sessions:
+                await session.send("Hello again.").result
+        setup_requests = log.methods()  # connecting, listing, and the notification stream it opens
+        ticks: list[list[float]] = [[], [], []]
         for _ in range(runs):
-            plain_ticks.append(await timed(lambda: plain.send("Plan it.").result))
-            mcp_ticks.append(await timed(lambda: mounted.send("Plan it.").result))
-        later_requests = log.count() - first_requests
-    rows: list[list[object]] = [
-        ["first tick (connects, lists 50 tools)", f"{median_ms([first_plain]):.2f}", f"{median_ms([first_mcp]):.2f}",
-         f"{(first_mcp - first_plain) * 1000:+.2f}", first_requests],
-        [f"later tick (median of {runs})", f"{median_ms(plain_ticks):.3f}", f"{median_ms(mcp_ticks):.3f}",
-         f"{paired_median_ms(mcp_ticks, plain_ticks):+.3f}", f"{later_requests} in {runs} ticks"],
+            for session, samples in zip(sessions, ticks, strict=True):
+                samples.append(await timed(sender(session, "Plan it.")))
+        later_requests = log.methods()[len(setup_requests) :]
+    local, mounted = ticks[1:]
+    return [
+        ["first tick (the server: connect, list)", *(f"{median_ms([sample]):.2f}" for sample in first),
+         f"{(first[2] - first[1]) * 1000:+.2f}", RequestLog.summary(setup_requests) + ", up to the timed ticks"],
+        [f"later tick (median of {runs})", *(f"{median_ms(samples):.3f}" for samples in ticks),
+         f"{paired_median_ms(mounted, local):+.3f}", f"{RequestLog.summary(later_requests)} in {runs} ticks"],
     ]  # fmt: skip
-    return rows, f"{len(TOOLS)} local tools; the server offers 50 more"
 
 
 # --- 2. per call ---------------------------------------------------------------------------------
@@ -130,7 +163,7 @@ async def per_call(directory: str, runs: int) -> list[list[object]]:
     model = create_test_model()
     local_model = create_test_model()
     mcp_app = create_app(agent_with_server(mcp_log), model=model)
-    local_app = create_app(agent_with_local_lookup, model=local_model)
+    local_app = create_app(agent_with_local_lookups, model=local_model)
     script = [{"tool": {"name": "lookup_0", "input": CALL}}, "Done."]
     bare_calls: list[float] = []
     run_calls: list[float] = []
@@ -167,7 +200,7 @@ async def per_call(directory: str, runs: int) -> list[list[object]]:
 async def main() -> None:
     quick = "--quick" in sys.argv
     with tempfile.TemporaryDirectory() as directory:
-        tick_rows, workload = await per_tick(directory, 10 if quick else 201)
+        tick_rows = await per_tick(directory, 10 if quick else 201)
         call_rows = await per_call(directory, 10 if quick else 301)
     body = "\n\n".join(
         [
@@ -175,10 +208,25 @@ async def main() -> None:
             "Rerun with `python benchmarks/mcp_overhead.py` (`--quick` for a smoke run that writes nothing). Server: "
             "benchmarks/mcp_server.py over stdio, 50 tools that answer at once, logging each request it "
             "receives. Model: the scripted test model (no model time).",
-            f"**Per tick.** The agent of *Engine ticks* ({workload}), one session with `<MCPServer>` and one "
-            "without, sends alternating; a send is one tick with a text answer. *Server requests* are read "
-            "from the server's log. Target: no round trip to the server once its tools are listed.",
-            table(["tick", "without (ms)", "with the server (ms)", "added (ms)", "server requests"], tick_rows),
+            "**Per tick.** The agent of *Engine ticks* (20 local tools), alone, with the server's 50 tools "
+            "defined as local tools (same names, descriptions, schemas), and with `<MCPServer>` mounting the "
+            f"server instead; one session each, sends alternating after {WARM_UP} untimed ones; a send is one "
+            "tick with a text answer. *Server vs local* is the median of the paired differences between the "
+            "last two. "
+            "*Server requests* are read from the server's log; `subscriptions/listen` is the stream the "
+            "client opens once per connection for the server's notifications (such as `tools/list_changed`). "
+            "Target: no round trip to the server once its tools are listed.",
+            table(
+                [
+                    "tick",
+                    "20 tools (ms)",
+                    "+ 50 local (ms)",
+                    "+ the server (ms)",
+                    "server vs local (ms)",
+                    "server requests",
+                ],
+                tick_rows,
+            ),
             "**Per call.** The same `lookup_0` call through the bare `mcp` client (its own connection to "
             "another process of the same server) and through agentick, alternating; medians, *over bare* is "
             "the median of the paired differences. The last row is what one MCP call adds to an execution "
