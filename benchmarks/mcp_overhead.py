@@ -232,6 +232,13 @@ async def main() -> None:
             "the median of the paired differences. The last row is what one MCP call adds to an execution "
             "(a tool call then an answer) over the same execution with a local tool returning the same text.",
             table(["call", "median (ms)", "over bare (ms)", "/ bare"], call_rows),
+            "Reading: the first tick pays for starting the server (a Python process importing `mcp`: most "
+            "of that second) and listing its tools, once per connection, shared by every session of the app. "
+            "After that a mounted server costs what the same tools defined locally cost (the paired "
+            "difference is within noise) and makes no request per tick: its tool objects are cached per "
+            "listing and view, so the reconciler skips them. A call costs the bare client's round trip plus "
+            "agentick's validation, forwarding (raced in a task group against the connection's end, so a dying "
+            "server fails the call at once) and result mapping.",
         ]
     )
     print(body)
