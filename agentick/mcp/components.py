@@ -49,36 +49,50 @@ class _Mount:
 
 
 class SessionMCP:
-    """A session's MCP state: its connection references, mounts and tool caches."""
+    """A session's MCP state: its connection references, mounts and tool caches.
+
+    The session holds at most one pool reference per connection key: taken by the first render
+    that needs it, released when the last committed `<MCPServer>` using it unmounts, or when the
+    runtime closes (which also covers renders that suspended or failed and never committed)."""
 
     def __init__(self, runtime: AgentRuntime) -> None:
         self.runtime = runtime
-        self.held: dict[object, MCPConnection] = {}  # mount token -> connection it holds a reference to
+        self.held: dict[tuple[Any, ...], MCPConnection] = {}  # connection key -> the pooled connection
+        self.users: dict[tuple[Any, ...], set[object]] = {}  # connection key -> committed mounts using it
         self.mounts: dict[object, _Mount] = {}
         self.reported: dict[int, int] = {}  # connection id -> failures already reported in this session
         self.tools: dict[tuple[Any, ...], list[ExecutableTool[Any]]] = {}
         self.warned: set[tuple[str, str, str]] = set()
 
-    def acquire(self, token: object, config: ServerConfig) -> MCPConnection:
-        held = self.held.get(token)
-        if held is not None and held.config.key(self.runtime.session_id) == config.key(self.runtime.session_id):
-            return held
-        if held is not None:
-            self.release(token)
-        connection = pool_of(self.runtime.shared).acquire(config, self.runtime.session_id)
-        self.held[token] = connection
+    def acquire(self, config: ServerConfig) -> MCPConnection:
+        key = config.key(self.runtime.session_id)
+        connection = self.held.get(key)
+        if connection is None or connection.state == "closed":
+            connection = self.held[key] = pool_of(self.runtime.shared).acquire(config, self.runtime.session_id)
         return connection
 
-    def release(self, token: object) -> None:
-        """Drop the token's reference (closing happens in the compile loop's deferred work)."""
-        self.mounts.pop(token, None)
-        connection = self.held.pop(token, None)
-        if connection is not None:
-            self.runtime.deferred.append(pool_of(self.runtime.shared).release(connection))
+    def mounted(self, token: object, config: ServerConfig) -> Callable[[], None]:
+        """Register a committed mount; the returned cleanup unregisters it (releasing the reference
+        with the last one, in the compile loop's deferred work)."""
+        key = config.key(self.runtime.session_id)
+        self.users.setdefault(key, set()).add(token)
+
+        def unmounted() -> None:
+            self.mounts.pop(token, None)
+            users = self.users.get(key, set())
+            users.discard(token)
+            if not users:
+                self.users.pop(key, None)
+                connection = self.held.pop(key, None)
+                if connection is not None:
+                    self.runtime.deferred.append(pool_of(self.runtime.shared).release(connection))
+
+        return unmounted
 
     async def aclose(self) -> None:
         """Release every reference the session holds (its runtime is closing)."""
         held, self.held = self.held, {}
+        self.users.clear()
         self.mounts.clear()
         pool = pool_of(self.runtime.shared)
         for connection in held.values():
@@ -142,24 +156,20 @@ def MCPServer(
     token = use_ref(object()).current
     order = use_ref(0)
     rerender = use_force_update()
-    connection = state.acquire(token, config)
-
-    def mounted() -> Callable[[], None]:
-        return lambda: state.release(token)
-
-    use_effect(mounted, [])  # the reference is released when the server unmounts
-    if order.current == 0:
-        order.current = next(_mount_order)
-    mount = state.mounts.get(token)
-    if mount is None or mount.connection is not connection:
-        mount = state.mounts[token] = _Mount(name, connection, order.current, rerender)
-    mount.name = name
+    connection = state.acquire(config)
+    use_effect(lambda: state.mounted(token, config), [config])
     if connection.reconnect_due():
         connection.open()
     if connection.state == "connecting":
         raise Suspend(connection.wait_ready())
     if connection.state == "ready" and connection.stale:
         raise Suspend(connection.refresh())
+    if order.current == 0:
+        order.current = next(_mount_order)
+    mount = state.mounts.get(token)
+    if mount is None or mount.connection is not connection:
+        mount = state.mounts[token] = _Mount(name, connection, order.current, rerender)
+    mount.name = name
     if connection.state != "ready":
         state.report(connection)
         mount.names = set()

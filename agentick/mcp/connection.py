@@ -20,11 +20,11 @@ from contextlib import AsyncExitStack
 from typing import Any, Literal
 
 import anyio
+import anyio.abc
 import pydantic
 from mcp.client.client import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
-from mcp.client.subscriptions import ListenNotSupportedError
 from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.exceptions import MCPError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
@@ -110,14 +110,14 @@ class MCPConnection:
             with anyio.CancelScope(deadline=anyio.current_time() + self.config.timeout) as connecting:
                 async with AsyncExitStack() as stack:
                     client = await stack.enter_async_context(await self._client_for(stack))
-                    await self._list(client)
-                    connecting.deadline = math.inf
-                    self._client = client
-                    self.state = "ready"
-                    self.backoff = MIN_BACKOFF
-                    ready.set()
                     async with anyio.create_task_group() as group:
-                        group.start_soon(self._listen, client)
+                        await group.start(self._listen, client)  # subscribed before listing: no change missed
+                        await self._list(client)
+                        connecting.deadline = math.inf
+                        self._client = client
+                        self.state = "ready"
+                        self.backoff = MIN_BACKOFF
+                        ready.set()
                         await stop.wait()
                         group.cancel_scope.cancel()
             if connecting.cancelled_caught and self.state == "connecting":
@@ -195,19 +195,24 @@ class MCPConnection:
         if getattr(message, "method", None) == "notifications/tools/list_changed":
             self.stale = True
 
-    async def _listen(self, client: Client) -> None:
-        """2026-era servers send change events only on a `subscriptions/listen` stream."""
+    async def _listen(self, client: Client, *, task_status: anyio.abc.TaskStatus[None]) -> None:
+        """2026-era servers send change events only on a `subscriptions/listen` stream; reports
+        started once the server acknowledged it (or when there is none to open)."""
         capabilities = client.server_capabilities.tools
         if client.protocol_version not in MODERN_PROTOCOL_VERSIONS or not (capabilities and capabilities.list_changed):
+            task_status.started()
             return
+        started = False
         try:
             async with client.listen(tools_list_changed=True) as subscription:
+                task_status.started()
+                started = True
                 async for _event in subscription:
                     self.stale = True
-        except ListenNotSupportedError:
-            return
-        except Exception as error:  # the stream dropped: the connection is likely gone; calls will tell
-            logger.debug("MCP server %r: the tools/list_changed stream ended: %s", self.name, error)
+        except Exception as error:  # not supported, or the stream dropped (then calls will tell)
+            logger.debug("MCP server %r: no tools/list_changed stream: %r", self.name, error)
+        if not started:
+            task_status.started()
 
     # --- requests --------------------------------------------------------------------------
 
