@@ -58,11 +58,14 @@ class SessionMCP:
     def __init__(self, runtime: AgentRuntime) -> None:
         self.runtime = runtime
         self.held: dict[tuple[Any, ...], MCPConnection] = {}  # connection key -> the pooled connection
-        self.users: dict[tuple[Any, ...], set[object]] = {}  # connection key -> committed mounts using it
-        self.mounts: dict[object, _Mount] = {}
+        self.users: dict[tuple[Any, ...], set[str]] = {}  # connection key -> names of committed mounts using it
+        self.mounts: dict[str, _Mount] = {}  # by server name
+        self.pending: dict[str, MCPConnection] = {}  # servers rendered (maybe still connecting), by name
         self.reported: dict[int, int] = {}  # connection id -> failures already reported in this session
         self.tools: dict[tuple[Any, ...], list[ExecutableTool[Any]]] = {}
         self.warned: set[tuple[str, str, str]] = set()
+        self.resources: dict[tuple[int, str], str] = {}  # (connection id, uri) -> text, for <MCPResource>
+        self.prompts: dict[Any, list[Message] | MCPCallError] = {}  # use_mcp_prompt results by arguments
 
     def acquire(self, config: ServerConfig) -> MCPConnection:
         key = config.key(self.runtime.session_id)
@@ -71,16 +74,17 @@ class SessionMCP:
             connection = self.held[key] = pool_of(self.runtime.shared).acquire(config, self.runtime.session_id)
         return connection
 
-    def mounted(self, token: object, config: ServerConfig) -> Callable[[], None]:
+    def mounted(self, name: str, config: ServerConfig) -> Callable[[], None]:
         """Register a committed mount; the returned cleanup unregisters it (releasing the reference
         with the last one, in the compile loop's deferred work)."""
         key = config.key(self.runtime.session_id)
-        self.users.setdefault(key, set()).add(token)
+        self.users.setdefault(key, set()).add(name)
 
         def unmounted() -> None:
-            self.mounts.pop(token, None)
+            self.mounts.pop(name, None)
+            self.pending.pop(name, None)
             users = self.users.get(key, set())
-            users.discard(token)
+            users.discard(name)
             if not users:
                 self.users.pop(key, None)
                 connection = self.held.pop(key, None)
@@ -94,6 +98,7 @@ class SessionMCP:
         held, self.held = self.held, {}
         self.users.clear()
         self.mounts.clear()
+        self.pending.clear()
         pool = pool_of(self.runtime.shared)
         for connection in held.values():
             await pool.release(connection)
@@ -110,14 +115,30 @@ class SessionMCP:
             self.runtime.emit(MCPErrorEvent, server=server, message=message)
 
     def by_name(self, server: str, what: str) -> MCPConnection:
-        for mount in self.mounts.values():
-            if mount.name == server:
-                return mount.connection
-        names = ", ".join(sorted({mount.name for mount in self.mounts.values()})) or "none"
+        """The connection of the session's `<MCPServer name=server>`; the render waits while it connects."""
+        connection = self.pending.get(server)
+        if connection is not None:
+            if connection.state == "connecting":
+                raise Suspend(_Later(connection.wait_ready))
+            return connection
+        names = ", ".join(sorted(self.pending)) or "none"
         raise MCPConfigError(
             f"{what} names the MCP server {server!r}, but no <MCPServer name={server!r}> is "
             f"mounted in this session (mounted: {names})"
         )
+
+
+class _Later:
+    """An awaitable that calls `start()` only when awaited (a render that suspends on it and is
+    then abandoned leaves no coroutine behind)."""
+
+    __slots__ = ("start",)
+
+    def __init__(self, start: Callable[[], Awaitable[None]]) -> None:
+        self.start = start
+
+    def __await__(self) -> Any:
+        return self.start().__await__()
 
 
 def session_mcp(runtime: AgentRuntime) -> SessionMCP:
@@ -153,23 +174,22 @@ def MCPServer(
         ),
         [name, command, _frozen(args), _frozen(env), cwd, url, _frozen(headers), timeout, shared],
     )
-    token = use_ref(object()).current
     order = use_ref(0)
     rerender = use_force_update()
     connection = state.acquire(config)
-    use_effect(lambda: state.mounted(token, config), [config])
+    use_effect(lambda: state.mounted(name, config), [name, config])
+    state.pending[name] = connection  # found by <MCPResource>/use_mcp_prompt while it connects
     if connection.reconnect_due():
         connection.open()
     if connection.state == "connecting":
-        raise Suspend(connection.wait_ready())
+        raise Suspend(_Later(connection.wait_ready))
     if connection.state == "ready" and connection.stale:
-        raise Suspend(connection.refresh())
+        raise Suspend(_Later(connection.refresh))
     if order.current == 0:
         order.current = next(_mount_order)
-    mount = state.mounts.get(token)
+    mount = state.mounts.get(name)
     if mount is None or mount.connection is not connection:
-        mount = state.mounts[token] = _Mount(name, connection, order.current, rerender)
-    mount.name = name
+        mount = state.mounts[name] = _Mount(name, connection, order.current, rerender)
     if connection.state != "ready":
         state.report(connection)
         mount.names = set()
@@ -278,19 +298,19 @@ def MCPResource(server: str, uri: str, children: Any = ()) -> str:
     runtime = use_runtime("MCPResource")
     state = session_mcp(runtime)
     connection = state.by_name(server, f"<MCPResource uri={uri!r}>")
-    cache: Any = use_ref({})
-    text: str | None = cache.current.get(uri)
+    key = (id(connection), uri)
+    text = state.resources.get(key)
     if text is not None:
         return text
-    raise Suspend(_read(state, connection, uri, cache.current))
+    raise Suspend(_Later(lambda: _read(state, connection, uri, key)))
 
 
-async def _read(state: SessionMCP, connection: MCPConnection, uri: str, cache: dict[str, str]) -> None:
+async def _read(state: SessionMCP, connection: MCPConnection, uri: str, key: tuple[int, str]) -> None:
     try:
-        cache[uri] = await connection.read_resource(uri)
+        state.resources[key] = await connection.read_resource(uri)
     except MCPCallError as error:
         state.emit(connection.name, str(error))
-        cache[uri] = f"[{error}]"
+        state.resources[key] = f"[{error}]"
 
 
 def use_mcp_prompt(server: str, name: str, arguments: dict[str, str] | None = None) -> list[Message]:
@@ -300,14 +320,14 @@ def use_mcp_prompt(server: str, name: str, arguments: dict[str, str] | None = No
     runtime = use_runtime("use_mcp_prompt")
     state = session_mcp(runtime)
     connection = state.by_name(server, f"use_mcp_prompt({name!r})")
-    cache: Any = use_ref({})
     key = (id(connection), name, _frozen(arguments))
-    value: list[Message] | MCPCallError | None = cache.current.get(key)
+    value = state.prompts.get(key)
     if isinstance(value, MCPCallError):
+        del state.prompts[key]  # asked again at the next render
         raise ToolError(str(value))
     if value is not None:
         return value
-    raise Suspend(_prompt(connection, name, arguments, key, cache.current))
+    raise Suspend(_Later(lambda: _prompt(connection, name, arguments, key, state.prompts)))
 
 
 async def _prompt(

@@ -291,7 +291,9 @@ class MCPConnection:
                 raise MCPCallError(f"{where} returned a malformed result: {_first_line(error)}")
             if isinstance(error, MCPError) and error.code != -32000:  # the server answered with an error
                 raise MCPCallError(f"{where} failed: {error}")
-            self._failed(f"the connection was lost: {_describe(error)}")
+            if self.state == "ready":
+                self._failed(f"the connection was lost: {_describe(error)}")
+            await ended.wait()  # the transport has shut down (a stdio server's process is reaped)
             raise MCPCallError(
                 f"{where} failed: the server connection was lost ({_describe(error)})", connection_failed=True
             )
