@@ -62,7 +62,8 @@ def test_run_calls_each_server_tool_and_answers_with_their_results(tmp_path: Pat
     assert "← convert: 1 km = 0.6214 mi" in lines
     assert "← add_note: Saved note 'example' (3 notes)." in lines
     # search_notes runs concurrently with add_note, so it may or may not see the new note.
-    assert any(line in lines for line in ("← search_notes: example: example", "← search_notes: No note mentions 'example'."))
+    found, not_yet = "← search_notes: example: example", "← search_notes: No note mentions 'example'."
+    assert (found in lines) != (not_yet in lines)
     assert lines[-1].startswith("Tool results: convert → 1 km = 0.6214 mi; add_note → Saved note 'example' (3 notes).")
     assert processes_running(server) == []
 
