@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.abc
 import importlib.machinery
 import importlib.util
 import json
 import logging
 import os
 import sys
+import types
 from collections.abc import Generator, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -151,9 +153,9 @@ def _load(target: str) -> Any:
 
     agentick_jsx.install()
     directory = str(path.resolve().parent)
+    module_name = _module_name(path.stem, directory)
     if directory not in sys.path:
         sys.path.insert(0, directory)
-    module_name = path.stem
     loader: Any
     if path.suffix in (".px", ".pyx"):
         loader = JSXLoader(module_name, str(path.resolve()))
@@ -177,6 +179,43 @@ def _load(target: str) -> Any:
             f"{path} has no component {component_name!r} (components defined there: {', '.join(found) or 'none'})"
         )
     return component
+
+
+def _module_name(stem: str, directory: str) -> str:
+    """The name the agent file is loaded under: its stem, unless a module of that name exists
+    elsewhere (`mcp.px` beside the installed `mcp` package). The file is the program, not a library,
+    so it must not shadow that module: it gets a private name, and `import stem` keeps finding the
+    installed module although the file's directory comes first on `sys.path`."""
+    if (
+        stem not in sys.modules
+        and stem not in sys.builtin_module_names
+        and _InstalledFirst.spec(stem, directory) is None
+    ):
+        return stem
+    if stem not in sys.modules and not any(
+        isinstance(finder, _InstalledFirst) and finder.name == stem for finder in sys.meta_path
+    ):
+        sys.meta_path.insert(0, _InstalledFirst(stem, directory))
+    return f"_agentick_agent_{stem}"
+
+
+class _InstalledFirst(importlib.abc.MetaPathFinder):
+    """Finds the top-level module `name` on `sys.path` without looking in `directory` (the agent
+    file's, which holds a `.px` of the same name)."""
+
+    def __init__(self, name: str, directory: str) -> None:
+        self.name = name
+        self.directory = directory
+
+    @staticmethod
+    def spec(name: str, directory: str) -> importlib.machinery.ModuleSpec | None:
+        elsewhere = [entry for entry in sys.path if os.path.realpath(entry or os.curdir) != directory]
+        return importlib.machinery.PathFinder.find_spec(name, elsewhere)
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: types.ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        return self.spec(fullname, self.directory) if fullname == self.name and path is None else None
 
 
 def _find(path_text: str) -> Path:

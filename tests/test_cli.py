@@ -70,6 +70,18 @@ def test_compile_prints_every_part_with_token_counts():
     assert lines[-1].startswith("total: ") and lines[-1].endswith(" tokens")
 
 
+@pytest.mark.parametrize("name", ["colorsys", "json"])  # not yet imported by the command / already imported
+def test_an_agent_file_named_like_an_installed_module_does_not_shadow_it(tmp_path, name):
+    source = f"import {name}\nfrom agentick import System\n\n\ndef Agent():\n"
+    source += f"    return <System>{{{name}.__file__}}</System>\n"
+    (tmp_path / f"{name}.px").write_text(source)
+
+    done = agentick("compile", f"{name}.px", cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[2] == __import__(name).__file__
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
