@@ -79,8 +79,8 @@ class TestModel(BaseModel):
         self._error: BaseException | None = None
         self._ids = count(1)
         self._prefix = uuid.uuid4().hex[:8]
-        self._seen: list[Message] = []  # the messages of the last call (see _estimate)
-        self._sizes: list[int] = []  # their text lengths, by position
+        self._sizes: list[int] = []  # text lengths of the last call's messages, by position (see _estimate)
+        self._sized = 0  # len(inputs) when they were measured
 
     # --- scripting -------------------------------------------------------------------------
 
@@ -161,17 +161,20 @@ class TestModel(BaseModel):
     def _estimate(self, model_input: ModelInput) -> int:
         """A cheap input-token estimate (characters / 4): a scripted model must not cost tokenising
         the history on every call. Consecutive calls mostly resend the same message objects (the
-        timeline's) at the same positions, so the lengths of the last call's messages are kept by
-        position and only the messages that are not the very same object are measured (the
-        comparison runs at C speed): a call costs what its new messages cost, not the history."""
+        timeline's) at the same positions, so the lengths of the previous call's messages are kept
+        by position and only the messages that are not the very same object are measured (the
+        comparison runs at C speed): a call costs what its new messages cost, not the history.
+        The previous call's messages are read from `inputs` (no reference of its own keeps old
+        messages alive); when `inputs` was changed by hand since, everything is measured again."""
         messages = model_input.messages
-        seen, sizes = self._seen, self._sizes
+        inputs, sizes = self.inputs, self._sizes
+        seen = inputs[-2].messages if len(inputs) >= 2 and len(inputs) == self._sized + 1 else []
         shared = min(len(seen), len(messages))
         for index in compress(range(shared), map(is_not, messages, seen)):
             sizes[index] = _characters(messages[index])
-        del sizes[len(messages) :]
+        del sizes[shared:]
         sizes.extend(map(_characters, messages[shared:]))
-        self._seen = list(messages)
+        self._sized = len(inputs)
         return sum(sizes) // 4 + 1
 
     def _parts(self, response: Any) -> list[ContentBlock]:

@@ -53,6 +53,14 @@ async def test_the_estimate_follows_growing_replaced_shrinking_and_shifted_input
     edited[5] = text("user", "x" * 400)  # another object at an old position is measured again
     assert (await model.generate(ModelInput(messages=edited))).usage.input_tokens == expected(edited)
 
+    model.inputs.clear()  # the previous call's messages are gone: everything is measured again
+    assert (await model.generate(ModelInput(messages=history[:3]))).usage.input_tokens == expected(history[:3])
+    model.set_error(RuntimeError("down"))
+    with pytest.raises(RuntimeError):
+        await model.generate(ModelInput(messages=history))  # recorded, not measured
+    model.set_error(None)
+    assert (await model.generate(ModelInput(messages=history[5:9]))).usage.input_tokens == expected(history[5:9])
+
 
 async def test_each_tick_of_an_execution_reports_the_estimate_of_what_the_model_received():
     model = create_test_model().respond_with([{"tool": {"name": "noop", "input": {}, "id": "c1"}}, "done"])
