@@ -804,7 +804,7 @@ async def scaling(repetitions: int) -> list[Scaling]:
     pydantic = PydanticAI(None)
     scripted, lean = OpenAIAgents(None), OpenAIAgents(None, lean=True)
     runners: list[tuple[str, str, Callable[[list[float]], Any]]] = [
-        ("agentick", "agentick", scaling_agentick),
+        ("agentick", "agentick-dicts", scaling_agentick),
         ("pydantic-ai", "pydantic-ai", lambda stamps: scaling_pydantic(pydantic, stamps)),
         ("openai-agents (ScriptedModel)", "openai-agents", lambda stamps: scaling_agents(scripted, stamps)),
         ("openai-agents (lean double)", "openai-agents-lean", lambda stamps: scaling_agents(lean, stamps)),
