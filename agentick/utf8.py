@@ -92,16 +92,16 @@ def _clean_text_message(message: Any) -> bool:
     checked without `is_encodable`'s generic walk (a history holds thousands). False means "walk it"."""
     if type(message) is not Message:
         return False
-    fields = message.__dict__
+    fields: dict[str, Any] = vars(message)
     role, content = fields["role"], fields["content"]
     if len(fields) != 4 or fields["id"] is not None or fields["metadata"] is not None:
         return False
-    if type(role) is not str or not role.isascii() or type(content) is not list:
+    if type(role) is not str or not role.isascii() or content.__class__ is not list:  # (no narrowing to list[Unknown])
         return False
     for block in content:
         if type(block) is not TextBlock:
             return False
-        block_fields = block.__dict__
+        block_fields: dict[str, Any] = vars(block)
         text = block_fields["text"]
         if len(block_fields) != 2 or block_fields["type"] != "text" or type(text) is not str:
             return False

@@ -411,7 +411,7 @@ def _messages(input: Any, messages: Iterable[Any] | None) -> list[Message]:
     unchecked: list[int] = []  # indexes of the messages still to check for unencodable text
 
     def add(message: Any) -> None:
-        if type(message) is dict:
+        if message.__class__ is dict:  # exactly a dict (and no narrowing to dict[Unknown, Unknown])
             plain = plain_message(message)
             if plain is not None:
                 out.append(plain)
