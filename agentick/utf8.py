@@ -22,6 +22,8 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
+from .types import Message, TextBlock
+
 __all__ = ["input_problem", "is_encodable", "repair", "repaired", "repaired_text"]
 
 T = TypeVar("T")
@@ -80,9 +82,32 @@ def repaired(value: T) -> T:
 def input_problem(message: Any) -> str | None:
     """Where `message` (a `Message`) holds text that cannot be encoded, as `content[0].text,
     character 3 ('\\udce9')`, or `None` when it is clean."""
-    if is_encodable(message):
+    if _clean_text_message(message) or is_encodable(message):
         return None
     return _locate(message, "")
+
+
+def _clean_text_message(message: Any) -> bool:
+    """Whether `message` is the common kind, a `Message` of encodable text blocks and nothing else,
+    checked without `is_encodable`'s generic walk (a history holds thousands). False means "walk it"."""
+    if type(message) is not Message:
+        return False
+    fields: dict[str, Any] = vars(message)
+    role, content = fields["role"], fields["content"]
+    if len(fields) != 4 or fields["id"] is not None or fields["metadata"] is not None:
+        return False
+    if type(role) is not str or not role.isascii() or content.__class__ is not list:  # (no narrowing to list[Unknown])
+        return False
+    for block in content:
+        if type(block) is not TextBlock:
+            return False
+        block_fields: dict[str, Any] = vars(block)
+        text = block_fields["text"]
+        if len(block_fields) != 2 or block_fields["type"] != "text" or type(text) is not str:
+            return False
+        if not _encodable_text(text):
+            return False
+    return True
 
 
 def _locate(value: Any, path: str) -> str | None:

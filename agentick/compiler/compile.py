@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from ..element import Element, h
 from ..errors import AgentickError, CompileError, ComponentError
+from ..message_input import message_from
 from ..reconciler import Reconciler
 from ..runtime import AgentRuntime, RuntimeContext
 from ..tools import ExecutableTool
@@ -148,7 +149,7 @@ def entries_from(messages: Iterable[Message | dict[str, Any]], prefix: str = "m"
     """Timeline entries for plain messages (dicts or Message objects)."""
     entries: list[TimelineEntry] = []
     for index, message in enumerate(messages):
-        value = message if isinstance(message, Message) else Message.model_validate(message)
+        value = message_from(message)
         entries.append(TimelineEntry(id=value.id or f"{prefix}{index}", message=value))
     return entries
 

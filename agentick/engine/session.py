@@ -14,6 +14,7 @@ from ..compiler.compile import Compiler, call_hook, compile_until_stable
 from ..element import Element, h, type_name
 from ..errors import PersistenceError, SessionClosedError, ToolError
 from ..hooks.data import DataEntry, data_store
+from ..message_input import plain_message
 from ..models.infer import model_from
 from ..output import OutputMode, OutputOptions
 from ..runtime import AgentRuntime
@@ -404,24 +405,36 @@ class Session:
 
 def _messages(input: Any, messages: Iterable[Any] | None) -> list[Message]:
     """The messages given to send/queue/interrupt/run (a string is one user message), checked:
-    bytes raise `TypeError`, text no provider can encode raises `ValueError` naming the message."""
+    bytes raise `TypeError`, text no provider can encode raises `ValueError` naming the message.
+    Plain `{"role", "content"}` dicts take `plain_message`'s fast path, already checked."""
     out: list[Message] = []
+    unchecked: list[int] = []  # indexes of the messages still to check for unencodable text
+
+    def add(message: Any) -> None:
+        if message.__class__ is dict:  # exactly a dict (and no narrowing to dict[Unknown, Unknown])
+            plain = plain_message(message)
+            if plain is not None:
+                out.append(plain)
+                return
+        unchecked.append(len(out))
+        out.append(message if isinstance(message, Message) else Message.model_validate(message))
+
     if isinstance(input, bytes | bytearray | memoryview) or isinstance(messages, bytes | bytearray | memoryview):
         raise TypeError(BYTES_ARE_NOT_TEXT)
     if input is not None:
         if isinstance(input, str):
+            unchecked.append(0)
             out.append(Message(role="user", content=[TextBlock(text=input)]))
-        elif isinstance(input, Message):
-            out.append(input)
-        elif isinstance(input, dict):
-            out.append(Message.model_validate(input))
+        elif isinstance(input, Message | dict):
+            add(input)
         else:
             out.extend(_messages(None, input))
     for message in messages or ():
         if isinstance(message, bytes | bytearray | memoryview):
             raise TypeError(BYTES_ARE_NOT_TEXT)
-        out.append(message if isinstance(message, Message) else Message.model_validate(message))
-    for index, message in enumerate(out):
+        add(message)
+    for index in unchecked:
+        message = out[index]
         problem = input_problem(message)
         if problem is not None:
             raise ValueError(

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 import uuid
-import weakref
 from collections.abc import AsyncIterator, Sequence
-from itertools import count
+from itertools import compress, count
+from operator import is_not
 from typing import Any, cast
 
 import anyio
@@ -79,7 +79,8 @@ class TestModel(BaseModel):
         self._error: BaseException | None = None
         self._ids = count(1)
         self._prefix = uuid.uuid4().hex[:8]
-        self._characters: dict[int, int] = {}  # text length per message object, computed once
+        self._sizes: list[int] = []  # text lengths of the last call's messages, by position (see _estimate)
+        self._sized = 0  # len(inputs) when they were measured
 
     # --- scripting -------------------------------------------------------------------------
 
@@ -159,16 +160,22 @@ class TestModel(BaseModel):
 
     def _estimate(self, model_input: ModelInput) -> int:
         """A cheap input-token estimate (characters / 4): a scripted model must not cost tokenising
-        the history on every call, so each message's length is measured once."""
-        known = self._characters
-        characters = 0
-        for message in model_input.messages:
-            size = known.get(id(message))
-            if size is None:
-                size = known[id(message)] = sum(len(b.text) for b in message.content if type(b) is TextBlock)
-                weakref.finalize(message, known.pop, id(message), None)
-            characters += size
-        return characters // 4 + 1
+        the history on every call. Consecutive calls mostly resend the same message objects (the
+        timeline's) at the same positions, so the lengths of the previous call's messages are kept
+        by position and only the messages that are not the very same object are measured (the
+        comparison runs at C speed): a call costs what its new messages cost, not the history.
+        The previous call's messages are read from `inputs` (no reference of its own keeps old
+        messages alive); when `inputs` was changed by hand since, everything is measured again."""
+        messages = model_input.messages
+        inputs, sizes = self.inputs, self._sizes
+        seen = inputs[-2].messages if len(inputs) >= 2 and len(inputs) == self._sized + 1 else []
+        shared = min(len(seen), len(messages))
+        for index in compress(range(shared), map(is_not, messages, seen)):
+            sizes[index] = _characters(messages[index])
+        del sizes[shared:]
+        sizes.extend(map(_characters, messages[shared:]))
+        self._sized = len(inputs)
+        return sum(sizes) // 4 + 1
 
     def _parts(self, response: Any) -> list[ContentBlock]:
         if isinstance(response, list | tuple):
@@ -229,6 +236,11 @@ class TestModel(BaseModel):
         if not results:
             return [TextBlock(text=self.default_response)]
         return [TextBlock(text="Tool results: " + "; ".join(results))]
+
+
+def _characters(message: Message) -> int:
+    """The length of a message's text blocks (what the test model's usage estimate counts)."""
+    return sum(len(block.text) for block in message.content if type(block) is TextBlock)
 
 
 def create_test_model(

@@ -1,0 +1,67 @@
+"""Messages given as input (`run`, `send`, `compile_element`), turned into `Message`s cheaply.
+
+A web handler that receives the whole conversation hands over thousands of `{"role", "content"}`
+dicts per request. Validating each with `Message.model_validate` costs far more than the request
+itself, so the common shape takes a fast path: a plain `dict` with exactly the keys `role` (one of
+the four roles, a `str`) and `content` (a `str` every provider can encode, see utf8.py) becomes the
+`Message` that `model_validate` would build — same fields, same fields-set, a `TextBlock` made the
+same way — at the cost of a few type checks. Everything else (content lists, tool calls, ids,
+metadata, unknown keys, wrong types, dict subclasses, text with lone surrogates) goes through
+`model_validate` and the usual checks, so errors are exactly the validated path's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from .types import ROLES, Message, TextBlock
+
+__all__ = ["message_from", "plain_message"]
+
+# The setters of the attributes every pydantic instance has (its slots), as `model_construct` sets
+# them; bound once, they cost less than `object.__setattr__` by name.
+_new_object = object.__new__
+_set_dict = object.__setattr__
+_slots: dict[str, Any] = dict(vars(BaseModel))
+_set_fields_set = _slots["__pydantic_fields_set__"].__set__
+_set_extra = _slots["__pydantic_extra__"].__set__
+_set_private = _slots["__pydantic_private__"].__set__
+
+
+def plain_message(value: dict[Any, Any]) -> Message | None:
+    """The `Message` for a plain `{"role": str, "content": str}` dict whose text is encodable, or
+    `None` when `value` needs full validation (any other shape, or text to reject or locate)."""
+    if len(value) != 2:
+        return None
+    role = value.get("role")
+    content = value.get("content")
+    if type(role) is not str or type(content) is not str or role not in ROLES:
+        return None
+    if not content.isascii():
+        try:
+            content.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+    block = _new_object(TextBlock)
+    _set_dict(block, "__dict__", {"type": "text", "text": content})
+    _set_fields_set(block, {"text"})
+    _set_extra(block, None)
+    _set_private(block, None)
+    message = _new_object(Message)
+    _set_dict(message, "__dict__", {"role": role, "content": [block], "id": None, "metadata": None})
+    _set_fields_set(message, {"role", "content"})
+    _set_extra(message, None)
+    _set_private(message, None)
+    return message
+
+
+def message_from(value: Message | dict[str, Any]) -> Message:
+    """`value` itself if it is a `Message`, else the `Message` it describes (fast for plain dicts,
+    validated otherwise; invalid input raises pydantic's `ValidationError`)."""
+    if type(value) is dict:
+        message = plain_message(value)
+        if message is not None:
+            return message
+    return value if isinstance(value, Message) else Message.model_validate(value)
