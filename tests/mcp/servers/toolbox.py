@@ -4,6 +4,7 @@ Run as `python toolbox.py [--http PORT]` (stdio by default). Environment:
 - `TOOLBOX_PIDS`: a file the server appends its pid to when it starts (tests check none outlives them).
 - `TOOLBOX_LISTS`: a file the server appends a line to for every tools/list request it answers.
 - `TOOLBOX_PREFIX`: a prefix for the names of the server's tools (two servers that clash or not).
+- `TOOLBOX_MUTE`: if set, the server starts (and records its pid) but never answers the handshake.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import base64
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +157,9 @@ def main() -> None:
     if pids:
         with Path(pids).open("a") as file:
             file.write(f"{os.getpid()}\n")
+    if os.environ.get("TOOLBOX_MUTE"):
+        while True:
+            time.sleep(3600)
     if len(sys.argv) > 2 and sys.argv[1] == "--http":
         server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
     else:
