@@ -4,6 +4,7 @@ Run as `python toolbox.py [--http PORT]` (stdio by default). Environment:
 - `TOOLBOX_PIDS`: a file the server appends its pid to when it starts (tests check none outlives them).
 - `TOOLBOX_LISTS`: a file the server appends a line to for every tools/list request it answers.
 - `TOOLBOX_PREFIX`: a prefix for the names of the server's tools (two servers that clash or not).
+- `TOOLBOX_READS`: a file the server appends the uri to for every resource read it answers.
 - `TOOLBOX_MUTE`: if set, the server starts (and records its pid) but never answers the handshake.
 """
 
@@ -144,6 +145,12 @@ async def grow(ctx: Context) -> str:
 
 @server.resource("notes://{key}", description="A note.")
 def note(key: str) -> str:
+    reads = os.environ.get("TOOLBOX_READS")
+    if reads:
+        with open(reads, "a") as file:
+            file.write(f"notes://{key}\n")
+    if key == "broken":
+        raise ValueError("the note 'broken' cannot be read")
     return f"the note {key}"
 
 
