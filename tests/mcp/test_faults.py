@@ -188,3 +188,34 @@ async def test_bad_view_props_fail_the_first_render_before_the_server_is_reached
     with pytest.raises(ComponentError) as caught:
         await compile_agent(agent_with(props))
     assert f"<MCPServer name='ghost'>: {message}" in str(caught.value)
+
+
+async def test_mounts_sharing_a_connection_keep_their_own_name_and_timeout(toolbox: Toolbox) -> None:
+    def Agent(name: str = "slowbox", timeout: float = 600) -> Any:
+        return h(Fragment, None, h(MCPServer, toolbox.props(name, timeout=timeout)), h(Timeline))
+
+    model = create_test_model().respond_with([[call("hang")], "gave up"])
+    async with create_app(Agent, model=model) as app:
+        slow, fast = await app.session("slow"), await app.session("fast")
+        await slow.mount()
+        fast.props = {"name": "fastbox", "timeout": 2}
+        handle = await fast.send("hang")
+        events = [event async for event in handle]
+        assert len(toolbox.pids) == 1  # one connection, the first mount's config
+        [result] = [event for event in events if event.type == "tool_result"]
+        assert result.content == [TextBlock(text="MCP server 'fastbox', tool 'hang' did not answer within 2s")]
+        assert [event.server for event in events if event.type == "mcp_error"] == ["fastbox"]
+
+
+async def test_an_unreachable_http_server_is_one_mcp_error_naming_its_url() -> None:
+    from .conftest import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/mcp"  # nothing listens there
+    async with create_app(agent_with({"name": "web", "url": url, "timeout": 10}), model=create_test_model()) as app:
+        session = await app.session("s")
+        events = [event async for event in session.send("hi")]
+    [error] = [event for event in events if event.type == "mcp_error"]
+    assert error.server == "web"
+    assert error.message.startswith(f"{url}: ")
+    assert "None" not in error.message
+    assert events[-1].type == "execution_end" and events[-1].status == "completed"

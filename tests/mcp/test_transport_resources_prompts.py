@@ -134,3 +134,17 @@ async def test_a_failed_resource_read_is_not_kept_and_reported_once(toolbox: Too
 
 def call(name: str, arguments: dict[str, Any] | None = None, call_id: str = "c1") -> dict[str, Any]:
     return {"tool": {"name": name, "input": arguments or {}, "id": call_id}}
+
+
+async def test_a_prompt_that_fails_is_a_component_error_naming_server_prompt_and_reason(toolbox: Toolbox) -> None:
+    def Review() -> Any:
+        use_mcp_prompt("box", "nope", {"topic": "x"})
+
+    def Agent() -> Any:
+        return h(Fragment, None, h(MCPServer, toolbox.props()), h(Review))
+
+    with pytest.raises(ComponentError) as caught:
+        await compile_agent(Agent)
+    assert caught.value.component == "Review"
+    assert "MCP server 'box', prompt 'nope' failed: " in str(caught.value)
+    assert "nope" in str(caught.value.__cause__)
