@@ -371,6 +371,18 @@ class Execution:
         session.usage.cache_read_tokens += self.usage.cache_read_tokens
         session.usage.cache_write_tokens += self.usage.cache_write_tokens
         session.usage.ticks += self.usage.ticks
+        if session.ephemeral:
+            # run()/spawn sessions end with their execution: what they hold (connections, subprocesses)
+            # is released before the end is reported, so `run_sync` returns with nothing left open and
+            # the stream's last event tells the truth: a close failure is the execution's error, as
+            # `session.close()` and `app.close()` raise theirs.
+            session.execution_ended(self.handle)
+            if session.status == "idle":
+                try:
+                    await session.close()
+                except Exception as close_error:
+                    if error is None and not aborted:
+                        error = close_error
         if result is not None and error is None and not aborted:
             self.emit(ResultEvent, result=result)
         status = "aborted" if aborted else ("error" if error is not None else "completed")
@@ -387,13 +399,6 @@ class Execution:
         except PersistenceError as persist_error:
             if error is None and not aborted:
                 error = persist_error
-        session.execution_ended(self.handle)
-        if session.ephemeral and session.status == "idle":
-            # run()/spawn sessions end with their execution: what they hold (connections, subprocesses)
-            # is released before the result resolves, so `run_sync` returns with nothing left open.
-            try:
-                await session.close()
-            except Exception as close_error:
-                if error is None and not aborted:
-                    error = close_error
+        if not session.ephemeral:
+            session.execution_ended(self.handle)
         self.handle.finish(result if error is None else None, error)

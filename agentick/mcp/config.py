@@ -6,9 +6,9 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Literal, cast
 
-__all__ = ["DEFAULT_TIMEOUT", "MCPConfigError", "ServerConfig"]
+__all__ = ["DEFAULT_TIMEOUT", "MCPConfigError", "ServerConfig", "ToolView"]
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -98,6 +98,57 @@ class ServerConfig:
     @property
     def transport(self) -> str:
         return "stdio" if self.command is not None else "streamable HTTP"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolView:
+    """Which of a connection's tools a mount offers, and how: `include`/`exclude` globs on the
+    server's own names (None: all), `prefix`, and whether calls need confirmation (`confirm` is
+    the bool, or "callable" for a callable the mount passes on). Checked at every render (cheap),
+    so a bad prop fails the first render, before the server is even reached."""
+
+    include: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] = ()
+    prefix: str = ""
+    confirm: bool | Literal["callable"] = False
+
+    @classmethod
+    def from_props(
+        cls,
+        name: str,
+        *,
+        include: Any = None,
+        exclude: Any = None,
+        prefix: Any = "",
+        requires_confirmation: Any = False,
+    ) -> ToolView:
+        """The view for these props, or `MCPConfigError` naming the server and the prop."""
+        where = f"<MCPServer name={name!r}>"
+        if not isinstance(prefix, str):
+            raise MCPConfigError(f"{where}: prefix= must be a string, not {prefix!r}")
+        if isinstance(requires_confirmation, bool):
+            confirm: bool | Literal["callable"] = requires_confirmation
+        elif callable(requires_confirmation):
+            confirm = "callable"
+        else:
+            raise MCPConfigError(
+                f"{where}: requires_confirmation= must be True, False or a callable on the call's input, "
+                f"not {requires_confirmation!r}"
+            )
+        return cls(
+            include=None if include is None else _patterns(include, where, "include"),
+            exclude=() if exclude is None else _patterns(exclude, where, "exclude"),
+            prefix=prefix,
+            confirm=confirm,
+        )
+
+
+def _patterns(value: object, where: str, prop: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise MCPConfigError(
+            f"{where}: {prop}= must be a list of glob patterns, not the string {value!r} (write [{value!r}])"
+        )
+    return _strings(value, where, prop)
 
 
 def _strings(value: object, where: str, prop: str) -> tuple[str, ...]:

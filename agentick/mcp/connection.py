@@ -73,6 +73,8 @@ class MCPConnection:
         self._ended = anyio.Event()
         self._ended.set()
         self._refresh: anyio.Event | None = None
+        self.attempts = 0  # connection attempts so far: only the first one makes a render wait
+        self._watchers: list[Callable[[], None]] = []
 
     def __repr__(self) -> str:
         return f"<MCPConnection {self.name!r} {self.state}>"
@@ -84,8 +86,27 @@ class MCPConnection:
         if not self._ended.is_set():
             return
         self.state = "connecting"
+        self.attempts += 1
         self._stop, self._ready, self._ended = anyio.Event(), anyio.Event(), anyio.Event()
         start_background(self._run, self._tasks)
+
+    def watch(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` when a connection attempt settles (ready or failed), e.g. to re-render
+        the mounts that did not wait for a reconnect; returns the function that stops watching."""
+        self._watchers.append(callback)
+
+        def unwatch() -> None:
+            if callback in self._watchers:
+                self._watchers.remove(callback)
+
+        return unwatch
+
+    def _settled(self, ready: anyio.Event) -> None:
+        if ready.is_set():
+            return
+        ready.set()
+        for callback in list(self._watchers):
+            callback()
 
     def reconnect_due(self) -> bool:
         return self.state == "failed" and self._ended.is_set() and self.clock() >= self.retry_at
@@ -104,22 +125,27 @@ class MCPConnection:
 
     async def _run(self) -> None:
         stop, ready, ended = self._stop, self._ready, self._ended
+        # One scope around the client's whole life (its task groups must nest inside it): its
+        # deadline bounds connecting and listing, then is lifted. `aclose` during that phase
+        # cancels it at once (a server that never answers the handshake must not hold it up).
+        connecting = anyio.CancelScope(deadline=anyio.current_time() + self.config.timeout)
         try:
-            # One scope around the client's whole life (its task groups must nest inside it): its
-            # deadline bounds connecting and listing, then is lifted.
-            with anyio.CancelScope(deadline=anyio.current_time() + self.config.timeout) as connecting:
-                async with AsyncExitStack() as stack:
-                    client = await stack.enter_async_context(await self._client_for(stack))
-                    async with anyio.create_task_group() as group:
-                        await group.start(self._listen, client)  # subscribed before listing: no change missed
-                        await self._list(client)
-                        connecting.deadline = math.inf
-                        self._client = client
-                        self.state = "ready"
-                        self.backoff = MIN_BACKOFF
-                        ready.set()
-                        await stop.wait()
-                        group.cancel_scope.cancel()
+            async with anyio.create_task_group() as watcher:
+                with connecting:
+                    watcher.start_soon(self._stop_connecting, stop, connecting)
+                    async with AsyncExitStack() as stack:
+                        client = await stack.enter_async_context(await self._client_for(stack))
+                        async with anyio.create_task_group() as group:
+                            await group.start(self._listen, client)  # subscribed before listing: no change missed
+                            await self._list(client)
+                            connecting.deadline = math.inf
+                            self._client = client
+                            self.state = "ready"
+                            self.backoff = MIN_BACKOFF
+                            self._settled(ready)
+                            await stop.wait()
+                            group.cancel_scope.cancel()
+                watcher.cancel_scope.cancel()
             if connecting.cancelled_caught and self.state == "connecting":
                 self._failed(f"it did not connect and list its tools within {self.config.timeout:g}s")
         except Exception as error:
@@ -127,8 +153,17 @@ class MCPConnection:
                 self._failed(_describe(error))
         finally:
             self._client = None
-            ready.set()
+            if self.state in ("connecting", "ready"):  # cancelled from outside: its event loop is ending
+                self.state = "closed"
+                self.error = "its event loop ended"
             ended.set()
+            self._settled(ready)
+
+    async def _stop_connecting(self, stop: anyio.Event, connecting: anyio.CancelScope) -> None:
+        """Cancel the connecting phase when `aclose` asks to stop before the server is ready."""
+        await stop.wait()
+        if self._client is None:  # not ready yet
+            connecting.cancel()
 
     async def _client_for(self, stack: AsyncExitStack) -> Client:
         config = self.config
@@ -147,6 +182,8 @@ class MCPConnection:
 
     def _failed(self, message: str) -> None:
         """Record a failure: no tools until a later render reconnects after the backoff."""
+        if self.config.url is not None:
+            message = f"{self.config.url}: {message}"
         self.state = "failed"
         self.error = message
         self.failures += 1
@@ -216,11 +253,14 @@ class MCPConnection:
 
     # --- requests --------------------------------------------------------------------------
 
-    async def call_tool(self, tool: str, arguments: dict[str, Any]) -> list[Any]:
+    async def call_tool(
+        self, tool: str, arguments: dict[str, Any], *, server: str | None = None, timeout: float | None = None
+    ) -> list[Any]:
         """The content blocks of `tool`'s result; `MCPCallError` for an `isError` result (with the
-        server's blocks), a malformed one, a dead server or a call past the timeout."""
-        where = f"MCP server {self.name!r}, tool {tool!r}"
-        result = await self._request(lambda client: client.call_tool(tool, arguments), where)
+        server's blocks), a malformed one, a dead server or a call past the timeout. `server` and
+        `timeout` are the calling mount's (mounts sharing a connection keep their own)."""
+        where = f"MCP server {server or self.name!r}, tool {tool!r}"
+        result = await self._request(lambda client: client.call_tool(tool, arguments), where, timeout)
         try:
             blocks = content_blocks(result, where)
         except MalformedResult as error:
@@ -229,27 +269,29 @@ class MCPConnection:
             raise MCPCallError(f"{where} returned an error", content=blocks)
         return blocks
 
-    async def read_resource(self, uri: str) -> str:
-        where = f"MCP server {self.name!r}, resource {uri!r}"
-        result = await self._request(lambda client: client.read_resource(uri), where)
+    async def read_resource(self, uri: str, *, server: str | None = None, timeout: float | None = None) -> str:
+        where = f"MCP server {server or self.name!r}, resource {uri!r}"
+        result = await self._request(lambda client: client.read_resource(uri), where, timeout)
         return resource_text(result.contents, where)
 
-    async def get_prompt(self, name: str, arguments: dict[str, str] | None) -> list[Any]:
-        where = f"MCP server {self.name!r}, prompt {name!r}"
-        result = await self._request(lambda client: client.get_prompt(name, arguments), where)
+    async def get_prompt(
+        self, name: str, arguments: dict[str, str] | None, *, server: str | None = None, timeout: float | None = None
+    ) -> list[Any]:
+        where = f"MCP server {server or self.name!r}, prompt {name!r}"
+        result = await self._request(lambda client: client.get_prompt(name, arguments), where, timeout)
         try:
             return prompt_messages(result, where)
         except MalformedResult as error:
             raise MCPCallError(str(error)) from None
 
-    async def ping(self) -> bool:
+    async def ping(self, timeout: float | None = None) -> bool:
         """Whether the server answers within the timeout (a tools/list on 2026-era servers, which
         have no ping)."""
         client = self._client
         if client is None or self.state != "ready":
             return False
         try:
-            with anyio.fail_after(self.config.timeout):
+            with anyio.fail_after(timeout or self.config.timeout):
                 if client.protocol_version in MODERN_PROTOCOL_VERSIONS:
                     await client.list_tools()
                 else:
@@ -258,14 +300,21 @@ class MCPConnection:
             return False
         return True
 
-    async def _request(self, send: Callable[[Client], Any], where: str) -> Any:
+    def unavailable(self) -> str:
+        """Why requests cannot be sent now (the connection is not ready)."""
+        if self.state == "connecting":
+            return "the server is still connecting"
+        if self.state == "closed":
+            return f"the connection is closed ({self.error})" if self.error else "the connection is closed"
+        return f"the server is not connected: {self.error}" if self.error else "the server is not connected"
+
+    async def _request(self, send: Callable[[Client], Any], where: str, timeout: float | None) -> Any:
         """Run one request, bounded by the timeout and raced against the connection's end (a
         server that dies fails the request at once)."""
+        limit = timeout or self.config.timeout
         client, ended = self._client, self._ended
         if client is None or self.state != "ready":
-            raise MCPCallError(
-                f"{where}: the server is not connected ({self.error or self.state})", connection_failed=True
-            )
+            raise MCPCallError(f"{where} failed: {self.unavailable()}", connection_failed=True)
         outcome: list[Any] = []
 
         async def request(scope: anyio.CancelScope) -> None:
@@ -279,7 +328,7 @@ class MCPConnection:
             await ended.wait()
             scope.cancel()
 
-        with anyio.move_on_after(self.config.timeout) as deadline:
+        with anyio.move_on_after(limit) as deadline:
             async with anyio.create_task_group() as group:
                 group.start_soon(request, group.cancel_scope)
                 group.start_soon(watch, group.cancel_scope)
@@ -298,10 +347,10 @@ class MCPConnection:
                 f"{where} failed: the server connection was lost ({_describe(error)})", connection_failed=True
             )
         if deadline.cancelled_caught:
-            if not await self.ping() and self.state == "ready":
-                self._failed(f"no answer within {self.config.timeout:g}s, and it does not answer a ping")
-            raise MCPCallError(f"{where} did not answer within {self.config.timeout:g}s", connection_failed=True)
-        raise MCPCallError(f"{where} failed: the server connection ended ({self.error})", connection_failed=True)
+            if not await self.ping(limit) and self.state == "ready":
+                self._failed(f"no answer within {limit:g}s, and it does not answer a ping")
+            raise MCPCallError(f"{where} did not answer within {limit:g}s", connection_failed=True)
+        raise MCPCallError(f"{where} failed: {self.unavailable()}", connection_failed=True)
 
 
 def _describe(caught: BaseException) -> str:

@@ -199,3 +199,29 @@ async def test_close_closes_a_rendered_model_that_cannot_be_weakly_referenced():
     await app.close()
 
     assert result.response == "slotted" and model.closed == 1
+
+
+async def test_a_run_whose_close_fails_ends_with_an_error_event_and_result():
+    """run() closes its session before reporting the end: a cleanup that raises while closing is
+    the execution's error (as `session.close()` raises it), and the stream's last event says so."""
+    from agentick import ComponentError, run
+    from agentick.reconciler import use_effect
+    from agentick.testing import create_test_model
+
+    def Leaky() -> None:
+        def effect() -> Any:
+            def cleanup() -> None:
+                raise RuntimeError("cleanup boom")
+
+            return cleanup
+
+        use_effect(effect, [])
+
+    handle = await run(h(plain(h(Leaky))), messages=[{"role": "user", "content": "x"}], model=create_test_model())
+    events = [event async for event in handle]
+    with pytest.raises(ComponentError, match="cleanup boom"):
+        await handle.result
+    assert events[-1].type == "execution_end"
+    assert events[-1].status == "error"
+    assert "cleanup boom" in events[-1].error
+    assert "result" not in [event.type for event in events]

@@ -15,7 +15,7 @@ from agentick import ComponentError, Fragment, Timeline, create_app, h
 from agentick.mcp import MCPServer
 from agentick.mcp.config import MCPConfigError, ServerConfig
 from agentick.mcp.pool import MCPPool
-from agentick.testing import create_test_model
+from agentick.testing import compile_agent, create_test_model
 from agentick.types import TextBlock
 
 from .conftest import TOOLBOX, Toolbox, alive
@@ -76,9 +76,13 @@ async def test_the_next_tick_after_the_backoff_reconnects(toolbox: Toolbox, tmp_
         assert (await session.mount()).tools == []
         assert toolbox.pids == []
         clock.now += 0.2
-        compiled = await session.mount()
-        assert "echo" in [tool.name for tool in compiled.tools]
+        # the reconnect runs in the background: this render does not wait for it (later ticks never do)
+        assert (await session.mount()).tools == []
         [connection] = app.extensions["mcp"].connections
+        assert connection.state == "connecting"
+        await connection.wait_ready()
+        compiled = await session.mount()  # the first render after it is ready has its tools
+        assert "echo" in [tool.name for tool in compiled.tools]
         assert (connection.failures, connection.backoff) == (1, 1.0)  # success resets the backoff
 
 
@@ -159,3 +163,59 @@ async def test_bad_props_in_a_tree_fail_the_render_naming_the_component() -> Non
         with pytest.raises(ComponentError) as caught:
             await session.mount()
     assert "MCPServer" in str(caught.value) and "timeout=" in str(caught.value)
+
+
+async def test_exclude_none_is_no_filter(toolbox: Toolbox) -> None:
+    compiled = await compile_agent(agent_with(toolbox.props(include=["e*"], exclude=None)))
+    assert [tool.name for tool in compiled.tools] == ["echo"]
+
+
+@pytest.mark.parametrize(
+    ("prop", "value", "message"),
+    [
+        ("include", "echo", "include= must be a list of glob patterns, not the string 'echo' (write ['echo'])"),
+        ("exclude", "hang", "exclude= must be a list of glob patterns, not the string 'hang' (write ['hang'])"),
+        ("exclude", [1], "exclude= must be a list of strings; 1 is not a string"),
+        ("prefix", 5, "prefix= must be a string, not 5"),
+        ("requires_confirmation", "yes", "requires_confirmation= must be True, False or a callable"),
+    ],
+)
+async def test_bad_view_props_fail_the_first_render_before_the_server_is_reached(
+    prop: str, value: Any, message: str
+) -> None:
+    # the command does not exist: the error comes from the props, not from a connection
+    props = {"name": "ghost", "command": "/nonexistent/mcp-ghost", prop: value}
+    with pytest.raises(ComponentError) as caught:
+        await compile_agent(agent_with(props))
+    assert f"<MCPServer name='ghost'>: {message}" in str(caught.value)
+
+
+async def test_mounts_sharing_a_connection_keep_their_own_name_and_timeout(toolbox: Toolbox) -> None:
+    def Agent(name: str = "slowbox", timeout: float = 600) -> Any:
+        return h(Fragment, None, h(MCPServer, toolbox.props(name, timeout=timeout)), h(Timeline))
+
+    model = create_test_model().respond_with([[call("hang")], "gave up"])
+    async with create_app(Agent, model=model) as app:
+        slow, fast = await app.session("slow"), await app.session("fast")
+        await slow.mount()
+        fast.props = {"name": "fastbox", "timeout": 2}
+        handle = await fast.send("hang")
+        events = [event async for event in handle]
+        assert len(toolbox.pids) == 1  # one connection, the first mount's config
+        [result] = [event for event in events if event.type == "tool_result"]
+        assert result.content == [TextBlock(text="MCP server 'fastbox', tool 'hang' did not answer within 2s")]
+        assert [event.server for event in events if event.type == "mcp_error"] == ["fastbox"]
+
+
+async def test_an_unreachable_http_server_is_one_mcp_error_naming_its_url() -> None:
+    from .conftest import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/mcp"  # nothing listens there
+    async with create_app(agent_with({"name": "web", "url": url, "timeout": 10}), model=create_test_model()) as app:
+        session = await app.session("s")
+        events = [event async for event in session.send("hi")]
+    [error] = [event for event in events if event.type == "mcp_error"]
+    assert error.server == "web"
+    assert error.message.startswith(f"{url}: ")
+    assert "None" not in error.message
+    assert events[-1].type == "execution_end" and events[-1].status == "completed"

@@ -3,6 +3,7 @@ server process outlives a run, a failure, an abort, a session, an app or run_syn
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import anyio
@@ -140,3 +141,56 @@ async def test_fifty_concurrent_calls_from_many_sessions_share_one_connection(to
                     group.start_soon(one, index, number)
     assert len(toolbox.pids) == 1
     assert results == {(i, n): [TextBlock(text=str(i + n))] for i in range(10) for n in range(5)}
+
+
+async def wait_until(condition: Any) -> None:
+    """Bounded polling for something another process does (at most 30 s)."""
+    with anyio.fail_after(30):
+        while not condition():
+            await anyio.sleep(0.02)
+
+
+def test_an_app_and_its_session_work_under_two_successive_event_loops(toolbox: Toolbox) -> None:
+    app = create_app(agent_with(toolbox.props()), model=create_test_model())
+    sessions: list[Any] = []
+
+    async def use() -> Any:
+        if not sessions:
+            sessions.append(await app.session("s"))
+        await sessions[0].mount()
+        return await sessions[0].dispatch("pid")
+
+    first = asyncio.run(use())
+    second = asyncio.run(use())  # the first loop's connection ended with it: a new one, not a dead one
+    first_pid, second_pid = toolbox.pids
+    assert (first, second) == ([TextBlock(text=str(first_pid))], [TextBlock(text=str(second_pid))])
+    assert not alive(first_pid)
+    asyncio.run(app.close())
+    assert toolbox.running() == []
+    assert app.extensions["mcp"].connections == []  # no entry of an ended loop left behind
+
+
+async def test_closing_while_a_server_never_answers_the_handshake_does_not_wait_for_the_timeout(
+    toolbox: Toolbox,
+) -> None:
+    props = toolbox.props(env={"TOOLBOX_MUTE": "1"}, timeout=3600)
+    app = create_app(agent_with(props), model=create_test_model())
+    session = await app.session("s")
+    handle = await session.send("hi")
+    await wait_until(lambda: toolbox.pids)  # the server runs, the render waits for its handshake
+    handle.abort("enough")
+    with anyio.fail_after(60):  # a guard: the close must not wait for the 3600 s connect timeout
+        with pytest.raises(AbortError):
+            await handle.result
+        await app.close()
+    assert toolbox.running() == []
+
+
+async def test_aborting_a_run_while_its_server_connects_releases_it_at_once(toolbox: Toolbox) -> None:
+    props = toolbox.props(env={"TOOLBOX_MUTE": "1"}, timeout=3600)
+    handle = await run(h(agent_with(props)), messages=[{"role": "user", "content": "x"}], model=create_test_model())
+    await wait_until(lambda: toolbox.pids)
+    handle.abort("enough")
+    with anyio.fail_after(60), pytest.raises(AbortError):  # a guard, as above
+        await handle.result
+    assert toolbox.running() == []

@@ -49,11 +49,12 @@ async def test_the_servers_tools_are_offered_with_their_names_descriptions_and_s
         "fail", "malformed", "crash", "hang", "headers", "grow",
     ]  # fmt: skip
     assert tools["add"].description == "Add two integers."
-    assert tools["add"].input_schema["properties"] == {
-        "a": {"title": "A", "type": "integer"},
-        "b": {"title": "B", "type": "integer"},
+    # cleaned like a local tool's schema: no pydantic `title`s (tokens the model does not need)
+    assert tools["add"].input_schema == {
+        "type": "object",
+        "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+        "required": ["a", "b"],
     }
-    assert tools["add"].input_schema["required"] == ["a", "b"]
 
 
 async def test_include_exclude_and_prefix_shape_the_view(toolbox: Toolbox) -> None:
@@ -166,3 +167,28 @@ async def test_a_name_clash_lets_the_later_mount_win_with_one_warning(
     assert warnings == [
         "the MCP servers 'first' and 'second' both offer the tool 'pid'; 'second' was mounted later and wins"
     ]
+
+
+async def test_tools_stay_the_same_objects_and_ask_the_current_confirmation_callable(toolbox: Toolbox) -> None:
+    def Agent(careful: bool = False) -> Any:
+        # an inline lambda: a new object every render
+        props = toolbox.props(include=["echo"], requires_confirmation=lambda arguments: careful)
+        return h(Fragment, None, h(MCPServer, props), h(Timeline))
+
+    model = create_test_model().respond_with([[call("echo", {"text": "x"})], "done"])
+    async with create_app(Agent, model=model) as app:
+        session = await app.session("s")
+        [first] = (await session.mount()).tools
+        [second] = (await session.mount()).tools
+        assert second is first  # not rebuilt: no per-tick cost, and nothing accumulates
+        session.props = {"careful": True}
+        [third] = (await session.mount()).tools
+        assert third is first
+        handle = await session.send("go")
+        asked = []
+        async for event in handle:
+            if event.type == "tool_confirmation_required":
+                asked.append(event.name)
+                handle.submit_tool_result(event.call_id, approved=True)
+        await handle.result
+        assert asked == ["echo"]  # the tool asked the current callable (careful=True)

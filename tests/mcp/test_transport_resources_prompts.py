@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,3 +72,79 @@ async def test_use_mcp_prompt_returns_the_prompts_messages(toolbox: Toolbox) -> 
     compiled = await compile_agent(Agent)
     assert "Please review the tests." in compiled.system
     assert seen[-1] == [Message(role="user", content=[TextBlock(text="Please review the tests.")])]
+
+
+def section_agent(toolbox: Toolbox, reads: Path) -> Any:
+    def Agent(note: str = "a") -> Any:
+        return h(
+            Fragment,
+            None,
+            h(MCPServer, toolbox.props("notes", env={"TOOLBOX_READS": str(reads)})),
+            h(Section, {"id": "note"}, h(MCPResource, {"server": "notes", "uri": f"notes://{note}"})),
+            h(Timeline),
+        )
+
+    return Agent
+
+
+def reads_of(reads: Path) -> list[str]:
+    return reads.read_text().split() if reads.exists() else []
+
+
+async def test_mcp_resource_keeps_only_the_current_uri(toolbox: Toolbox, tmp_path: Path) -> None:
+    reads = tmp_path / "reads"
+    async with create_app(section_agent(toolbox, reads), model=create_test_model()) as app:
+        session = await app.session("s")
+        assert (await session.mount()).section("note") == "the note a"
+        assert (await session.mount()).section("note") == "the note a"
+        session.props = {"note": "b"}
+        assert (await session.mount()).section("note") == "the note b"
+        session.props = {"note": "a"}
+        assert (await session.mount()).section("note") == "the note a"
+    assert reads_of(reads) == ["notes://a", "notes://b", "notes://a"]  # going back reads again
+
+
+async def test_mcp_resource_is_read_once_per_execution(toolbox: Toolbox, tmp_path: Path) -> None:
+    reads = tmp_path / "reads"
+    model = create_test_model().respond_with([[call("echo", {"text": "x"})], "one", "two"])
+    async with create_app(section_agent(toolbox, reads), model=model) as app:
+        session = await app.session("s")
+        await session.send("first").result  # two ticks
+        await session.send("second").result
+    assert reads_of(reads) == ["notes://a", "notes://a"]
+
+
+async def test_a_failed_resource_read_is_not_kept_and_reported_once(toolbox: Toolbox, tmp_path: Path) -> None:
+    reads = tmp_path / "reads"
+    async with create_app(section_agent(toolbox, reads), model=create_test_model()) as app:
+        session = await app.session("s")
+        session.props = {"note": "broken"}
+        events = [event async for event in session.send("hi")]
+        shown = session.last_compiled.section("note")
+        assert shown == (  # the server's own message
+            "[MCP server 'notes', resource 'notes://broken' failed: "
+            "Error creating resource from template notes://broken]"
+        )
+        assert [(event.server, event.message) for event in events if event.type == "mcp_error"] == [
+            ("notes", shown[1:-1])
+        ]
+        await session.mount()
+    assert reads_of(reads) == ["notes://broken", "notes://broken"]  # read again, not kept
+
+
+def call(name: str, arguments: dict[str, Any] | None = None, call_id: str = "c1") -> dict[str, Any]:
+    return {"tool": {"name": name, "input": arguments or {}, "id": call_id}}
+
+
+async def test_a_prompt_that_fails_is_a_component_error_naming_server_prompt_and_reason(toolbox: Toolbox) -> None:
+    def Review() -> Any:
+        use_mcp_prompt("box", "nope", {"topic": "x"})
+
+    def Agent() -> Any:
+        return h(Fragment, None, h(MCPServer, toolbox.props()), h(Review))
+
+    with pytest.raises(ComponentError) as caught:
+        await compile_agent(Agent)
+    assert caught.value.component == "Review"
+    assert "MCP server 'box', prompt 'nope' failed: " in str(caught.value)
+    assert "nope" in str(caught.value.__cause__)

@@ -4,6 +4,8 @@ Run as `python toolbox.py [--http PORT]` (stdio by default). Environment:
 - `TOOLBOX_PIDS`: a file the server appends its pid to when it starts (tests check none outlives them).
 - `TOOLBOX_LISTS`: a file the server appends a line to for every tools/list request it answers.
 - `TOOLBOX_PREFIX`: a prefix for the names of the server's tools (two servers that clash or not).
+- `TOOLBOX_READS`: a file the server appends the uri to for every resource read it answers.
+- `TOOLBOX_MUTE`: if set, the server starts (and records its pid) but never answers the handshake.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import base64
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +145,12 @@ async def grow(ctx: Context) -> str:
 
 @server.resource("notes://{key}", description="A note.")
 def note(key: str) -> str:
+    reads = os.environ.get("TOOLBOX_READS")
+    if reads:
+        with open(reads, "a") as file:
+            file.write(f"notes://{key}\n")
+    if key == "broken":
+        raise ValueError("the note 'broken' cannot be read")
     return f"the note {key}"
 
 
@@ -155,6 +164,9 @@ def main() -> None:
     if pids:
         with Path(pids).open("a") as file:
             file.write(f"{os.getpid()}\n")
+    if os.environ.get("TOOLBOX_MUTE"):
+        while True:
+            time.sleep(3600)
     if len(sys.argv) > 2 and sys.argv[1] == "--http":
         server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
     else:
