@@ -14,20 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
-from .types import ROLES, Message, TextBlock
+from .types import ROLES, Message, TextBlock, _new_object, _set_dict, _set_extra, _set_fields_set, _set_private
 
 __all__ = ["message_from", "plain_message"]
-
-# The setters of the attributes every pydantic instance has (its slots), as `model_construct` sets
-# them; bound once, they cost less than `object.__setattr__` by name.
-_new_object = object.__new__
-_slots: dict[str, Any] = dict(vars(BaseModel))
-_set_dict = _slots["__dict__"].__set__
-_set_fields_set = _slots["__pydantic_fields_set__"].__set__
-_set_extra = _slots["__pydantic_extra__"].__set__
-_set_private = _slots["__pydantic_private__"].__set__
 
 
 def plain_message(value: dict[Any, Any]) -> Message | None:
