@@ -14,20 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
-from .types import ROLES, Message, TextBlock
+from .types import ROLES, Message, TextBlock, _new_object, _set_dict, _set_extra, _set_fields_set, _set_private
 
 __all__ = ["message_from", "plain_message"]
-
-# The setters of the attributes every pydantic instance has (its slots), as `model_construct` sets
-# them; bound once, they cost less than `object.__setattr__` by name.
-_new_object = object.__new__
-_set_dict = object.__setattr__
-_slots: dict[str, Any] = dict(vars(BaseModel))
-_set_fields_set = _slots["__pydantic_fields_set__"].__set__
-_set_extra = _slots["__pydantic_extra__"].__set__
-_set_private = _slots["__pydantic_private__"].__set__
 
 
 def plain_message(value: dict[Any, Any]) -> Message | None:
@@ -45,12 +34,12 @@ def plain_message(value: dict[Any, Any]) -> Message | None:
         except UnicodeEncodeError:
             return None
     block = _new_object(TextBlock)
-    _set_dict(block, "__dict__", {"type": "text", "text": content})
+    _set_dict(block, {"type": "text", "text": content})
     _set_fields_set(block, {"text"})
     _set_extra(block, None)
     _set_private(block, None)
     message = _new_object(Message)
-    _set_dict(message, "__dict__", {"role": role, "content": [block], "id": None, "metadata": None})
+    _set_dict(message, {"role": role, "content": [block], "id": None, "metadata": None})
     _set_fields_set(message, {"role", "content"})
     _set_extra(message, None)
     _set_private(message, None)

@@ -252,24 +252,41 @@ class TimelineEntry(_Model):
     def trusted(
         cls, id: str, message: Message, tags: list[str], execution_id: str | None, tick: int | None
     ) -> TimelineEntry:
-        """An entry from values that are already valid (the engine's own), without validating them.
+        """An entry from values that are already valid (the engine's own), without validating them."""
+        return cls.trusted_many([id], [message], tags, execution_id, tick)[0]
 
-        Importing a long history creates thousands of entries at once; this builds the instance
-        the way `model_construct` does, minus its generic per-field work (about 4x faster).
-        """
-        entry = _new_object(cls)
-        _set_attribute(
-            entry, "__dict__", {"id": id, "message": message, "tags": tags, "execution_id": execution_id, "tick": tick}
-        )
-        _set_attribute(entry, "__pydantic_fields_set__", _ENTRY_FIELDS)
-        _set_attribute(entry, "__pydantic_extra__", None)
-        _set_attribute(entry, "__pydantic_private__", None)
-        return entry
+    @classmethod
+    def trusted_many(
+        cls, ids: list[str], messages: list[Message], tags: list[str], execution_id: str | None, tick: int | None
+    ) -> list[TimelineEntry]:
+        """One entry per message (with the id at the same position) from values that are already
+        valid (the engine's own), without validating them.
+
+        Importing a long history creates thousands of entries at once; this builds each instance
+        the way `model_construct` does, minus its generic per-field work, in one loop with the
+        slot setters bound once (about 6x faster than `model_construct`)."""
+        entries: list[TimelineEntry] = []
+        append = entries.append
+        copy_fields = _ENTRY_FIELDS.copy
+        for id, message in zip(ids, messages, strict=True):
+            entry = _new_object(cls)
+            _set_dict(entry, {"id": id, "message": message, "tags": tags, "execution_id": execution_id, "tick": tick})
+            _set_fields_set(entry, copy_fields())  # its own: assigning a field adds to it
+            _set_extra(entry, None)
+            _set_private(entry, None)
+            append(entry)
+        return entries
 
 
+# The setters of the attributes every pydantic instance has (its slots), as `model_construct` sets
+# them; bound once, they cost less than `object.__setattr__` by name.
 _new_object = object.__new__
-_set_attribute = object.__setattr__
-_ENTRY_FIELDS = frozenset(TimelineEntry.model_fields)
+_model_slots: dict[str, Any] = dict(vars(BaseModel))
+_set_dict = _model_slots["__dict__"].__set__
+_set_fields_set = _model_slots["__pydantic_fields_set__"].__set__
+_set_extra = _model_slots["__pydantic_extra__"].__set__
+_set_private = _model_slots["__pydantic_private__"].__set__
+_ENTRY_FIELDS = set(TimelineEntry.model_fields)
 
 
 # --- tools ------------------------------------------------------------------------------------

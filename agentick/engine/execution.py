@@ -347,11 +347,12 @@ class Execution:
     def _commit(self, messages: list[Message], *, tags: list[str], tick: int) -> None:
         """Append whole messages to the timeline (the session's and the rendering runtime's)."""
         session = self.session
-        for message in messages:
-            entry = TimelineEntry.trusted(session.entry_id(), message, tags, self.handle.execution_id, tick)
-            session.entries.append(entry)
-            session.runtime.pending.append(entry)
-            self.added.append(entry)
+        entries = TimelineEntry.trusted_many(
+            session.entry_ids(len(messages)), messages, tags, self.handle.execution_id, tick
+        )
+        session.entries.extend(entries)
+        session.runtime.pending.extend(entries)
+        self.added.extend(entries)
 
     async def _finish(self, result: SendResult[Any] | None, error: BaseException | None) -> None:
         session = self.session

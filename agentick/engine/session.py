@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import time
 import uuid
@@ -85,7 +84,7 @@ class Session:
         self._next_options: dict[str, Any] = {}
         self._tasks: set[Any] = set()
         self._dumped: dict[str, dict[str, Any]] = {}  # snapshot form of each entry, made once
-        self._entry_ids = itertools.count(1)
+        self._entries_made = 0  # entry ids given so far (see entry_ids)
         self._entry_prefix = f"entry_{uuid.uuid4().hex[:12]}_"
         self.send = Procedure(self._send, name="session.send")
         self.render = Procedure(self._render, name="session.render")
@@ -101,10 +100,13 @@ class Session:
     def timeline(self) -> list[TimelineEntry]:
         return list(self.entries)
 
-    def entry_id(self) -> str:
-        """A timeline entry id: unique within the session (a random prefix, then a counter) and
-        cheap, since long imported histories need thousands at once."""
-        return f"{self._entry_prefix}{next(self._entry_ids)}"
+    def entry_ids(self, count: int) -> list[str]:
+        """`count` new timeline entry ids: unique within the session (a random prefix, then a
+        counter) and cheap, since long imported histories need thousands at once."""
+        first = self._entries_made + 1
+        self._entries_made += count
+        prefix = self._entry_prefix
+        return [f"{prefix}{number}" for number in range(first, first + count)]
 
     def compiler(self) -> Compiler:
         if self._compiler is None:
@@ -429,8 +431,14 @@ def _messages(input: Any, messages: Iterable[Any] | None) -> list[Message]:
             add(input)
         else:
             out.extend(_messages(None, input))
+    append = out.append
     for message in messages or ():
-        if isinstance(message, bytes | bytearray | memoryview):
+        if message.__class__ is dict:  # the common case, inlined: thousands of messages per request
+            plain = plain_message(message)
+            if plain is not None:
+                append(plain)
+                continue
+        elif isinstance(message, bytes | bytearray | memoryview):
             raise TypeError(BYTES_ARE_NOT_TEXT)
         add(message)
     for index in unchecked:

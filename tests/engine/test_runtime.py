@@ -460,3 +460,18 @@ def test_trusted_entries_equal_validated_ones():
     assert trusted.model_dump() == validated.model_dump()
     assert trusted.model_fields_set == validated.model_fields_set
     assert TimelineEntry.model_validate(trusted.model_dump(mode="json")) == trusted
+
+
+def test_trusted_entries_take_assignments_like_validated_ones():
+    """Each trusted entry owns its fields-set, so assigning a field works (a shared frozenset
+    made pydantic's `__setattr__` raise AttributeError) and marks only that entry."""
+    from agentick.types import Message, TimelineEntry
+
+    message = Message(role="user", content=[TextBlock(text="hi")])
+    first, second = TimelineEntry.trusted_many(["e1", "e2"], [message, message], ["input"], "x", 1)
+
+    first.tick = 3
+
+    assert (first.tick, second.tick) == (3, 1)
+    assert first.model_fields_set == second.model_fields_set == {"id", "message", "tags", "execution_id", "tick"}
+    assert first.model_fields_set is not second.model_fields_set
