@@ -19,6 +19,7 @@ from ..runtime import close_all
 from ..tools import ExecutableTool, check_confirmation_timeout
 from ..types import Message
 from .awaiting import must_await, running_event_loop
+from .events import StreamEvent
 from .execution import new_id
 from .handle import ExecutionHandle
 from .procedure import Procedure
@@ -76,6 +77,10 @@ class App:
         # Objects of optional features shared by the app's sessions (the MCP connection pool), by
         # feature; those with an `aclose()` are closed by `close()` after the sessions.
         self.extensions: dict[str, Any] = {}
+        # Called with (session, event) for every event of every execution of the app's sessions, as it
+        # is pushed to the execution's stream (spawned children included): how telemetry and DevTools
+        # watch the app without wrapping its streams. They run synchronously, so they must be quick.
+        self.observers: list[Callable[[Session, StreamEvent], None]] = []
         self.run = Procedure(self._run, name="app.run")
 
     @must_await("app.session")

@@ -39,7 +39,9 @@ class ExecutionHandle:
     streams this execution's events.
     """
 
-    def __init__(self, execution_id: str, session_id: str) -> None:
+    def __init__(
+        self, execution_id: str, session_id: str, *, observe: Callable[[StreamEvent], None] | None = None
+    ) -> None:
         self.execution_id = execution_id
         self.session_id = session_id
         self.status: Status = "running"
@@ -54,6 +56,8 @@ class ExecutionHandle:
         self._confirmations: dict[str, _PendingConfirmation] = {}
         self._asked: set[str] = set()  # every call id a confirmation was requested for
         self._finish_callbacks: list[Callable[[SendResult | None, BaseException | None], None]] = []
+        # Sees every event as it is pushed (the app's observers: telemetry, DevTools); see `App.observers`.
+        self._observe = observe
 
     # --- result --------------------------------------------------------------------------------
 
@@ -123,6 +127,8 @@ class ExecutionHandle:
         if self._closed:
             return
         self._events.append(event)
+        if self._observe is not None:
+            self._observe(event)
         changed = self._changed
         if changed is not None:
             self._changed = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Iterable
@@ -20,7 +21,7 @@ from ..runtime import AgentRuntime
 from ..tools import ExecutableTool, normalize_result
 from ..types import BYTES_ARE_NOT_TEXT, ContentBlock, Message, TextBlock, TimelineEntry
 from ..utf8 import input_problem, repaired
-from .events import SpawnEndEvent, SpawnStartEvent
+from .events import SpawnEndEvent, SpawnStartEvent, StreamEvent
 from .execution import Execution, new_id
 from .handle import ExecutionHandle
 from .procedure import Procedure
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from .app import App
 
 __all__ = ["Session"]
+
+logger = logging.getLogger("agentick")
 
 MAX_SPAWN_DEPTH = 10
 SNAPSHOT_VERSION = 1
@@ -270,11 +273,20 @@ class Session:
             if output is not None:
                 self._next_options["output"] = output  # the last send's wins, like max_ticks
             if self._next is None:
-                self._next = ExecutionHandle(new_id("exec"), self.id)
+                self._next = ExecutionHandle(new_id("exec"), self.id, observe=self._observe)
             return self._next
-        handle = ExecutionHandle(new_id("exec"), self.id)
+        handle = ExecutionHandle(new_id("exec"), self.id, observe=self._observe)
         self._start(handle, messages, max_ticks=max_ticks, tools=tools, output=output)
         return handle
+
+    def _observe(self, event: StreamEvent) -> None:
+        """Show an event of this session to the app's observers. An observer that raises is logged and
+        skipped: watching an execution never breaks it."""
+        for observer in self.app.observers:
+            try:
+                observer(self, event)
+            except Exception:
+                logger.exception("session %r: event observer %r failed on a %r event", self.id, observer, event.type)
 
     def _start(
         self,
