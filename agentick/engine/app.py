@@ -7,7 +7,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar, overload
+from typing import Any, Literal, Self, TypeVar, overload
 
 import anyio
 
@@ -16,6 +16,7 @@ from ..models.base import ModelAdapter
 from ..models.infer import model_from
 from ..output import OutputMode, OutputOptions
 from ..runtime import close_all
+from ..telemetry import SpanObserver, TelemetryOptions, telemetry_options
 from ..tools import ExecutableTool, check_confirmation_timeout
 from ..types import Message
 from .awaiting import must_await, running_event_loop
@@ -52,6 +53,7 @@ class App:
         output_type: Any = None,
         output_retries: int = 2,
         output_mode: OutputMode = "auto",
+        telemetry: dict[str, Any] | Literal[False] | None = None,
     ) -> None:
         if max_ticks < 1:
             raise ValueError(f"max_ticks must be at least 1, not {max_ticks}")
@@ -81,6 +83,11 @@ class App:
         # is pushed to the execution's stream (spawned children included): how telemetry and DevTools
         # watch the app without wrapping its streams. They run synchronously, so they must be quick.
         self.observers: list[Callable[[Session, StreamEvent], None]] = []
+        # OpenTelemetry spans (API.md §15): None when `telemetry=False`; otherwise an observer checks
+        # for a tracer provider as each execution starts (agentick/telemetry).
+        self.telemetry: TelemetryOptions | None = telemetry_options(telemetry)
+        if self.telemetry is not None:
+            self.observers.append(SpanObserver(self))
         self.run = Procedure(self._run, name="app.run")
 
     @must_await("app.session")
@@ -229,12 +236,16 @@ def create_app(
     output_type: Any = None,
     output_retries: int = 2,
     output_mode: OutputMode = "auto",
+    telemetry: dict[str, Any] | Literal[False] | None = None,
 ) -> App:
     """An app for `component`. `model` is used unless the tree renders one; `store` is None (memory),
     a SQLite path, or an object with async save/load/delete. `confirmation_timeout` (seconds) turns
     a confirmation request nobody answers into a denial, for tools that set none of their own.
     `output_type` asks every execution for a validated structured output (`SendResult.output`),
-    retried `output_retries` times; `output_mode` is "auto", "native" or "tool" (API.md §12)."""
+    retried `output_retries` times; `output_mode` is "auto", "native" or "tool" (API.md §12).
+    `telemetry` records OpenTelemetry spans: None follows the global tracer provider, False turns
+    them off, `{"tracer_provider": tp, "capture_content": True}` picks the provider and records
+    message content (API.md §15)."""
     return App(
         component,
         model=model,
@@ -246,6 +257,7 @@ def create_app(
         output_type=output_type,
         output_retries=output_retries,
         output_mode=output_mode,
+        telemetry=telemetry,
     )
 
 

@@ -72,8 +72,11 @@ class CompiledEvent(Event):
 
 
 class ModelRequestEvent(Event):
+    """A model call starts: `model` is the model's id, `provider` its `metadata.provider`."""
+
     type: Literal["model_request"] = "model_request"
     model: str
+    provider: str | None = None
 
 
 class MessageStartEvent(Event):

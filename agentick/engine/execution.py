@@ -311,7 +311,7 @@ class Execution:
             model_input = runner.transform_model_input(model_input)
             if inspect.isawaitable(model_input):
                 model_input = await model_input
-        self.emit(ModelRequestEvent, model=model.metadata.id)
+        self.emit(ModelRequestEvent, model=model.metadata.id, provider=model.metadata.provider)
         stream = getattr(model, "stream", None)
         if stream is None:
             # An adapter without `stream` (agentick's models all stream): its text is checked here.
