@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -16,6 +17,8 @@ from .budget import TokenBudget, compact
 from .tool_pairs import PairCache, paired
 
 __all__ = ["Timeline", "TokenBudget"]
+
+logger = logging.getLogger("agentick")
 
 
 def Timeline(
@@ -72,6 +75,8 @@ def Timeline(
             keep=lambda entry: entry.id in inputs,
             count=lambda entry: runtime.tokens.count_message(entry.message),
         )
+        if budget.current_tokens > budget.effective_budget and isinstance(strategy, str) and strategy != "none":
+            _warn_over_budget(runtime, budget, preserve_roles)
         pending_ids = {entry.id for entry in pending}
         history = [entry for entry in kept if entry.id not in pending_ids]
         pending = [entry for entry in kept if entry.id in pending_ids]
@@ -128,6 +133,25 @@ def _report_evictions(
         on_evict(fresh)  # type: ignore[misc]
 
     use_effect(report if fresh else _nothing, [tuple(entry.id for entry in fresh)])
+
+
+def _warn_over_budget(runtime: AgentRuntime, budget: TokenBudget, preserve_roles: Sequence[str]) -> None:
+    """Once per session: the entries a budget may not evict alone exceed it, so the model gets more
+    than `max_tokens` (the strategy evicted everything else it could)."""
+    warned: set[str] = runtime.extension("timeline_budget_warned", set)
+    if warned:
+        return
+    warned.add("over budget")
+    logger.warning(
+        "session %r: <Timeline max_tokens=%d> keeps %d tokens, over its budget of %d: the current input and "
+        "the messages of preserved roles (%s) are never evicted. Raise max_tokens or lower headroom, or "
+        "summarise long inputs",
+        runtime.com.session_id,
+        budget.max_tokens,
+        budget.current_tokens,
+        budget.effective_budget,
+        ", ".join(preserve_roles) or "none",
+    )
 
 
 def _nothing() -> None:

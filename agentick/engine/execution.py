@@ -324,6 +324,14 @@ class Execution:
         for call in output.tool_calls:
             self.emit(ToolCallEvent, call_id=call.id, name=call.name, input=call.input)
         self.emit(MessageEndEvent, message=output.message, stop_reason=output.stop_reason, usage=output.usage)
+        if output.stop_reason == "max_tokens":
+            logger.warning(
+                "session %r: the answer of model %r in tick %d was cut off at its output token limit (stop reason "
+                "max_tokens); raise the model's max_tokens option if its answers need more room",
+                self.session.id,
+                model.metadata.id,
+                self.session.current_tick,
+            )
         return output
 
     async def _stream(self, deltas: AsyncIterator[Any], model_id: str) -> ModelOutput:

@@ -121,6 +121,12 @@ async def _execute(
         with anyio.move_on_after(tool.timeout) as scope:
             value = await tool.call(validated, com=com)
         if scope.cancelled_caught:
+            log.warning(
+                "tool %r did not finish within its timeout of %gs; the model gets an error result (raise the "
+                "tool's timeout= if calls need longer)",
+                tool.name,
+                tool.timeout,
+            )
             return _error(call, f"{tool.name} did not finish within its {tool.timeout}s timeout")
         content = normalize_result(value, tool.name)
     except ToolError as error:
@@ -161,6 +167,12 @@ async def _confirm(
     answer = await handle.wait_for_confirmation(call.id, timeout)
     if answer is None:
         expired = f"the user did not answer the confirmation request within {timeout:g}s"
+        log.warning(
+            "tool %r was not run: its confirmation request got no answer within the confirmation_timeout of %gs, "
+            "so it counts as a denial",
+            tool.name,
+            timeout,
+        )
         emit(ToolConfirmationResultEvent, call_id=call.id, approved=False, reason=expired)
         return _error(call, f"{tool.name} was not run: {expired}")
     approved, reason = answer

@@ -260,7 +260,18 @@ def _tools(
             continue
         if any(fnmatch.fnmatchcase(original, pattern) for pattern in view.exclude):
             continue
-        final = _unique(_NAME.sub("_", view.prefix + original)[:64] or "tool", taken)
+        sanitised = _NAME.sub("_", view.prefix + original)
+        if len(sanitised) > 64 and ("cut", server, original) not in state.warned:
+            state.warned.add(("cut", server, original))
+            logger.warning(
+                "the MCP server %r offers the tool %r, whose name %r is longer than the 64 characters providers "
+                "accept: the model sees it cut to %r",
+                server,
+                original,
+                sanitised,
+                sanitised[:64],
+            )
+        final = _unique(sanitised[:64] or "tool", taken)
         taken.add(final)
         tools.append(
             ExecutableTool(

@@ -63,10 +63,18 @@ async def test_include_exclude_and_prefix_shape_the_view(toolbox: Toolbox) -> No
     assert [tool.name for tool in compiled.tools] == ["box_echo", "box_add"]  # "." sanitised to "_"
 
 
-async def test_long_names_are_truncated_to_64_characters_and_kept_unique(toolbox: Toolbox) -> None:
+async def test_long_names_are_truncated_to_64_characters_kept_unique_and_warned_about_once(
+    toolbox: Toolbox, caplog: pytest.LogCaptureFixture
+) -> None:
     props = toolbox.props(prefix="p" * 70, include=["echo", "add"])
-    compiled = await compile_agent(agent_with(props))
+    with caplog.at_level(logging.WARNING, logger="agentick"):
+        compiled = await compile_agent(agent_with(props))
     assert [tool.name for tool in compiled.tools] == ["p" * 64, "p" * 62 + "_2"]
+    assert [record.getMessage() for record in caplog.records] == [
+        f"the MCP server 'box' offers the tool {name!r}, whose name {'p' * 70 + name!r} is longer than the 64 "
+        f"characters providers accept: the model sees it cut to {'p' * 64!r}"
+        for name in ("echo", "add")
+    ]
 
 
 async def test_a_call_is_forwarded_and_its_text_comes_back(toolbox: Toolbox) -> None:
