@@ -136,7 +136,7 @@ async def main() -> None:
             "processor).",
             "Reading: with no provider the paired differences are this shared machine's run-to-run noise "
             "(the observer itself costs microseconds per run); the SDK adds its span bookkeeping, a few "
-            "hundred microseconds per run; capturing content serialises every model call's whole input to "
+            "hundred microseconds per tick; capturing content serialises every model call's whole input to "
             "JSON, so its cost grows with the history (use it in development, or sample).",
         ]
     )
