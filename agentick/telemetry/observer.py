@@ -64,6 +64,7 @@ class _Run:
         "input_tokens",
         "model_input",
         "output_tokens",
+        "requested",
         "session",
         "tick",
         "tools",
@@ -82,6 +83,7 @@ class _Run:
         self.model_input: ModelInput | None = None  # the compiled input, kept only to capture content
         self.input_tokens = 0
         self.output_tokens = 0
+        self.requested = False  # a model call was made
 
 
 class SpanObserver:
@@ -187,12 +189,14 @@ class SpanObserver:
     def _model_request(self, run: _Run, event: ModelRequestEvent) -> None:
         attributes: dict[str, Any] = {"gen_ai.operation.name": "chat"}
         if event.provider:
-            provider = PROVIDER_NAMES.get(event.provider, event.provider)
-            attributes["gen_ai.provider.name"] = provider
-            run.execution.set_attribute("gen_ai.provider.name", provider)
+            attributes["gen_ai.provider.name"] = PROVIDER_NAMES.get(event.provider, event.provider)
         attributes["gen_ai.request.model"] = event.model
-        run.execution.set_attribute("gen_ai.request.model", event.model)
         attributes["gen_ai.conversation.id"] = event.session_id
+        if not run.requested:  # the execution's span names its first model
+            run.requested = True
+            for key in ("gen_ai.provider.name", "gen_ai.request.model"):
+                if key in attributes:
+                    run.execution.set_attribute(key, attributes[key])
         if run.model_input is not None:
             system = system_instructions(run.model_input.messages)
             if system is not None:
