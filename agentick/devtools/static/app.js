@@ -406,7 +406,7 @@
 
   function treeNode(node, path, depth) {
     const id = `${path}/${node.name}${node.key === null || node.key === undefined ? "" : "#" + node.key}`;
-    const head = el("summary", null, el("span", "node-name", node.name), node.key !== null && node.key !== undefined ? el("span", "node-key", `#${node.key}`) : null, node.source ? el("span", "source", node.source) : null);
+    const head = el("summary", null, el("span", "node-name", node.name), node.key !== null && node.key !== undefined ? el("span", "node-key", `#${node.key}`) : null, node.source ? attr(el("span", "source", node.source.split(/[\\/]/).pop()), "title", node.source) : null);
     const body = [];
     if (node.hooks && node.hooks.length) {
       body.push(el("ul", "hooks", ...node.hooks.map((h) => el("li", null, el("span", "hook", h.hook), el("code", null, json(h.value, 200))))));
