@@ -16,6 +16,11 @@ from .browser import Browsing, browsing
 
 pytestmark = pytest.mark.anyio
 
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # Playwright's async API runs on asyncio only
+
 SYSTEM = "You are the weather desk. Answer in one sentence."
 
 
@@ -132,6 +137,36 @@ async def test_an_older_tick_stays_selected_while_new_ones_arrive() -> None:
             await expect(page.locator(f'[data-tick="{second.execution_id}:1"]')).to_have_count(1)
             await expect(page.locator(f'[data-tick="{first.execution_id}:1"]')).to_have_class("tick selected")
             await expect(page.locator('[data-part^="message:"]')).to_have_count(1)
+            assert browser.errors == []
+            assert_loopback_only(browser)
+
+
+async def test_text_from_the_session_is_shown_as_text_and_ticks_are_chosen_by_keyboard() -> None:
+    from playwright.async_api import expect
+
+    markup = '<img src="/x" onerror="document.title=1"><b>bold</b>'
+    async with create_app(WeatherDesk, model=create_test_model(default_response=markup), devtools=True) as app:
+        assert app.devtools_url is not None
+        session = await app.session("weather")
+        first = await session.send(f"Is {markup} rendered?")
+        await first.result
+        second = await session.send("Again?")
+        await second.result
+        async with browsing() as browser:
+            page = browser.page
+            await page.goto(app.devtools_url)
+            await page.focus('[data-session="weather"]')
+            await page.keyboard.press("Enter")
+            await page.focus(f'[data-tick="{first.execution_id}:1"]')
+            await page.keyboard.press("Enter")
+            await expect(page.locator(f'[data-tick="{first.execution_id}:1"]')).to_have_class("tick selected")
+            await expect(page.locator(f'[data-tick="{first.execution_id}:1"]')).to_be_focused()
+            await expect(page.locator('[data-part="message:0"]')).to_contain_text(f"Is {markup} rendered?")
+            await page.click(f'[data-tick="{second.execution_id}:1"]')
+            await expect(page.locator('[data-part="message:1"]')).to_contain_text(markup)
+            await expect(page.locator("#events")).to_contain_text(markup)
+            assert await page.locator("#main img, #main b").count() == 0
+            assert await page.title() == "agentick DevTools"
             assert browser.errors == []
             assert_loopback_only(browser)
 

@@ -157,12 +157,24 @@
     schedule();
   }
 
-  document.getElementById("sessions").addEventListener("click", (e) => {
+  function choose(e) {
     const tick = e.target.closest("[data-tick]");
     if (tick) return selectTick(tick.dataset.tick);
     const session = e.target.closest("[data-session]");
     if (session) selectSession(session.dataset.session);
+  }
+  const nav = document.getElementById("sessions");
+  nav.addEventListener("click", choose);
+  nav.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" && e.key !== " ") return;
+    e.preventDefault();
+    choose(e);
   });
+
+  function focusable(node) {
+    node.tabIndex = 0;
+    return attr(node, "role", "button");
+  }
 
   // --- rendering -----------------------------------------------------------------------------
 
@@ -184,7 +196,6 @@
   }
 
   function renderList() {
-    const nav = document.getElementById("sessions");
     if (!sessions.size) return;
     const list = el("ul", "sessions");
     const children = new Map();
@@ -194,7 +205,7 @@
       children.get(parent).push(s);
     }
     const add = (s, depth) => {
-      const item = attr(el("li", "session" + (s.id === selection.session ? " selected" : "")), "data-session", s.id);
+      const item = focusable(attr(el("li", "session" + (s.id === selection.session ? " selected" : "")), "data-session", s.id));
       item.style.paddingLeft = `${0.6 + depth}rem`;
       item.append(
         el("span", "session-name", depth ? "↳ " : "", s.app || "session"),
@@ -206,7 +217,14 @@
       for (const child of children.get(s.id) || []) add(child, depth + 1);
     };
     for (const s of children.get(null) || []) add(s, 0);
+    const focused = nav.contains(document.activeElement) ? document.activeElement : null;
     nav.replaceChildren(list);
+    if (focused) {
+      // the list is rebuilt: give the focus back to the same item
+      const [name, value] = focused.dataset.tick ? ["data-tick", focused.dataset.tick] : ["data-session", focused.dataset.session];
+      const again = value && nav.querySelector(`[${name}="${CSS.escape(value)}"]`);
+      if (again) again.focus();
+    }
   }
 
   function executionsOf(s, depth) {
@@ -218,7 +236,7 @@
       attr(head, "title", `execution ${x.id}` + (x.error ? `\n${x.error}` : ""));
       const ticks = el("ul", "ticks");
       for (const t of [...x.ticks.values()].sort((a, b) => a.n - b.n)) {
-        const item = attr(el("li", "tick" + (t.key === selection.tick ? " selected" : "")), "data-tick", t.key);
+        const item = focusable(attr(el("li", "tick" + (t.key === selection.tick ? " selected" : "")), "data-tick", t.key));
         item.append(el("span", "tick-n", `tick ${t.n}`));
         if (t.record) item.append(el("span", "tick-tokens", `${t.record.context.total_tokens} tok`));
         if (t.diff) item.append(el("span", "delta " + (t.diff.token_delta > 0 ? "up" : "down"), signed(t.diff.token_delta)));
