@@ -294,10 +294,17 @@
     bar.firstChild.style.width = `${total ? Math.max(1, (100 * count) / total) : 0}%`;
     const head = el("div", "part-head", el("span", `kind ${kind}`, kind), el("span", "part-label", label), mark ? el("span", `mark ${mark}`, mark) : null, bar, tokens(count));
     const body = el("pre", "part-text", text || "");
-    const node = attr(el("div", "part" + (mark ? ` ${mark}` : "") + (openParts.has(id) ? " open" : ""), head, text ? body : null), "data-part", id);
-    head.addEventListener("click", () => (node.classList.toggle("open") ? openParts.add(id) : openParts.delete(id)));
-    return node;
+    return attr(el("div", "part" + (mark ? ` ${mark}` : "") + (openParts.has(id) ? " open" : ""), head, text ? body : null), "data-part", id);
   }
+
+  document.getElementById("context").addEventListener("click", (e) => {
+    const head = e.target.closest(".part-head");
+    if (!head) return;
+    const node = head.parentNode;
+    const id = node.dataset.part;
+    if (node.classList.toggle("open")) openParts.add(id);
+    else openParts.delete(id);
+  });
 
   function group(title, count, subtotal, parts) {
     return el("div", "group", el("h3", null, title, el("small", null, ` ${count}`), el("span", "subtotal", `${subtotal} tok`)), ...parts);
