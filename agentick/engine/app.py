@@ -7,7 +7,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 
 import anyio
 
@@ -27,6 +27,9 @@ from .results import SendResult
 from .session import Session
 from .stores import SessionStore, SqliteStore, store_from
 from .structured import check_response_format
+
+if TYPE_CHECKING:
+    from ..devtools.connect import DevToolsConnection
 
 __all__ = ["App", "create_app", "run", "run_sync"]
 
@@ -52,6 +55,7 @@ class App:
         output_type: Any = None,
         output_retries: int = 2,
         output_mode: OutputMode = "auto",
+        devtools: bool | str | None = None,
     ) -> None:
         if max_ticks < 1:
             raise ValueError(f"max_ticks must be at least 1, not {max_ticks}")
@@ -82,6 +86,13 @@ class App:
         # watch the app without wrapping its streams. They run synchronously, so they must be quick.
         self.observers: list[Callable[[Session, StreamEvent], None]] = []
         self.run = Procedure(self._run, name="app.run")
+        # DevTools (devtools/connect.py): an observer feeding an in-process server or a standalone one
+        self._devtools: DevToolsConnection | None = None
+        if devtools is not False:
+            from ..devtools.connect import connect
+
+            self._devtools = connect(self, devtools)
+        self.devtools_url: str | None = self._devtools.url if self._devtools is not None else None
 
     @must_await("app.session")
     async def session(self, id: str | None = None, *, tools: Iterable[ExecutableTool[Any]] = ()) -> Session:
@@ -181,7 +192,8 @@ class App:
         running event loop), and the SQLite store it opened from a path.
 
         Nothing here is final: models and the store reopen on their next use, so the app still
-        works afterwards. A client or store you passed in is yours, and stays open."""
+        works afterwards. A client or store you passed in is yours, and stays open. DevTools is the
+        exception: its server stops (or its bridge flushes) for good and `devtools_url` becomes None."""
         closers: list[Callable[[], Awaitable[Any]]] = [session.close for session in list(self.sessions.values())]
         # The models are taken before the sessions close, which may drop the last reference to a
         # model they rendered (the bound `aclose` keeps it alive until it ran).
@@ -193,6 +205,9 @@ class App:
         closers += [value.aclose for value in reversed(list(self.extensions.values())) if hasattr(value, "aclose")]
         if self._opened_store is not None:
             closers.append(functools.partial(anyio.to_thread.run_sync, self._opened_store.close))
+        if self._devtools is not None:  # last: it records the sessions' final events
+            closers.append(self._devtools.aclose)
+            self._devtools = self.devtools_url = None
         await close_all(closers)
 
     async def __aenter__(self) -> Self:
@@ -229,12 +244,15 @@ def create_app(
     output_type: Any = None,
     output_retries: int = 2,
     output_mode: OutputMode = "auto",
+    devtools: bool | str | None = None,
 ) -> App:
     """An app for `component`. `model` is used unless the tree renders one; `store` is None (memory),
     a SQLite path, or an object with async save/load/delete. `confirmation_timeout` (seconds) turns
     a confirmation request nobody answers into a denial, for tools that set none of their own.
     `output_type` asks every execution for a validated structured output (`SendResult.output`),
-    retried `output_retries` times; `output_mode` is "auto", "native" or "tool" (API.md §12)."""
+    retried `output_retries` times; `output_mode` is "auto", "native" or "tool" (API.md §12).
+    `devtools` is True (serve a DevTools page in-process, at `app.devtools_url`), a DevTools URL
+    (send the records to `agentick devtools`), False, or None (the `AGENTICK_DEVTOOLS` URL, if set)."""
     return App(
         component,
         model=model,
@@ -246,6 +264,7 @@ def create_app(
         output_type=output_type,
         output_retries=output_retries,
         output_mode=output_mode,
+        devtools=devtools,
     )
 
 
