@@ -11,8 +11,10 @@ its connections and the socket.
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import threading
+from types import FrameType
 
 from ..extras import require
 
@@ -96,11 +98,22 @@ class DevToolsServer:
     # --- in the foreground ----------------------------------------------------------------------
 
     def run(self) -> None:
-        """Serve in the calling thread until SIGINT/SIGTERM (uvicorn's handlers), then close."""
+        """Serve in the calling (main) thread until SIGINT or SIGTERM, then close and return.
+
+        uvicorn handles both signals while it serves and raises them again once it has shut down;
+        here either one then ends `run()` normally."""
+        previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             asyncio.run(self._server.serve(sockets=[self._socket]))
+        except KeyboardInterrupt:
+            pass
         finally:
+            signal.signal(signal.SIGTERM, previous)
             self._socket.close()
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 class _Uvicorn(uvicorn.Server):
