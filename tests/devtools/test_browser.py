@@ -21,6 +21,7 @@ pytestmark = pytest.mark.anyio
 def anyio_backend() -> str:
     return "asyncio"  # Playwright's async API runs on asyncio only
 
+
 SYSTEM = "You are the weather desk. Answer in one sentence."
 
 
