@@ -68,7 +68,7 @@ class DevToolsServer:
         if self._thread is not None:
             raise RuntimeError("this DevTools server was started already")
         self._thread = threading.Thread(
-            target=self._serve_in_thread, name=f"agentick-devtools-{self.port}", daemon=True
+            target=self._serve_in_thread, name=f"agentick-devtools-server-{self.port}", daemon=True
         )
         self._thread.start()
         self._server.ready.wait()

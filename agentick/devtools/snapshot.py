@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -92,38 +93,49 @@ def message_text(message: Message) -> str:
 
 def tree_snapshot(root: Fiber) -> dict[str, Any]:
     """The component tree under `root` as nested nodes (`name`, `key`, `source`, `hooks`,
-    `children`); the top component itself when there is exactly one, else a node named `root`."""
+    `children`); the top component itself when there is exactly one, else a node named `root`.
+
+    Components are taken in tree order (depth first) until `MAX_TREE_NODES`; then the rest of
+    each open level becomes one `… N more` node, as does everything below `MAX_TREE_DEPTH`."""
     top: dict[str, Any] = _node("root", None, None, [])
     budget = MAX_TREE_NODES
-    # (fiber whose children to visit, the node they belong under, that node's depth); iterative,
-    # because trees can be deeper than Python's recursion limit
-    stack: list[tuple[Fiber, dict[str, Any], int]] = [(root, top, 0)]
+    # Iterative (trees can be deeper than Python's recursion limit): per open level, the fibers
+    # still to visit, the node their components go under, and that node's depth.
+    stack: list[tuple[deque[Fiber], dict[str, Any], int]] = [(deque(root.children), top, 0)]
     while stack:
-        fiber, node, depth = stack.pop()
-        pending = list(fiber.children)
-        added: list[tuple[Fiber, dict[str, Any], int]] = []
-        while pending:
-            child = pending.pop(0)
-            if child.kind != COMPONENT:  # host nodes, text, fragments, providers: look through them
-                pending[:0] = child.children
-                continue
-            if depth >= MAX_TREE_DEPTH or budget <= 0:
-                node["children"].append(_node(f"… {_count(child):,} more", None, None, []))
-                continue
-            budget -= 1
-            element = child.element
-            key = getattr(element, "key", None)
-            entry = _node(
-                type_name(child.type),
-                None if key is None else str(key),
-                source_of(child.type),
-                [{"hook": _hook_name(hook), "value": hook_value(hook)} for hook in child.hooks],
-            )
-            node["children"].append(entry)
-            added.append((child, entry, depth + 1))
-        stack.extend(reversed(added))  # visited in tree order, depth first
+        pending, node, depth = stack[-1]
+        child = _next_component(pending)
+        if child is None:
+            stack.pop()
+            continue
+        if depth >= MAX_TREE_DEPTH or budget <= 0:  # this child and its remaining siblings: one node
+            cut = _count(child) + sum(_count(rest) for rest in pending)
+            node["children"].append(_node(f"… {cut:,} more", None, None, []))
+            stack.pop()
+            continue
+        budget -= 1
+        key = getattr(child.element, "key", None)
+        entry = _node(
+            type_name(child.type),
+            None if key is None else str(key),
+            source_of(child.type),
+            [{"hook": _hook_name(hook), "value": hook_value(hook)} for hook in child.hooks],
+        )
+        node["children"].append(entry)
+        stack.append((deque(child.children), entry, depth + 1))
     children: list[dict[str, Any]] = top["children"]
     return children[0] if len(children) == 1 else top
+
+
+def _next_component(pending: deque[Fiber]) -> Fiber | None:
+    """Take the next component fiber from `pending`, looking through host nodes, text, fragments
+    and providers (their children take their place)."""
+    while pending:
+        fiber = pending.popleft()
+        if fiber.kind == COMPONENT:
+            return fiber
+        pending.extendleft(reversed(fiber.children))
+    return None
 
 
 def _node(name: str, key: str | None, source: str | None, hooks: list[dict[str, Any]]) -> dict[str, Any]:
