@@ -17,11 +17,6 @@ from .browser import Browsing, browsing
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # Playwright's async API runs on asyncio only
-
-
 SYSTEM = "You are the weather desk. Answer in one sentence."
 
 
