@@ -16,7 +16,6 @@ extra is not needed on this side.
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import queue
 import threading
@@ -24,6 +23,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Any
+
+from .records import Record
 
 __all__ = ["Bridge", "bridge_for", "page_url"]
 
@@ -92,7 +93,7 @@ class Bridge:
         self._thread = threading.Thread(target=self._send_forever, name="agentick-devtools-bridge", daemon=True)
         self._thread.start()
 
-    def put(self, record: dict[str, Any]) -> None:
+    def put(self, record: Record) -> None:
         """Queue `record` for the server; never blocks (a full queue drops it, with one warning)."""
         try:
             self._queue.put_nowait(record)
@@ -111,7 +112,7 @@ class Bridge:
 
     def _send_forever(self) -> None:
         while True:
-            batch: list[dict[str, Any]] = []
+            batch: list[Record] = []
             markers: list[_Flushed] = []
             item = self._queue.get()
             while True:
@@ -130,9 +131,9 @@ class Bridge:
             for marker in markers:
                 marker.done.set()
 
-    def _post(self, batch: list[dict[str, Any]]) -> None:
+    def _post(self, batch: list[Record]) -> None:
         try:
-            body = json.dumps({"records": batch}, ensure_ascii=False).encode()
+            body = ('{"records":[' + ",".join(record.json for record in batch) + "]}").encode()
             request = urllib.request.Request(
                 self.ingest_url, data=body, method="POST", headers={"Content-Type": "application/json"}
             )
@@ -142,7 +143,7 @@ class Bridge:
             with error:
                 detail = error.read().decode(errors="replace")
             self._warn(f"DevTools at {self.url} refused {len(batch)} records: HTTP {error.code} {detail}".rstrip())
-        except (OSError, ValueError, TypeError) as error:
+        except (OSError, ValueError) as error:
             self._warn(f"DevTools at {self.url} is unreachable ({error}); its records are dropped")
 
     def _warn(self, message: str) -> None:

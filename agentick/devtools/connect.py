@@ -22,6 +22,7 @@ import anyio
 
 from .bridge import bridge_for
 from .observer import DevToolsObserver
+from .records import Record
 
 if TYPE_CHECKING:
     from ..engine.app import App
@@ -34,7 +35,7 @@ ENVIRONMENT_VARIABLE = "AGENTICK_DEVTOOLS"
 class DevToolsConnection:
     """An app's link to DevTools: the observer it added and what must be stopped with the app."""
 
-    def __init__(self, app: App, url: str, sink: Callable[[dict[str, Any]], Any], stop: Callable[[], Any]) -> None:
+    def __init__(self, app: App, url: str, sink: Callable[[Record], Any], stop: Callable[[], Any]) -> None:
         self.app = app
         self.url = url
         self.observer = DevToolsObserver(sink)

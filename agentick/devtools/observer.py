@@ -10,9 +10,9 @@ Records (the wire protocol the page reads, `docs/observability.md`):
   `compiled` event: the compiled context with token counts and the component tree with hook state
   (`snapshot.py`).
 
-The sink is the in-process record log or the bridge to a standalone server; it receives fresh
-dicts that nobody mutates afterwards. The observer runs synchronously as events are pushed, so it
-only builds records; storing, numbering and sending happen in the sink.
+The sink is the in-process record log or the bridge to a standalone server; it receives `Record`s
+already encoded as JSON (`encode.py`: each message is encoded once, not on every tick). The
+observer runs synchronously as events are pushed; storing, numbering and sending happen in the sink.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from typing import Any
 from ..element import type_name
 from ..engine.events import StreamEvent
 from ..engine.session import Session
-from .snapshot import context_snapshot, tree_snapshot
+from .encode import RecordEncoder
+from .records import Record, encode
+from .snapshot import tree_snapshot
 
-__all__ = ["DevToolsObserver", "Record"]
-
-Record = dict[str, Any]
+__all__ = ["DevToolsObserver"]
 
 
 class DevToolsObserver:
@@ -39,35 +39,30 @@ class DevToolsObserver:
     def __init__(self, sink: Callable[[Record], Any]) -> None:
         self.sink = sink
         self.process = f"{os.getpid()}@{socket.gethostname()}"
+        self.encoder = RecordEncoder()
         self._announced: weakref.WeakSet[Session] = weakref.WeakSet()  # sessions whose record was sent
 
     def __call__(self, session: Session, event: StreamEvent) -> None:
         if session not in self._announced:
             self._announced.add(session)
             self.sink(self.session_record(session))
-        self.sink({"kind": "event", "session_id": session.id, "event": event.model_dump(mode="json")})
-        if event.type == "compiled" and session.last_compiled is not None:
-            self.sink(self.tick_record(session, event.execution_id, event.tick))
+        self.sink(self.encoder.event(session.id, event))
+        compiled = session.last_compiled
+        if event.type == "compiled" and compiled is not None:
+            tree = tree_snapshot(session.compiler().root.fiber)
+            self.sink(
+                self.encoder.tick(session.id, event.execution_id, event.tick, compiled, session.runtime.tokens, tree)
+            )
 
     def session_record(self, session: Session) -> Record:
         # a spawned child's id is its parent's id, "/", and its own part (Session._spawn)
         parent = session.id.rpartition("/")[0] if session.depth > 0 else None
-        return {
-            "kind": "session",
-            "session_id": session.id,
-            "app": type_name(session.component),
-            "process": self.process,
-            "parent": parent or None,
-        }
-
-    def tick_record(self, session: Session, execution_id: str, tick: int) -> Record:
-        compiled = session.last_compiled
-        assert compiled is not None
-        return {
-            "kind": "tick",
-            "session_id": session.id,
-            "execution_id": execution_id,
-            "tick": tick,
-            "context": context_snapshot(compiled, session.runtime.tokens),
-            "tree": tree_snapshot(session.compiler().root.fiber),
-        }
+        return encode(
+            {
+                "kind": "session",
+                "session_id": session.id,
+                "app": type_name(session.component),
+                "process": self.process,
+                "parent": parent or None,
+            }
+        )

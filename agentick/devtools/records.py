@@ -1,9 +1,11 @@
 """The DevTools record log: every record an app (or a remote app) produced, numbered, in memory.
 
-Records are JSON objects (`session`, `event` and `tick` records, see `observer.py`); the log gives
-each one the next `seq` and keeps its JSON text, which is what the server sends. Producers append
-from any thread (an app's event loop, the server's ingest route); readers ask for the records after
-a `seq` and may wait for new ones from their own event loop.
+Records are JSON objects (`session`, `event` and `tick` records, see `observer.py`), handed over as
+`Record`s: the kind and the JSON text, encoded once by their producer (`encode.py`, or `encode`
+here for records given as dicts). The log gives each one the next `seq` and keeps the text, which
+is what the server sends. Producers append from any thread (an app's event loop, the server's
+ingest route); readers ask for the records after a `seq` and may wait for new ones from their own
+event loop.
 
 Memory is bounded: the log keeps at most `max_records` records and `max_bytes` of JSON (by default
 the newest 10,000 records and 64 MB), dropping the oldest first. Session records are the exception:
@@ -22,13 +24,30 @@ import json
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["MAX_BYTES", "MAX_RECORDS", "MAX_SESSIONS", "RecordLog"]
+__all__ = ["MAX_BYTES", "MAX_RECORDS", "MAX_SESSIONS", "Record", "RecordLog", "encode", "to_json"]
 
 MAX_RECORDS = 10_000
 MAX_BYTES = 64 * 1024 * 1024
 MAX_SESSIONS = 10_000
+
+
+class Record(NamedTuple):
+    """A record ready for the log: its `kind` and its JSON object text (`json`), without `seq`."""
+
+    kind: str
+    json: str
+
+
+def to_json(value: Any) -> str:
+    """Compact JSON text, non-ASCII kept as is (the records' encoding)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode(fields: Mapping[str, Any]) -> Record:
+    """The `Record` of a record given as a dict (a `seq` in it is dropped: the log numbers records)."""
+    return Record(str(fields.get("kind")), to_json({key: value for key, value in fields.items() if key != "seq"}))
 
 
 class RecordLog:
@@ -54,22 +73,20 @@ class RecordLog:
         """The `seq` of the newest record (0 while the log is empty)."""
         return self._last
 
-    def append(self, record: Mapping[str, Any]) -> int:
-        """Number `record` (its own `seq`, if any, is replaced), keep it, wake the waiting readers;
-        returns its `seq`."""
+    def append(self, record: Record) -> int:
+        """Number `record`, keep it, wake the waiting readers; returns its `seq`."""
         return self.extend([record])
 
-    def extend(self, records: Iterable[Mapping[str, Any]]) -> int:
+    def extend(self, records: Iterable[Record]) -> int:
         """Append several records in order; returns the `seq` of the last one (the current last when
         `records` is empty)."""
         with self._lock:
             for record in records:
                 self._last += 1
-                numbered = {"seq": self._last, **{key: value for key, value in record.items() if key != "seq"}}
-                text = json.dumps(numbered, ensure_ascii=False, separators=(",", ":"))
+                text = f'{{"seq":{self._last},{record.json[1:]}'  # records are non-empty JSON objects
                 self._records.append((self._last, text))
                 self._bytes += len(text)
-                if record.get("kind") == "session":
+                if record.kind == "session":
                     self._sessions[self._last] = text
                     if len(self._sessions) > self.max_sessions:
                         self._sessions.popitem(last=False)

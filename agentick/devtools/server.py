@@ -37,7 +37,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Route  # noqa: E402
 from starlette.types import ASGIApp, Receive, Scope, Send  # noqa: E402
 
-from .records import RecordLog  # noqa: E402
+from .records import RecordLog, encode  # noqa: E402
 
 __all__ = ["ALLOWED_HOSTS", "create_server_app", "new_token"]
 
@@ -102,7 +102,7 @@ def create_server_app(log: RecordLog, token: str, stopping: asyncio.Event | None
         problem = _ingest_problem(body)
         if problem is not None:
             return PlainTextResponse(problem, status_code=400)
-        log.extend(body["records"])
+        log.extend(encode(record) for record in body["records"])
         return Response(status_code=204)
 
     app = Starlette(

@@ -1,10 +1,5 @@
-"""JSON snapshots of a tick for DevTools: the compiled context with token counts, and the component
-tree with each component's hook state.
-
-Token counts are the numbers `agentick compile` prints, from the session's own counter: the system
-text, each section body (part of the system text), each message with its framing, each tool
-definition on its own (a list of tools adds a fixed overhead once, so the parts do not sum to the
-total exactly), and `total_tokens`, which is `CompiledContext.token_count`.
+"""JSON-safe snapshots for DevTools: the component tree with each component's hook state, and a
+one-line rendering of a message (the compiled context itself is encoded in `encode.py`).
 
 The tree keeps component fibers only (host nodes, text and context providers are flattened away)
 and is bounded so a huge tree cannot stall a tick: at most `MAX_TREE_NODES` components, at most
@@ -24,14 +19,12 @@ from typing import Any, cast
 
 from pydantic import BaseModel
 
-from ..compiler import CompiledContext
 from ..element import Memo, type_name
 from ..reconciler.fiber import COMPONENT, Fiber
 from ..reconciler.hooks import EffectHook, LatestHook, MemoHook, RefHook, SlotHook, StateHook
-from ..tokens import TokenCounter
 from ..types import Message
 
-__all__ = ["context_snapshot", "json_safe", "message_text", "tree_snapshot"]
+__all__ = ["json_safe", "message_text", "source_of", "tree_snapshot"]
 
 MAX_TEXT = 200
 MAX_ITEMS = 20
@@ -41,34 +34,7 @@ MAX_TREE_NODES = 2_000
 MAX_TREE_DEPTH = 100
 
 
-# --- the compiled context ---------------------------------------------------------------------
-
-
-def context_snapshot(compiled: CompiledContext, tokens: TokenCounter) -> dict[str, Any]:
-    """The `context` of a tick record: each part of what the model receives, with its token count."""
-    system = compiled.system
-    return {
-        "system": system,
-        "system_tokens": tokens.count(system) if system is not None else 0,
-        "sections": [
-            {"id": section_id, "text": body, "tokens": tokens.count(body)}
-            for section_id, body in compiled.sections.items()
-        ],
-        "messages": [
-            {
-                "index": index,
-                "role": message.role,
-                "text": message_text(message),
-                "tokens": tokens.count_message(message),
-            }
-            for index, message in enumerate(compiled.messages)
-        ],
-        "tools": [
-            {"name": tool.name, "description": tool.description, "tokens": tokens.count_tools([tool])}
-            for tool in compiled.tools
-        ],
-        "total_tokens": compiled.token_count,
-    }
+# --- messages ------------------------------------------------------------------------------------
 
 
 def message_text(message: Message) -> str:

@@ -9,17 +9,17 @@ import threading
 import anyio
 import pytest
 
-from agentick.devtools.records import RecordLog
+from agentick.devtools.records import Record, RecordLog, encode
 
 pytestmark = pytest.mark.anyio
 
 
-def event(session: str, n: int) -> dict[str, object]:
-    return {"kind": "event", "session_id": session, "event": {"type": "tick_start", "tick": n}}
+def event(session: str, n: int, **more: object) -> Record:
+    return encode({"kind": "event", "session_id": session, "event": {"type": "tick_start", "tick": n}, **more})
 
 
-def session(name: str) -> dict[str, object]:
-    return {"kind": "session", "session_id": name, "app": "Agent", "process": "1@here", "parent": None}
+def session(name: str) -> Record:
+    return encode({"kind": "session", "session_id": name, "app": "Agent", "process": "1@here", "parent": None})
 
 
 def seqs(log: RecordLog, after: int = 0) -> list[int]:
@@ -30,7 +30,7 @@ def test_records_are_numbered_in_order_and_read_after_a_seq() -> None:
     log = RecordLog()
     assert log.last_seq == 0 and log.after(0) == []
     assert log.append(session("a")) == 1
-    assert log.extend([event("a", 1), {**event("a", 2), "seq": 77}]) == 3
+    assert log.extend([event("a", 1), event("a", 2, seq=77)]) == 3  # the log numbers records
     assert log.after(1) == [
         (2, '{"seq":2,"kind":"event","session_id":"a","event":{"type":"tick_start","tick":1}}'),
         (3, '{"seq":3,"kind":"event","session_id":"a","event":{"type":"tick_start","tick":2}}'),
@@ -47,11 +47,11 @@ def test_the_oldest_records_go_first_but_session_records_stay() -> None:
 
 
 def test_the_byte_budget_drops_old_records_and_keeps_at_least_the_newest() -> None:
-    one = len(json.dumps({"seq": 1, **event("a", 1)}, separators=(",", ":")))
+    one = len(event("a", 1).json) + len('"seq":1,')
     log = RecordLog(max_bytes=2 * one)
     log.extend([event("a", 1), event("a", 2), event("a", 3)])
     assert seqs(log) == [2, 3]
-    log.append({**event("a", 4), "big": "x" * 10 * one})
+    log.append(event("a", 4, big="x" * 10 * one))
     assert seqs(log) == [4]  # larger than the budget alone: still kept until a newer one comes
 
 
