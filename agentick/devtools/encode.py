@@ -31,8 +31,7 @@ class RecordEncoder:
     """Encodes event and tick records, remembering the JSON of each message it met."""
 
     def __init__(self) -> None:
-        # id(message) -> (weak reference to it, its JSON, its context line's role and text fields)
-        self._messages: dict[int, tuple[weakref.ref[Message], str, str]] = {}
+        self._messages: dict[int, _Encoded] = {}  # by id(message)
 
     def __len__(self) -> int:
         """How many messages are remembered."""
@@ -48,7 +47,7 @@ class RecordEncoder:
         if not isinstance(event, CompiledEvent):
             return event.model_dump_json()
         model_input = event.model_input
-        messages = ",".join(self._message(message)[1] for message in model_input.messages)
+        messages = ",".join(self._encoded(message).json() for message in model_input.messages)
         rest = model_input.model_dump_json(exclude={"messages"})[1:-1]  # tools, options
         outer = event.model_dump_json(exclude={"model_input"})[:-1]
         return f'{outer},"model_input":{{"messages":[{messages}]{"," if rest else ""}{rest}}}}}'
@@ -82,32 +81,55 @@ class RecordEncoder:
             "total_tokens": compiled.token_count,
         }
         messages = ",".join(
-            f'{{"index":{index},{self._message(message)[2]},"tokens":{tokens.count_message(message)}}}'
+            f'{{"index":{index},{self._encoded(message).line()},"tokens":{tokens.count_message(message)}}}'
             for index, message in enumerate(compiled.messages)
         )
         context = f'{to_json(head)[:-1]},"messages":[{messages}],{to_json(tail)[1:]}'
         ids = f'"session_id":{to_json(session_id)},"execution_id":{to_json(execution_id)},"tick":{int(tick)}'
         return Record("tick", f'{{"kind":"tick",{ids},"context":{context},"tree":{to_json(tree)}}}')
 
-    def _message(self, message: Message) -> tuple[weakref.ref[Message], str, str]:
+    def _encoded(self, message: Message) -> _Encoded:
         key = id(message)
         entry = self._messages.get(key)
-        if entry is not None and entry[0]() is message:
-            return entry
-        fields = f'"role":{to_json(message.role)},"text":{to_json(message_text(message))}'
-        entry = (weakref.ref(message, _forgetter(self._messages, key)), message.model_dump_json(), fields)
-        self._messages[key] = entry
+        if entry is None or entry.reference() is not message:
+            entry = self._messages[key] = _Encoded(weakref.ref(message, _forgetter(self._messages, key)))
         return entry
 
 
-def _forgetter(
-    entries: dict[int, tuple[weakref.ref[Message], str, str]], key: int
-) -> Callable[[weakref.ref[Message]], None]:
+class _Encoded:
+    """What was encoded of one message, each part on first use: its JSON, its context line's fields."""
+
+    __slots__ = ("_json", "_line", "reference")
+
+    def __init__(self, reference: weakref.ref[Message]) -> None:
+        self.reference = reference
+        self._json: str | None = None
+        self._line: str | None = None
+
+    def json(self) -> str:
+        if self._json is None:
+            self._json = self._message().model_dump_json()
+        return self._json
+
+    def line(self) -> str:
+        """`"role":...,"text":...` of the message's line in a tick record's context."""
+        if self._line is None:
+            message = self._message()
+            self._line = f'"role":{to_json(message.role)},"text":{to_json(message_text(message))}'
+        return self._line
+
+    def _message(self) -> Message:
+        message = self.reference()
+        assert message is not None  # alive while it is being encoded
+        return message
+
+
+def _forgetter(entries: dict[int, _Encoded], key: int) -> Callable[[weakref.ref[Message]], None]:
     """A weak-reference callback removing `key` from `entries`, if the entry is still the dead one's."""
 
     def forget(reference: weakref.ref[Message]) -> None:
         entry = entries.get(key)
-        if entry is not None and entry[0] is reference:
+        if entry is not None and entry.reference is reference:
             del entries[key]
 
     return forget

@@ -113,3 +113,52 @@ async def test_a_wide_tree_is_cut_at_the_node_limit_in_tree_order() -> None:
     assert [child["name"] for child in children[999]["children"]] == ["… 1 more"]  # the 2,001st component
     assert children[-1]["name"] == "… 2,200 more"  # the other 1,100 Leaves, each with its System
     assert len(json.dumps(tree)) < 500_000
+
+
+async def test_each_message_is_encoded_once_and_forgotten_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentick.devtools import encode
+    from agentick.devtools.observer import DevToolsObserver
+    from agentick.devtools.records import Record, RecordLog
+    from agentick.types import Message
+
+    from .support import NoteTaker, note_model
+
+    rendered: list[str] = []
+
+    def counted(message: Message) -> str:
+        rendered.append(message.role)
+        return original(message)
+
+    original = encode.message_text
+    monkeypatch.setattr(encode, "message_text", counted)
+    log = RecordLog()
+    observer = DevToolsObserver(log.append)
+    async with create_app(NoteTaker, model=note_model()) as app:
+        app.observers.append(observer)
+        session = await app.session("s1")
+        await session.send("Remember milk.").result  # tick 1: the question; tick 2: + the call and its result
+        assert rendered == ["user", "assistant", "tool"]
+        await session.send("And eggs.").result  # + the answer and the new question
+        assert rendered == ["user", "assistant", "tool", "assistant", "user"]
+    ticks = [json.loads(text) for _, text in log.after(0) if '"kind":"tick"' in text[:30]]
+    assert [message["text"] for message in ticks[-1]["context"]["messages"]] == [
+        "Remember milk.",
+        '→ save_note({"text": "milk"})',
+        "← save_note: saved: milk",
+        "Noted: milk.",
+        "And eggs.",
+    ]
+
+    encoder = encode.RecordEncoder()
+    message = Message(role="user", content=[TextBlock(text="short-lived")])
+    record = encoder.event("s1", _compiled_event(message))
+    assert isinstance(record, Record) and len(encoder) == 1
+    del message
+    assert len(encoder) == 0
+
+
+def _compiled_event(message: Any) -> Any:
+    from agentick.engine.events import CompiledEvent
+    from agentick.types import ModelInput
+
+    return CompiledEvent(execution_id="e", tick=1, model_input=ModelInput(messages=[message]))
