@@ -4,6 +4,7 @@
     agentick compile FILE[:Component] [-m MESSAGE]
     agentick transpile FILE
     agentick check [PATH ...] [--checker mypy|pyright] [--ruff]
+    agentick devtools [--port PORT] [--host HOST]
     agentick --version
 
 `Component` defaults to `Agent`; `FILE` may leave out its suffix (`tutor` finds `tutor.px`, then
@@ -11,6 +12,12 @@
 `agentick.models.infer`); `--model test` runs offline with a scripted model that calls each tool
 once and then answers; without `--model`, an OpenAI-compatible endpoint is configured from
 `OPENAI_API_KEY` / `OPENAI_BASE_URL`.
+
+`run --devtools` serves the DevTools page of the agent in-process and prints its URL ("DevTools:
+URL", on stderr) before the chat; it opens no browser (the command may run on a machine without
+one, or over SSH). `devtools` runs a standalone DevTools server: its URL is the first line of
+stdout, and apps in other processes send their records to it with `AGENTICK_DEVTOOLS=URL`. Both
+need the `serve` extra.
 
 An error is printed as one line, `agentick: error: FILE:LINE: Type: message`, where FILE:LINE is the
 innermost line of the user's own code involved; `--traceback` prints the whole trace first.
@@ -59,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from .check import run as check
 
                 return check(args)
+            if args.command == "devtools":
+                return _devtools(args)
             target = _load(args.target)
             if args.command == "compile":
                 return anyio.run(_compile, target, args)
@@ -128,6 +137,9 @@ def _parser() -> argparse.ArgumentParser:
         "--base-url", help="the model's server (for OpenAI models an OpenAI-compatible one; default: OPENAI_BASE_URL)"
     )
     run.add_argument("--max-ticks", type=int, default=10, help="the most model calls per message (default 10)")
+    run.add_argument(
+        "--devtools", action="store_true", help="serve the DevTools page of this agent and print its URL (extra serve)"
+    )
     transpile = commands.add_parser("transpile", parents=[common], help="print the Python a JSX file transpiles to")
     transpile.add_argument("file", help="a .px or .pyx file (the suffix may be left out)")
     check = commands.add_parser(
@@ -136,6 +148,11 @@ def _parser() -> argparse.ArgumentParser:
     from .check import add_arguments
 
     add_arguments(check)
+    devtools = commands.add_parser(
+        "devtools", parents=[common], help="run a standalone DevTools server and print its URL (extra serve)"
+    )
+    devtools.add_argument("--port", type=int, default=0, help="the port to listen on (default 0: a free port)")
+    devtools.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     return parser
 
 
@@ -329,27 +346,45 @@ async def _compile(component: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+def _devtools(args: argparse.Namespace) -> int:
+    from .devtools.runner import DevToolsServer
+
+    server = DevToolsServer(host=args.host, port=args.port)
+    print(server.url, flush=True)
+    print(
+        "agentick: DevTools is serving; open the URL above, and run apps with AGENTICK_DEVTOOLS=<URL> "
+        "(or create_app(..., devtools=<URL>)). Ctrl-C stops it.",
+        file=sys.stderr,
+        flush=True,
+    )
+    server.run()
+    return 0
+
+
 async def _run(component: Any, args: argparse.Namespace) -> int:
     from .engine import create_app
 
-    app = create_app(component, model=_model(args), max_ticks=args.max_ticks)
-    session = await app.session()
-    props = _props(args)
-    if args.message:
-        for text in args.message:
+    # without --devtools, AGENTICK_DEVTOOLS (a standalone server's URL) still applies
+    async with create_app(
+        component, model=_model(args), max_ticks=args.max_ticks, devtools=True if args.devtools else None
+    ) as app:
+        if args.devtools:
+            print(f"DevTools: {app.devtools_url}", file=sys.stderr, flush=True)
+        session = await app.session()
+        props = _props(args)
+        if args.message:
+            for text in args.message:
+                await _exchange(session, text, props)
+            return 0
+        print("agentick: type a message, or an empty line / Ctrl-D to quit", file=sys.stderr)
+        while True:
+            try:
+                text = await anyio.to_thread.run_sync(input, "you> ")
+            except EOFError:
+                break
+            if not text.strip():
+                break
             await _exchange(session, text, props)
-        await session.close()
-        return 0
-    print("agentick: type a message, or an empty line / Ctrl-D to quit", file=sys.stderr)
-    while True:
-        try:
-            text = await anyio.to_thread.run_sync(input, "you> ")
-        except EOFError:
-            break
-        if not text.strip():
-            break
-        await _exchange(session, text, props)
-    await session.close()
     return 0
 
 

@@ -7,7 +7,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
 
 import anyio
 
@@ -28,6 +28,9 @@ from .results import SendResult
 from .session import Session
 from .stores import SessionStore, SqliteStore, store_from
 from .structured import check_response_format
+
+if TYPE_CHECKING:
+    from ..devtools.connect import DevToolsConnection
 
 __all__ = ["App", "create_app", "run", "run_sync"]
 
@@ -54,6 +57,7 @@ class App:
         output_retries: int = 2,
         output_mode: OutputMode = "auto",
         telemetry: dict[str, Any] | Literal[False] | None = None,
+        devtools: bool | str | None = None,
     ) -> None:
         if max_ticks < 1:
             raise ValueError(f"max_ticks must be at least 1, not {max_ticks}")
@@ -89,6 +93,13 @@ class App:
         if self.telemetry is not None:
             self.observers.append(SpanObserver(self))
         self.run = Procedure(self._run, name="app.run")
+        # DevTools (devtools/connect.py): an observer feeding an in-process server or a standalone one
+        self._devtools: DevToolsConnection | None = None
+        if devtools is not False:
+            from ..devtools.connect import connect
+
+            self._devtools = connect(self, devtools)
+        self.devtools_url: str | None = self._devtools.url if self._devtools is not None else None
 
     @must_await("app.session")
     async def session(self, id: str | None = None, *, tools: Iterable[ExecutableTool[Any]] = ()) -> Session:
@@ -188,7 +199,8 @@ class App:
         running event loop), and the SQLite store it opened from a path.
 
         Nothing here is final: models and the store reopen on their next use, so the app still
-        works afterwards. A client or store you passed in is yours, and stays open."""
+        works afterwards. A client or store you passed in is yours, and stays open. DevTools is the
+        exception: its server stops (or its bridge flushes) for good and `devtools_url` becomes None."""
         closers: list[Callable[[], Awaitable[Any]]] = [session.close for session in list(self.sessions.values())]
         # The models are taken before the sessions close, which may drop the last reference to a
         # model they rendered (the bound `aclose` keeps it alive until it ran).
@@ -200,6 +212,9 @@ class App:
         closers += [value.aclose for value in reversed(list(self.extensions.values())) if hasattr(value, "aclose")]
         if self._opened_store is not None:
             closers.append(functools.partial(anyio.to_thread.run_sync, self._opened_store.close))
+        if self._devtools is not None:  # last: it records the sessions' final events
+            closers.append(self._devtools.aclose)
+            self._devtools = self.devtools_url = None
         await close_all(closers)
 
     async def __aenter__(self) -> Self:
@@ -237,6 +252,7 @@ def create_app(
     output_retries: int = 2,
     output_mode: OutputMode = "auto",
     telemetry: dict[str, Any] | Literal[False] | None = None,
+    devtools: bool | str | None = None,
 ) -> App:
     """An app for `component`. `model` is used unless the tree renders one; `store` is None (memory),
     a SQLite path, or an object with async save/load/delete. `confirmation_timeout` (seconds) turns
@@ -245,7 +261,9 @@ def create_app(
     retried `output_retries` times; `output_mode` is "auto", "native" or "tool" (API.md §12).
     `telemetry` records OpenTelemetry spans: None follows the global tracer provider, False turns
     them off, `{"tracer_provider": tp, "capture_content": True}` picks the provider and records
-    message content (API.md §15)."""
+    message content (API.md §15).
+    `devtools` is True (serve a DevTools page in-process, at `app.devtools_url`), a DevTools URL
+    (send the records to `agentick devtools`), False, or None (the `AGENTICK_DEVTOOLS` URL, if set)."""
     return App(
         component,
         model=model,
@@ -258,6 +276,7 @@ def create_app(
         output_retries=output_retries,
         output_mode=output_mode,
         telemetry=telemetry,
+        devtools=devtools,
     )
 
 
