@@ -148,6 +148,6 @@ def test_a_url_without_its_token_is_refused_naming_where_it_came_from(monkeypatc
 
 def test_devtools_false_ignores_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AGENTICK_DEVTOOLS", "http://127.0.0.1:9/?token=abc")
-    app = create_app(NoteTaker, devtools=False)
+    app = create_app(NoteTaker, devtools=False, telemetry=False)  # no observer at all
     assert app.devtools_url is None and app.observers == []
     assert create_app(NoteTaker).devtools_url == "http://127.0.0.1:9/?token=abc"

@@ -299,7 +299,7 @@ async def test_an_event_stream_resumes_after_the_last_event_id() -> None:
 
 
 async def test_close_stops_the_server_for_good_and_the_app_keeps_working() -> None:
-    app = create_app(NoteTaker, model=note_model(), devtools=True)
+    app = create_app(NoteTaker, model=note_model(), devtools=True, telemetry=False)  # DevTools' observer alone
     url = app.devtools_url
     assert url is not None and url.startswith("http://127.0.0.1:") and len(app.observers) == 1
     [thread] = devtools_threads()
