@@ -46,18 +46,22 @@ from .context_info import ContextInfo
 from .events import (
     CompiledEvent,
     ContentDeltaEvent,
+    ContextDiffEvent,
     Event,
     ExecutionEndEvent,
     ExecutionStartEvent,
     MessageEndEvent,
+    MessagesDiff,
     MessageStartEvent,
     ModelRequestEvent,
     ResultEvent,
+    SectionsDiff,
     StreamEvent,
     TickEndEvent,
     TickStartEvent,
     ToolCallEvent,
     ToolResultEvent,
+    ToolsDiff,
 )
 from .handle import ExecutionHandle
 from .lint import lint
@@ -188,6 +192,7 @@ class Execution:
             self.emit(
                 CompiledEvent, system=compiled.system, model_input=compiled.model_input, iterations=compiled.iterations
             )
+            self._context_diff(compiled)
             if tick_state.stopped:
                 stop_reason = tick_state.stop_reason or "stopped"
                 self.emit(TickEndEvent, should_continue=False, stop_reason=stop_reason)
@@ -353,6 +358,23 @@ class Execution:
         session.entries.extend(entries)
         session.runtime.pending.extend(entries)
         self.added.extend(entries)
+
+    def _context_diff(self, compiled: CompiledContext) -> None:
+        """Emit what changed since the session's previous tick (nothing on its first)."""
+        changes = self.session.context_differ.diff(compiled, self.session.compiler().root.fiber)
+        if changes is None:
+            return
+        self.emit(
+            ContextDiffEvent,
+            system=changes.system,
+            sections=SectionsDiff(
+                added=changes.sections_added, removed=changes.sections_removed, changed=changes.sections_changed
+            ),
+            messages=MessagesDiff(added=changes.messages_added, removed=changes.messages_removed),
+            tools=ToolsDiff(added=changes.tools_added, removed=changes.tools_removed),
+            token_delta=changes.token_delta,
+            sources=changes.sources,
+        )
 
     async def _finish(self, result: SendResult[Any] | None, error: BaseException | None) -> None:
         session = self.session
