@@ -83,12 +83,6 @@ class CompiledContext:
             )
         return self._token_count
 
-    def prime_token_count(self, count: int) -> None:
-        """Set `token_count` when the caller already knows it (the `context_diff` bookkeeping
-        counts it from the previous tick's), so reading it costs nothing."""
-        if self._token_count is None:
-            self._token_count = count
-
     def section(self, section_id: str) -> str | None:
         """The formatted body of a section (without its heading), or None."""
         return self.sections.get(section_id)

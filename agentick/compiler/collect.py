@@ -10,8 +10,9 @@ as literal text; the walk reports each where it decides so, and their names are 
 tool or a component (a capitalisation slip) without walking the content again.
 
 Every contributing piece keeps the host node it came from (`system_nodes`, `SectionData.nodes`,
-`tool_nodes`, `message_runs`, `Ephemeral.node`): one reference appended beside data the walk builds
-anyway, so that `provenance` can name the component that rendered a part only when asked.
+`section_nodes`, `tool_nodes`, `message_runs`, `Ephemeral.node`): one reference appended beside
+data the walk builds anyway, so that `provenance` can name the component that rendered a part only
+when asked.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class CompiledStructure:
     ephemerals: list[Ephemeral] = field(default_factory=list[Ephemeral])
     tools: list[Any] = field(default_factory=list[Any])
     tool_nodes: list[n.Node] = field(default_factory=list[n.Node])  # the node of each tool
+    section_nodes: list[n.Node] = field(default_factory=list[n.Node])  # every section node, in tree order
     # (index in `conversation` where a node's messages start, the node), one per message node
     message_runs: list[tuple[int, n.Node]] = field(default_factory=list[tuple[int, n.Node]])
     model: Any = None
@@ -184,6 +186,7 @@ class _Collector:
                 self.structure.system_nodes.append(node)
         existing.bodies.append(body)
         existing.nodes.append(node)
+        self.structure.section_nodes.append(node)
 
 
 def _cached(node: n.Node, renderer: Renderer, compile: Any, collector: _Collector) -> Any:

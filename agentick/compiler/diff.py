@@ -5,11 +5,11 @@ the system text (a unified diff), sections by id, tools by name, messages, the t
 every added or changed part the component that rendered it (`provenance`).
 
 Cost, per tick, with a long history: messages are compared by identity (a timeline message keeps
-its object from tick to tick), first as a common prefix and suffix at C speed (`map(operator.is_)`),
-then, only when both sides changed in the middle (a window that slid), by sets of ids. The token
-count is updated from the previous one: only added and removed messages are counted (each message
-is tokenised once per session anyway), the system message when its text changed, the tools when
-their definitions changed. Component paths are worked out once per host node, when it first
+its object from tick to tick) at C speed, a common suffix and prefix first, then, only when both
+sides changed in the middle (a window that slid), sets of ids. `token_delta` counts only what
+changed: the added and removed messages (each message is tokenised once per session anyway), the
+system message when its text changed, the tools when their definitions changed; no tick ever counts
+the whole history for it. Component paths are worked out once per host node, when it first
 contributes, and kept while it does, so that a part removed later still names its component.
 """
 
@@ -56,57 +56,60 @@ class ContextDiffer:
     """A session's memory of its previous model input. `diff(compiled, root)` returns what changed
     since the previous call (None on the first), and remembers `compiled` for the next."""
 
-    __slots__ = ("_encoding", "_message_tokens", "_paths", "_system_tokens", "_tool_tokens", "previous")
+    __slots__ = ("_encoding", "_message_paths", "_messages", "_paths", "_pruned_size", "previous")
 
     def __init__(self) -> None:
         self.previous: CompiledContext | None = None
+        self._messages: list[Message] = []  # previous.messages
+        self._encoding: str | None = None  # the token encoding `previous` was counted with
         self._paths: dict[n.Node, str] = {}  # the path of each structural node of `previous`
-        self._encoding: str | None = None
-        self._system_tokens = 0
-        self._tool_tokens = 0
-        self._message_tokens = 0
+        self._message_paths: dict[n.Node, str] = {}  # paths of message nodes asked for so far
+        self._pruned_size = 0
 
     def diff(self, current: CompiledContext, root: Fiber) -> ContextChanges | None:
         previous = self.previous
-        counter = current.tokens
-        encoding = encoding_name_for(counter.model)
-        system_message = current.model_input.messages[0] if current.system is not None else None
         messages = current.messages
-        changes: ContextChanges | None = None
-        if previous is None or previous.tokens is not counter or encoding != self._encoding:
-            self._system_tokens = counter.count_message(system_message) if system_message is not None else 0
-            self._tool_tokens = counter.count_tools(current.tools)
-            self._message_tokens = counter.count_messages(messages)
+        encoding = encoding_name_for(current.tokens.model)
+        changes = None
         if previous is not None:
             changes = ContextChanges()
-            removed, added = _message_changes(previous.messages, messages)
-            if previous.tokens is counter and encoding == self._encoding:  # counted from the previous count
-                self._system_tokens = _system_tokens(previous, current, system_message, self._system_tokens)
-                if not _same(previous.tools, current.tools):
-                    self._tool_tokens = counter.count_tools(current.tools)
-                self._message_tokens += counter.count_messages(messages[i] for i in added)
-                self._message_tokens -= counter.count_messages(removed)
+            removed, added = _message_changes(self._messages, messages)
             changes.messages_added, changes.messages_removed = len(added), len(removed)
-            total = self._system_tokens + self._tool_tokens + self._message_tokens
-            changes.token_delta = total - previous.token_count
+            new = [messages[index] for index in added]
+            if encoding == self._encoding and previous.tokens is current.tokens:
+                changes.token_delta = _token_delta(previous, current, removed, new)
+            else:  # another encoding (the model changed): both counted with the current one
+                changes.token_delta = current.token_count - _recount(previous, current)
             paths = _Paths(root, self._paths)
             _compare_system(previous, current, changes, paths)
             _compare_sections(previous, current, changes, paths)
             _compare_tools(previous, current, changes, paths)
-            for index in added:
-                node = message_node(current, index)
-                path = paths.of(node) if node is not None else None
-                if path is not None:
-                    changes.sources[f"message:{index}"] = path
-        current.prime_token_count(self._system_tokens + self._tool_tokens + self._message_tokens)
-        self._paths = _remember(current, root, self._paths)
-        self._encoding = encoding
+            if added:
+                self._message_sources(current, root, added, changes.sources)
+        self._paths = _remember(previous, current, root, self._paths)
         self.previous = current
+        self._messages = messages
+        self._encoding = encoding
         return changes
+
+    def _message_sources(
+        self, current: CompiledContext, root: Fiber, added: Sequence[int], sources: dict[str, str]
+    ) -> None:
+        paths = _Paths(root, self._message_paths)
+        for index in added:
+            node = message_node(current, index)
+            path = paths.of(node) if node is not None else None
+            if path is not None:
+                sources[f"message:{index}"] = path
+        known = self._message_paths
+        if len(known) > 2 * self._pruned_size + 64:  # forget removed nodes, amortised O(1) per tick
+            for node in [node for node in known if node.parent is None]:
+                del known[node]
+            self._pruned_size = len(known)
 
 
 class _Paths:
-    """Component paths of the current tick's nodes, from the cache of the previous tick's."""
+    """Component paths of nodes, computed once per node."""
 
     __slots__ = ("known", "root")
 
@@ -128,16 +131,24 @@ class _Paths:
         return ", ".join(dict.fromkeys(found)) if found else None
 
 
-def _remember(current: CompiledContext, root: Fiber, known: dict[n.Node, str]) -> dict[n.Node, str]:
+def _remember(
+    previous: CompiledContext | None, current: CompiledContext, root: Fiber, known: dict[n.Node, str]
+) -> dict[n.Node, str]:
     """The paths of the structural nodes of `current` (system parts, sections, tools), computed for
-    nodes new this tick, so that a part that disappears later can still be traced."""
-    structure = current.structure
+    nodes new this tick, so that a part that disappears later can still be traced. The same nodes
+    as last tick (the usual case) keep last tick's dict."""
+    new = current.structure
+    if previous is not None:
+        old = previous.structure
+        if (
+            _same(old.system_nodes, new.system_nodes)
+            and _same(old.section_nodes, new.section_nodes)
+            and _same(old.tool_nodes, new.tool_nodes)
+        ):
+            return known
     paths = _Paths(root, known)
     kept: dict[n.Node, str] = {}
-    nodes: list[n.Node] = [*structure.system_nodes, *structure.tool_nodes]
-    for data in structure.sections.values():
-        nodes += data.nodes
-    for node in nodes:
+    for node in (*new.system_nodes, *new.section_nodes, *new.tool_nodes):
         path = paths.of(node)
         if path is not None:
             kept[node] = path
@@ -148,24 +159,44 @@ def _same(old: Sequence[Any], new: Sequence[Any]) -> bool:
     return len(old) == len(new) and all(map(operator.is_, old, new))
 
 
-def _system_tokens(previous: CompiledContext, current: CompiledContext, message: Message | None, tokens: int) -> int:
-    if message is None:
-        return 0
-    if previous.system == current.system:
-        return tokens
-    return current.tokens.count_message(message)
+def _token_delta(
+    previous: CompiledContext, current: CompiledContext, removed: list[Message], added: list[Message]
+) -> int:
+    """`current.token_count - previous.token_count`, counting only what changed (the counts add up
+    message by message, and each message is counted once per session)."""
+    counter = current.tokens
+    delta = counter.count_messages(added) - counter.count_messages(removed)
+    if previous.system != current.system:
+        delta += _system_count(current) - _system_count(previous)
+    if not _same(previous.tools, current.tools):
+        delta += counter.count_tools(current.tools) - counter.count_tools(previous.tools)
+    return delta
+
+
+def _system_count(compiled: CompiledContext) -> int:
+    return compiled.tokens.count_message(compiled.model_input.messages[0]) if compiled.system is not None else 0
+
+
+def _recount(previous: CompiledContext, current: CompiledContext) -> int:
+    counter = current.tokens
+    return counter.count_messages(previous.model_input.messages) + counter.count_tools(previous.tools)
 
 
 def _message_changes(old: list[Message], new: list[Message]) -> tuple[list[Message], Sequence[int]]:
-    """The messages of `old` that `new` no longer has, and the indices in `new` of those it added,
-    by identity: the common prefix and suffix are found at C speed; when both sides differ in the
-    middle, sets of ids decide what stayed."""
-    prefix = sum(takewhile(bool, map(operator.is_, old, new)))
-    suffix = sum(takewhile(bool, map(operator.is_, reversed(old), reversed(new))))
-    suffix = min(suffix, min(len(old), len(new)) - prefix)
+    """The messages of `old` that `new` no longer has, and the indices in `new` of those it added:
+    a common suffix (ephemerals at the end) and prefix (the history) are found at C speed; when
+    both sides differ in the middle (a window that slid), sets of ids decide what stayed."""
+    suffix = sum(takewhile(bool, map(operator.is_, reversed(old), reversed(new))))  # stops at a change
+    suffix = min(suffix, len(old), len(new))
     old_end, new_end = len(old) - suffix, len(new) - suffix
-    if prefix in (old_end, new_end):  # only added, or only removed, messages
-        return old[prefix:old_end], range(prefix, new_end)
+    # Messages added (or removed) between a kept prefix and the suffix: one C-level list comparison
+    # (identity first; a message equal to the one it replaces counts as kept).
+    if old_end <= new_end and (old if suffix == 0 else old[:old_end]) == new[:old_end]:
+        return [], range(old_end, new_end)
+    if new_end < old_end and new[:new_end] == old[:new_end]:
+        return old[new_end:old_end], range(0)
+    prefix = sum(takewhile(bool, map(operator.is_, old, new)))
+    prefix = min(prefix, old_end, new_end)
     old_middle, new_middle = old[prefix:old_end], new[prefix:new_end]
     old_ids, new_ids = set(map(id, old_middle)), set(map(id, new_middle))
     removed = list(compress(old_middle, map(operator.not_, map(new_ids.__contains__, map(id, old_middle)))))
@@ -239,6 +270,8 @@ def _compare_sections(
 
 
 def _compare_tools(previous: CompiledContext, current: CompiledContext, changes: ContextChanges, paths: _Paths) -> None:
+    if _same(previous.tools, current.tools):
+        return
     old_names = [definition.name for definition in previous.tools]
     new_names = [definition.name for definition in current.tools]
     old_set, new_set = set(old_names), set(new_names)
