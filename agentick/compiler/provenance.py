@@ -82,7 +82,7 @@ def source_path(root: Fiber, node: n.Node) -> str | None:
         names.append("Tool" if isinstance(kind, ExecutableTool) else component.name)
         previous = kind
     label = _suffix(node)
-    owner = components[-1].type if components else None
+    owner = previous  # the last component shown
     if owner is not None and (_among(owner, builtin) or isinstance(owner, ExecutableTool)):
         names[-1] += label
     else:
