@@ -3,6 +3,7 @@ the model input since the session's previous tick, and which component rendered 
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -130,7 +131,7 @@ def diff(tick: int, **fields: Any) -> dict[str, Any]:
 def deltas(recorder: Recorder) -> list[int]:
     """token_count of each tick minus the previous tick's (counted afresh, whole)."""
     counts = [context.token_count for context in recorder.contexts]
-    return [later - earlier for earlier, later in zip(counts, counts[1:], strict=False)]
+    return [later - earlier for earlier, later in pairwise(counts)]
 
 
 async def test_sections_added_changed_removed_by_state_with_system_diff_and_sources() -> None:
@@ -270,7 +271,12 @@ async def test_a_windowed_timeline_reports_removed_and_added_messages() -> None:
     token_deltas = deltas(recorder)
     assert recorder.dumped() == [
         # [one] -> [one, ok, two]: the history's answer and the new input
-        diff(1, messages={"added": 2}, token_delta=token_deltas[0], sources={"message:1": "Agent > Timeline", "message:2": "Agent > Timeline"}),
+        diff(
+            1,
+            messages={"added": 2},
+            token_delta=token_deltas[0],
+            sources={"message:1": "Agent > Timeline", "message:2": "Agent > Timeline"},
+        ),
         # [one, ok, two] -> [two, ok, three]: the window slid by two
         diff(
             1,
@@ -278,7 +284,7 @@ async def test_a_windowed_timeline_reports_removed_and_added_messages() -> None:
             token_delta=token_deltas[1],
             sources={"message:1": "Agent > Timeline", "message:2": "Agent > Timeline"},
         ),
-    ]  # fmt: skip
+    ]
     assert [len(context.messages) for context in recorder.contexts] == [1, 3, 3]
 
 
@@ -337,7 +343,7 @@ async def test_token_delta_is_the_difference_of_the_compiled_token_counts() -> N
     await session.send("second").result
 
     counts = [context.token_count for context in recorder.contexts]
-    assert [event.token_delta for event in recorder.diffs] == [b - a for a, b in zip(counts, counts[1:], strict=False)]
+    assert [event.token_delta for event in recorder.diffs] == [b - a for a, b in pairwise(counts)]
     assert len(recorder.diffs) == 3
     assert recorder.diffs[0].token_delta > 50  # the 50-word note in the system and in the call
     assert recorder.diffs[1].token_delta < 0  # the section is gone
