@@ -74,16 +74,15 @@ def source_path(root: Fiber, node: n.Node) -> str | None:
     components.reverse()
     builtin = _builtin_components()
     names: list[str] = []
-    previous: Any = None
+    previous: Any = None  # the last component shown
     for component in components:
-        kind = component.type
+        kind: Any = component.type
         if _among(kind, _hidden_components()) and _among(previous, builtin):
             continue  # the Expandable of a `collapsed=` prop
-        names.append("Tool" if isinstance(kind, ExecutableTool) else component.name)
+        names.append("Tool" if _is_tool(kind) else component.name)
         previous = kind
     label = _suffix(node)
-    owner = previous  # the last component shown
-    if owner is not None and (_among(owner, builtin) or isinstance(owner, ExecutableTool)):
+    if previous is not None and (_among(previous, builtin) or _is_tool(previous)):
         names[-1] += label
     else:
         names.append(_KINDS.get(node.type, node.type) + label)
@@ -98,6 +97,10 @@ def _suffix(node: n.Node) -> str:
         return f"#{props['tool'].name}"
     identifier = props.get("id")
     return f"#{identifier}" if identifier else ""
+
+
+def _is_tool(component: object) -> bool:
+    return isinstance(component, ExecutableTool)
 
 
 def _among(component: Any, group: tuple[Any, ...]) -> bool:
