@@ -96,9 +96,13 @@ class ContextDiffer:
         self, current: CompiledContext, root: Fiber, added: Sequence[int], sources: dict[str, str]
     ) -> None:
         paths = _Paths(root, self._message_paths)
+        previous: n.Node | None = None
+        path: str | None = None
         for index in added:
             node = message_node(current, index)
-            path = paths.of(node) if node is not None else None
+            if node is not previous:  # added messages mostly come from one node (the Timeline's)
+                path = paths.of(node) if node is not None else None
+                previous = node
             if path is not None:
                 sources[f"message:{index}"] = path
         known = self._message_paths
@@ -208,10 +212,12 @@ def _message_changes(old: list[Message], new: list[Message]) -> tuple[list[Messa
 def message_node(compiled: CompiledContext, index: int) -> n.Node | None:
     """The node that produced `compiled.messages[index]`: an ephemeral's, or the message node whose
     run of conversation messages holds it."""
-    ephemeral = compiled.ephemerals.get(index)
-    if ephemeral is not None:
-        return ephemeral.node
-    position = index - sum(1 for placed in compiled.ephemerals if placed < index)
+    position = index
+    if compiled.ephemerals:
+        ephemeral = compiled.ephemerals.get(index)
+        if ephemeral is not None:
+            return ephemeral.node
+        position -= sum(1 for placed in compiled.ephemerals if placed < index)
     runs = compiled.structure.message_runs
     run = bisect_right(runs, position, key=operator.itemgetter(0)) - 1
     return runs[run][1] if run >= 0 else None

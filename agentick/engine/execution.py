@@ -51,17 +51,14 @@ from .events import (
     ExecutionEndEvent,
     ExecutionStartEvent,
     MessageEndEvent,
-    MessagesDiff,
     MessageStartEvent,
     ModelRequestEvent,
     ResultEvent,
-    SectionsDiff,
     StreamEvent,
     TickEndEvent,
     TickStartEvent,
     ToolCallEvent,
     ToolResultEvent,
-    ToolsDiff,
 )
 from .handle import ExecutionHandle
 from .lint import lint
@@ -367,11 +364,13 @@ class Execution:
         self.emit(
             ContextDiffEvent,
             system=changes.system,
-            sections=SectionsDiff(
-                added=changes.sections_added, removed=changes.sections_removed, changed=changes.sections_changed
-            ),
-            messages=MessagesDiff(added=changes.messages_added, removed=changes.messages_removed),
-            tools=ToolsDiff(added=changes.tools_added, removed=changes.tools_removed),
+            sections={
+                "added": changes.sections_added,
+                "removed": changes.sections_removed,
+                "changed": changes.sections_changed,
+            },
+            messages={"added": changes.messages_added, "removed": changes.messages_removed},
+            tools={"added": changes.tools_added, "removed": changes.tools_removed},
             token_delta=changes.token_delta,
             sources=changes.sources,
         )
