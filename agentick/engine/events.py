@@ -76,19 +76,33 @@ class CompiledEvent(Event):
 
 
 class SectionsDiff(BaseModel):
+    """Section ids of a `context_diff`. Frozen: the common empty one is shared by events."""
+
+    model_config = ConfigDict(frozen=True)
+
     added: list[str] = Field(default_factory=list[str])
     removed: list[str] = Field(default_factory=list[str])
     changed: list[str] = Field(default_factory=list[str])
 
 
 class MessagesDiff(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     added: int = 0
     removed: int = 0
 
 
 class ToolsDiff(BaseModel):
+    """Tool names of a `context_diff`. Frozen: the common empty one is shared by events."""
+
+    model_config = ConfigDict(frozen=True)
+
     added: list[str] = Field(default_factory=list[str])
     removed: list[str] = Field(default_factory=list[str])
+
+
+NO_SECTIONS = SectionsDiff()
+NO_TOOLS = ToolsDiff()
 
 
 class ContextDiffEvent(Event):
@@ -107,9 +121,9 @@ class ContextDiffEvent(Event):
 
     type: Literal["context_diff"] = "context_diff"
     system: str | None = None
-    sections: SectionsDiff = Field(default_factory=SectionsDiff)
+    sections: SectionsDiff = NO_SECTIONS
     messages: MessagesDiff = Field(default_factory=MessagesDiff)
-    tools: ToolsDiff = Field(default_factory=ToolsDiff)
+    tools: ToolsDiff = NO_TOOLS
     token_delta: int = 0
     sources: dict[str, str] = Field(default_factory=dict[str, str])
 

@@ -44,6 +44,8 @@ from ..types import (
 from ..utf8 import repaired
 from .context_info import ContextInfo
 from .events import (
+    NO_SECTIONS,
+    NO_TOOLS,
     CompiledEvent,
     ContentDeltaEvent,
     ContextDiffEvent,
@@ -51,14 +53,17 @@ from .events import (
     ExecutionEndEvent,
     ExecutionStartEvent,
     MessageEndEvent,
+    MessagesDiff,
     MessageStartEvent,
     ModelRequestEvent,
     ResultEvent,
+    SectionsDiff,
     StreamEvent,
     TickEndEvent,
     TickStartEvent,
     ToolCallEvent,
     ToolResultEvent,
+    ToolsDiff,
 )
 from .handle import ExecutionHandle
 from .lint import lint
@@ -361,16 +366,20 @@ class Execution:
         changes = self.session.context_differ.diff(compiled, self.session.compiler().root.fiber)
         if changes is None:
             return
+        sections = NO_SECTIONS  # shared when nothing changed (frozen): no model built
+        if changes.sections_added or changes.sections_removed or changes.sections_changed:
+            sections = SectionsDiff(
+                added=changes.sections_added, removed=changes.sections_removed, changed=changes.sections_changed
+            )
+        tools = NO_TOOLS
+        if changes.tools_added or changes.tools_removed:
+            tools = ToolsDiff(added=changes.tools_added, removed=changes.tools_removed)
         self.emit(
             ContextDiffEvent,
             system=changes.system,
-            sections={
-                "added": changes.sections_added,
-                "removed": changes.sections_removed,
-                "changed": changes.sections_changed,
-            },
-            messages={"added": changes.messages_added, "removed": changes.messages_removed},
-            tools={"added": changes.tools_added, "removed": changes.tools_removed},
+            sections=sections,
+            messages=MessagesDiff(added=changes.messages_added, removed=changes.messages_removed),
+            tools=tools,
             token_delta=changes.token_delta,
             sources=changes.sources,
         )
