@@ -72,17 +72,17 @@ def source_path(root: Fiber, node: n.Node) -> str | None:
             components.append(above)
         above = above.parent
     components.reverse()
-    builtin = _builtin_components()
+    builtin, hidden = _builtin_components(), _hidden_components()
     names: list[str] = []
     previous: Any = None  # the last component shown
     for component in components:
         kind: Any = component.type
-        if _among(kind, _hidden_components()) and _among(previous, builtin):
+        if id(kind) in hidden and id(previous) in builtin:
             continue  # the Expandable of a `collapsed=` prop
         names.append("Tool" if _is_tool(kind) else component.name)
         previous = kind
     label = _suffix(node)
-    if previous is not None and (_among(previous, builtin) or _is_tool(previous)):
+    if previous is not None and (id(previous) in builtin or _is_tool(previous)):
         names[-1] += label
     else:
         names.append(_KINDS.get(node.type, node.type) + label)
@@ -103,19 +103,14 @@ def _is_tool(component: object) -> bool:
     return isinstance(component, ExecutableTool)
 
 
-def _among(component: Any, group: tuple[Any, ...]) -> bool:
-    """Identity membership (a component type need not be hashable)."""
-    return any(component is item for item in group)
-
-
 @cache
-def _builtin_components() -> tuple[Any, ...]:
-    """The library components that render one structural host node (imported when first needed:
-    the components import the compiler)."""
+def _builtin_components() -> frozenset[int]:
+    """The ids of the library components that render one structural host node (by id: a component
+    type need not be hashable; imported when first needed: the components import the compiler)."""
     from ..components import messages
     from ..components.timeline import Timeline
 
-    return (
+    components = (
         messages.System,
         messages.Section,
         messages.Message,
@@ -127,10 +122,11 @@ def _builtin_components() -> tuple[Any, ...]:
         messages.Grounding,
         Timeline,
     )
+    return frozenset(map(id, components))
 
 
 @cache
-def _hidden_components() -> tuple[Any, ...]:
+def _hidden_components() -> frozenset[int]:
     from ..components.expandable import Expandable
 
-    return (Expandable,)
+    return frozenset({id(Expandable)})
