@@ -23,12 +23,14 @@ class CompiledContext:
 
     `system` is the system message text; `messages` the conversation after it (ephemerals
     included); `model_input` what a model adapter receives. `token_count` is computed on first
-    access (each timeline message is tokenised once per session).
+    access (each timeline message is tokenised once per session). `ephemerals` maps the index in
+    `messages` of each placed ephemeral to it (how `provenance` tells them from the conversation).
     """
 
     __slots__ = (
         "_token_count",
         "_tokens",
+        "ephemerals",
         "iterations",
         "model",
         "model_input",
@@ -48,8 +50,10 @@ class CompiledContext:
         system: str | None,
         tokens: TokenCounter,
         iterations: int,
+        ephemerals: dict[int, Ephemeral],
     ) -> None:
         self.structure = structure
+        self.ephemerals = ephemerals
         self.system = system
         self.sections = {section_id: data.body for section_id, data in structure.sections.items()}
         self.tool_objects = tool_objects  # every merged tool, including user-audience ones
@@ -65,6 +69,11 @@ class CompiledContext:
     def messages(self) -> list[Message]:
         messages = self.model_input.messages
         return messages[1:] if self.system is not None else list(messages)
+
+    @property
+    def tokens(self) -> TokenCounter:
+        """The session's token counter this context counts with."""
+        return self._tokens
 
     @property
     def token_count(self) -> int:
@@ -114,31 +123,40 @@ def assemble(
     tool_objects = merge_tools(*tool_sources, structure.tools)
     definitions = [item.definition for item in tool_objects if item.audience != "user"]
     system = structure.system_text()
-    conversation = place_ephemerals(structure.conversation, structure.ephemerals)
+    placed: dict[int, Ephemeral] = {}
+    conversation = place_ephemerals(structure.conversation, structure.ephemerals, placed)
     if system is not None:
         conversation.insert(0, Message(role="system", content=[TextBlock(text=system)]))
     model_input = ModelInput(messages=conversation, tools=definitions, options=dict(structure.model_options))
-    return CompiledContext(structure, tool_objects, model_input, system, tokens, iterations)
+    return CompiledContext(structure, tool_objects, model_input, system, tokens, iterations, placed)
 
 
-def place_ephemerals(conversation: list[Message], ephemerals: list[Ephemeral]) -> list[Message]:
+def place_ephemerals(
+    conversation: list[Message], ephemerals: list[Ephemeral], placed: dict[int, Ephemeral] | None = None
+) -> list[Message]:
+    """The conversation with the ephemerals placed; `placed` (when given) receives the index of
+    each ephemeral in the result."""
     if not ephemerals:
         return list(conversation)
     buckets: dict[str, list[Ephemeral]] = {"after-system": [], "start": [], "before-user": [], "end": []}
     for ephemeral in ephemerals:
         buckets[ephemeral.position].append(ephemeral)
-    ordered = {position: [e.message for e in sorted(items, key=_order)] for position, items in buckets.items()}
-    out = [*ordered["after-system"], *ordered["start"]]
+    ordered = {position: sorted(items, key=_order) for position, items in buckets.items()}
+    front = [*ordered["after-system"], *ordered["start"]]
     before_user = ordered["before-user"]
     last_user = next((i for i in range(len(conversation) - 1, -1, -1) if conversation[i].role == "user"), -1)
-    if before_user and last_user >= 0:
-        out += conversation[:last_user]
-        out += before_user
-        out += conversation[last_user:]
-    else:
-        out += conversation
-        out += before_user
-    out += ordered["end"]
+    if not before_user or last_user < 0:
+        last_user = len(conversation)  # no user message: they go after the conversation
+    end = ordered["end"]
+    out = [e.message for e in front]
+    out += conversation[:last_user]
+    out += [e.message for e in before_user]
+    out += conversation[last_user:]
+    out += [e.message for e in end]
+    if placed is not None:
+        placed.update(enumerate(front))
+        placed.update(enumerate(before_user, len(front) + last_user))
+        placed.update(enumerate(end, len(out) - len(end)))
     return out
 
 

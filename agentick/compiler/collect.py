@@ -8,6 +8,11 @@ Lowercase tags inside text that the content walk does not format (`<add />` in a
 as literal text; the walk reports each where it decides so, and their names are gathered in
 `text_tags` (cached with the node's compiled form), so that the engine can warn when one names a
 tool or a component (a capitalisation slip) without walking the content again.
+
+Every contributing piece keeps the host node it came from (`system_nodes`, `SectionData.nodes`,
+`section_nodes`, `tool_nodes`, `message_runs`, `Ephemeral.node`): one reference appended beside
+data the walk builds anyway, so that `provenance` can name the component that rendered a part only
+when asked.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ class SectionData:
     audience: str
     renderer: Renderer
     bodies: list[str] = field(default_factory=list[str])
+    nodes: list[n.Node] = field(default_factory=list[n.Node])  # the <Section> nodes merged here
 
     @property
     def body(self) -> str:
@@ -46,6 +52,7 @@ class Ephemeral:
     position: str
     order: int
     message: Message
+    node: n.Node
 
 
 @dataclass(slots=True)
@@ -53,17 +60,23 @@ class CompiledStructure:
     """Everything collected from one render of the tree, before tools are merged."""
 
     system_parts: list[str | SectionData] = field(default_factory=list[str | SectionData])
+    system_nodes: list[n.Node] = field(default_factory=list[n.Node])  # the node of each system part
+    system_texts: list[str] = field(default_factory=list[str])  # the text of each part (system_text())
     sections: dict[str, SectionData] = field(default_factory=dict[str, SectionData])
     conversation: list[Message] = field(default_factory=list[Message])
     ephemerals: list[Ephemeral] = field(default_factory=list[Ephemeral])
     tools: list[Any] = field(default_factory=list[Any])
+    tool_nodes: list[n.Node] = field(default_factory=list[n.Node])  # the node of each tool
+    section_nodes: list[n.Node] = field(default_factory=list[n.Node])  # every section node, in tree order
+    # (index in `conversation` where a node's messages start, the node), one per message node
+    message_runs: list[tuple[int, n.Node]] = field(default_factory=list[tuple[int, n.Node]])
     model: Any = None
     model_options: dict[str, Any] = field(default_factory=dict[str, Any])
     text_tags: set[str] = field(default_factory=set[str])  # unknown lowercase tags written as literal text
 
     def system_text(self) -> str | None:
-        texts = [part if isinstance(part, str) else part.formatted() for part in self.system_parts]
-        texts = [text for text in texts if text]
+        self.system_texts = [part if isinstance(part, str) else part.formatted() for part in self.system_parts]
+        texts = [text for text in self.system_texts if text]
         return "\n\n".join(texts) if texts else None
 
 
@@ -82,7 +95,9 @@ class _Collector:
     def walk(self, children: list[Any], renderer: Renderer) -> None:
         """Collect the top level: structural nodes, also inside renderer switches and grouping tags
         (an explicit stack of `(children left, renderer)` frames, so grouping of any depth works)."""
-        conversation = self.structure.conversation
+        structure = self.structure
+        conversation = structure.conversation
+        runs = structure.message_runs
         frames = [(iter(children), renderer)]
         while frames:
             nodes, renderer = frames[-1]
@@ -98,25 +113,30 @@ class _Collector:
                     if message is None:
                         message = _cached(node, renderer, _compile_entry, self)
                     if message.role == "system":
-                        self.structure.system_parts.append(_text_of(message))
+                        structure.system_parts.append(_text_of(message))
+                        structure.system_nodes.append(node)
                     else:
+                        runs.append((len(conversation), node))
                         conversation.append(message)
                 elif kind == n.ENTRIES:
                     messages = node.props["messages"]
+                    runs.append((len(conversation), node))
                     if node.props["system"]:
                         for message in messages:
                             if message.role == "system":
-                                self.structure.system_parts.append(_text_of(message))
+                                structure.system_parts.append(_text_of(message))
+                                structure.system_nodes.append(node)
                             else:
                                 conversation.append(message)
                     else:
                         conversation.extend(messages)
                 elif kind == n.SYSTEM:
-                    self.structure.system_parts.append(_cached(node, renderer, _compile_text, self))
+                    structure.system_parts.append(_cached(node, renderer, _compile_text, self))
+                    structure.system_nodes.append(node)
                 elif kind == n.SECTION:
                     self.section(node, renderer)
                 elif kind == n.EPHEMERAL:
-                    self.structure.ephemerals.append(_cached(node, renderer, _compile_ephemeral, self))
+                    structure.ephemerals.append(_cached(node, renderer, _compile_ephemeral, self))
                 elif kind == n.TOOL or kind == n.MODEL:
                     self.found(node)
                 elif kind == n.RENDERER:
@@ -146,6 +166,7 @@ class _Collector:
         kind = node.type
         if kind == n.TOOL:
             self.structure.tools.append(node.props["tool"])
+            self.structure.tool_nodes.append(node)
         elif kind == n.MODEL:
             self.structure.model = node.props.get("model") or self.structure.model
             self.structure.model_options.update(node.props.get("options") or {})
@@ -162,7 +183,10 @@ class _Collector:
             self.structure.sections[section_id] = existing
             if existing.audience != "user":
                 self.structure.system_parts.append(existing)
+                self.structure.system_nodes.append(node)
         existing.bodies.append(body)
+        existing.nodes.append(node)
+        self.structure.section_nodes.append(node)
 
 
 def _cached(node: n.Node, renderer: Renderer, compile: Any, collector: _Collector) -> Any:
@@ -218,7 +242,7 @@ def _compile_ephemeral(node: n.Node, renderer: Renderer, record: Any) -> Ephemer
     if title:
         text = f"{renderer.heading(2, title)}\n\n{text}" if text else renderer.heading(2, title)
     message = Message(role="user", content=[TextBlock(text=f"[Context]\n{text}")])
-    return Ephemeral(props.get("position", "end"), props.get("order", 0), message)
+    return Ephemeral(props.get("position", "end"), props.get("order", 0), message, node)
 
 
 def _prefixed(content: list[ContentBlock], prefix: str) -> list[ContentBlock]:

@@ -2,9 +2,9 @@
 
 Every event carries `execution_id`, `tick`, `sequence` (monotonic per session, across executions)
 and `timestamp` (seconds since the epoch). For a tool-using execution the order is:
-`execution_start`, per tick `tick_start`, `compiled`, `model_request`, `message_start`,
-`content_delta`* / `tool_call`*, `message_end`, `tool_result`*, `tick_end`, then `result` and
-`execution_end`.
+`execution_start`, per tick `tick_start`, `compiled`, `context_diff` (from a session's second
+tick on), `model_request`, `message_start`, `content_delta`* / `tool_call`*, `message_end`,
+`tool_result`*, `tick_end`, then `result` and `execution_end`.
 """
 
 # Each event narrows the base's `type: str` to its own literal, the pydantic idiom for a
@@ -23,14 +23,17 @@ from .results import SendResult
 __all__ = [
     "CompiledEvent",
     "ContentDeltaEvent",
+    "ContextDiffEvent",
     "Event",
     "ExecutionEndEvent",
     "ExecutionStartEvent",
     "MCPErrorEvent",
     "MessageEndEvent",
     "MessageStartEvent",
+    "MessagesDiff",
     "ModelRequestEvent",
     "ResultEvent",
+    "SectionsDiff",
     "SpawnEndEvent",
     "SpawnStartEvent",
     "StreamEvent",
@@ -40,6 +43,7 @@ __all__ = [
     "ToolConfirmationRequiredEvent",
     "ToolConfirmationResultEvent",
     "ToolResultEvent",
+    "ToolsDiff",
 ]
 
 
@@ -69,6 +73,59 @@ class CompiledEvent(Event):
     system: str | None = None
     model_input: ModelInput
     iterations: int = 1
+
+
+class SectionsDiff(BaseModel):
+    """Section ids of a `context_diff`. Frozen: the common empty one is shared by events."""
+
+    model_config = ConfigDict(frozen=True)
+
+    added: list[str] = Field(default_factory=list[str])
+    removed: list[str] = Field(default_factory=list[str])
+    changed: list[str] = Field(default_factory=list[str])
+
+
+class MessagesDiff(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    added: int = 0
+    removed: int = 0
+
+
+class ToolsDiff(BaseModel):
+    """Tool names of a `context_diff`. Frozen: the common empty one is shared by events."""
+
+    model_config = ConfigDict(frozen=True)
+
+    added: list[str] = Field(default_factory=list[str])
+    removed: list[str] = Field(default_factory=list[str])
+
+
+NO_SECTIONS = SectionsDiff()
+NO_TOOLS = ToolsDiff()
+
+
+class ContextDiffEvent(Event):
+    """What the model will see that differs from the session's previous model input (every tick
+    but a session's first, right after `compiled`).
+
+    `system` is a unified diff of the system text (None when unchanged); `sections` are ids,
+    `tools` names, `messages` counts (messages compare by identity: a timeline message keeps its
+    object, so one rebuilt with other content counts as removed and added); `token_delta` is this
+    tick's `token_count` minus the previous one's. `sources` maps each added or changed part
+    (`"system"`, `"section:<id>"`, `"tool:<name>"`, `"message:<index>"`, the index in
+    `CompiledContext.messages`) and each removed section or tool to the path of the component that
+    rendered it (`"Agent > Notes > Section#notes"`); a tool no component rendered maps to
+    `"tools= of create_app, app.session or send"`.
+    """
+
+    type: Literal["context_diff"] = "context_diff"
+    system: str | None = None
+    sections: SectionsDiff = NO_SECTIONS
+    messages: MessagesDiff = Field(default_factory=MessagesDiff)
+    tools: ToolsDiff = NO_TOOLS
+    token_delta: int = 0
+    sources: dict[str, str] = Field(default_factory=dict[str, str])
 
 
 class ModelRequestEvent(Event):
@@ -176,6 +233,7 @@ StreamEvent = Annotated[
     ExecutionStartEvent
     | TickStartEvent
     | CompiledEvent
+    | ContextDiffEvent
     | ModelRequestEvent
     | MessageStartEvent
     | ContentDeltaEvent

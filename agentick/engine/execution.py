@@ -44,20 +44,26 @@ from ..types import (
 from ..utf8 import repaired
 from .context_info import ContextInfo
 from .events import (
+    NO_SECTIONS,
+    NO_TOOLS,
     CompiledEvent,
     ContentDeltaEvent,
+    ContextDiffEvent,
     Event,
     ExecutionEndEvent,
     ExecutionStartEvent,
     MessageEndEvent,
+    MessagesDiff,
     MessageStartEvent,
     ModelRequestEvent,
     ResultEvent,
+    SectionsDiff,
     StreamEvent,
     TickEndEvent,
     TickStartEvent,
     ToolCallEvent,
     ToolResultEvent,
+    ToolsDiff,
 )
 from .handle import ExecutionHandle
 from .lint import lint
@@ -188,6 +194,7 @@ class Execution:
             self.emit(
                 CompiledEvent, system=compiled.system, model_input=compiled.model_input, iterations=compiled.iterations
             )
+            self._context_diff(compiled)
             if tick_state.stopped:
                 stop_reason = tick_state.stop_reason or "stopped"
                 self.emit(TickEndEvent, should_continue=False, stop_reason=stop_reason)
@@ -361,6 +368,29 @@ class Execution:
         session.entries.extend(entries)
         session.runtime.pending.extend(entries)
         self.added.extend(entries)
+
+    def _context_diff(self, compiled: CompiledContext) -> None:
+        """Emit what changed since the session's previous tick (nothing on its first)."""
+        changes = self.session.context_differ.diff(compiled, self.session.compiler().root.fiber)
+        if changes is None:
+            return
+        sections = NO_SECTIONS  # shared when nothing changed (frozen): no model built
+        if changes.sections_added or changes.sections_removed or changes.sections_changed:
+            sections = SectionsDiff(
+                added=changes.sections_added, removed=changes.sections_removed, changed=changes.sections_changed
+            )
+        tools = NO_TOOLS
+        if changes.tools_added or changes.tools_removed:
+            tools = ToolsDiff(added=changes.tools_added, removed=changes.tools_removed)
+        self.emit(
+            ContextDiffEvent,
+            system=changes.system,
+            sections=sections,
+            messages=MessagesDiff(added=changes.messages_added, removed=changes.messages_removed),
+            tools=tools,
+            token_delta=changes.token_delta,
+            sources=changes.sources,
+        )
 
     async def _finish(self, result: SendResult[Any] | None, error: BaseException | None) -> None:
         session = self.session

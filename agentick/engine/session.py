@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..compiler import CompiledContext
 from ..compiler.compile import Compiler, call_hook, compile_until_stable
+from ..compiler.diff import ContextDiffer
 from ..element import Element, h, type_name
 from ..errors import PersistenceError, SessionClosedError, ToolError
 from ..hooks.data import DataEntry, data_store
@@ -79,6 +80,9 @@ class Session:
         self.queued: list[Message] = []
         self.children: list[Session] = []
         self.last_compiled: CompiledContext | None = None
+        # The previous tick's model input, for `context_diff` events; a restored session starts
+        # without one, so its first tick has no diff (like a new session's).
+        self.context_differ = ContextDiffer()
         self.runtime = AgentRuntime(session_id, model_id=_model_id(self.model or app.model))
         self.runtime.share(app.extensions)
         self._compiler: Compiler | None = None

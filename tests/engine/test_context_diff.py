@@ -1,0 +1,420 @@
+"""`context_diff` (API.md §15): after `compiled`, on every tick but a session's first, what changed in
+the model input since the session's previous tick, and which component rendered each change."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import Any
+
+import pytest
+from pydantic import TypeAdapter
+
+from agentick import Ephemeral, Fragment, Knobs, Section, System, Timeline, User, create_app, h, tool
+from agentick.compiler import CompiledContext
+from agentick.engine import MemoryStore
+from agentick.engine.events import ContextDiffEvent, StreamEvent
+from agentick.engine.session import Session
+from agentick.hooks import use_com_state, use_tick_state
+from agentick.testing import create_test_model
+
+pytestmark = pytest.mark.anyio
+
+VOLATILE = {"execution_id", "sequence", "timestamp", "session_id"}
+
+
+@tool
+def note(text: str, com: Any) -> str:
+    """Write a note down."""
+    com.set_state("notes", [*com.get_state("notes", []), text])
+    return "noted"
+
+
+@tool
+def forget(com: Any) -> str:
+    """Forget every note."""
+    com.set_state("notes", [])
+    return "forgotten"
+
+
+@tool
+def unlock(com: Any) -> str:
+    """Open the vault."""
+    com.set_state("unlocked", True)
+    return "open"
+
+
+@tool
+def lock(com: Any) -> str:
+    """Close the vault."""
+    com.set_state("unlocked", False)
+    return "closed"
+
+
+@tool
+def secret() -> str:
+    """Read the secret."""
+    return "42"
+
+
+def Notes() -> Any:
+    notes = use_com_state("notes", []).value
+    if not notes:
+        return None
+    return h(Section, {"id": "notes", "title": "Notes"}, "\n".join(f"- {text}" for text in notes))
+
+
+def Memory() -> Any:
+    return h(Notes)
+
+
+def Profile() -> Any:
+    """Two sections from one component."""
+    notes = use_com_state("notes", []).value
+    return h(
+        Fragment,
+        None,
+        h(Section, {"id": "count"}, f"{len(notes)} notes"),
+        h(Section, {"id": "last"}, notes[-1] if notes else "none"),
+    )
+
+
+def Vault() -> Any:
+    return h(secret) if use_com_state("unlocked", False).value else None
+
+
+def NoteAgent() -> Any:
+    return h(Fragment, None, h(System, None, "You take notes."), h(Memory), h(note), h(forget), h(Timeline))
+
+
+def VaultAgent() -> Any:
+    return h(Fragment, None, h(System, None, "You guard a vault."), h(Vault), h(unlock), h(lock), h(Timeline))
+
+
+def call(name: str, call_id: str, **arguments: Any) -> dict[str, Any]:
+    return {"tool": {"name": name, "input": arguments, "id": call_id}}
+
+
+class Recorder:
+    """Every context_diff of an app, with the compiled context of its tick and of the tick before."""
+
+    def __init__(self) -> None:
+        self.diffs: list[ContextDiffEvent] = []
+        self.contexts: list[CompiledContext] = []  # one per tick, in order
+        self.types: list[str] = []
+
+    def __call__(self, session: Session, event: StreamEvent) -> None:
+        self.types.append(event.type)
+        if event.type == "compiled":
+            assert session.last_compiled is not None
+            self.contexts.append(session.last_compiled)
+        elif event.type == "context_diff":
+            self.diffs.append(event)
+
+    def dumped(self) -> list[dict[str, Any]]:
+        return [diff.model_dump(exclude=VOLATILE) for diff in self.diffs]
+
+
+def diff(tick: int, **fields: Any) -> dict[str, Any]:
+    """The expected dump of a context_diff event: every field, defaults for those not given."""
+    return {
+        "type": "context_diff",
+        "tick": tick,
+        "system": fields.get("system"),
+        "sections": {"added": [], "removed": [], "changed": [], **fields.get("sections", {})},
+        "messages": {"added": 0, "removed": 0, **fields.get("messages", {})},
+        "tools": {"added": [], "removed": [], **fields.get("tools", {})},
+        "token_delta": fields["token_delta"],
+        "sources": fields.get("sources", {}),
+    }
+
+
+def deltas(recorder: Recorder) -> list[int]:
+    """token_count of each tick minus the previous tick's (counted afresh, whole)."""
+    counts = [context.token_count for context in recorder.contexts]
+    return [later - earlier for earlier, later in pairwise(counts)]
+
+
+async def test_sections_added_changed_removed_by_state_with_system_diff_and_sources() -> None:
+    model = create_test_model(default_response="Done.")
+    model.respond_with(
+        [call("note", "c1", text="milk"), call("note", "c2", text="eggs"), call("forget", "c3"), "Done."]
+    )
+    recorder = Recorder()
+    app = create_app(NoteAgent, model=model)
+    app.observers.append(recorder)
+
+    await (await app.session()).send("Remember things").result
+
+    token_deltas = deltas(recorder)
+    assert recorder.dumped() == [
+        diff(
+            2,
+            system="--- previous\n+++ current\n@@ -1 +1,5 @@\n You take notes.\n+\n+## Notes\n+\n+- milk",
+            sections={"added": ["notes"]},
+            messages={"added": 2},
+            token_delta=token_deltas[0],
+            sources={
+                "system": "NoteAgent > Memory > Notes > Section#notes",
+                "section:notes": "NoteAgent > Memory > Notes > Section#notes",
+                "message:1": "NoteAgent > Timeline",
+                "message:2": "NoteAgent > Timeline",
+            },
+        ),
+        diff(
+            3,
+            system="--- previous\n+++ current\n@@ -3,3 +3,4 @@\n ## Notes\n \n - milk\n+- eggs",
+            sections={"changed": ["notes"]},
+            messages={"added": 2},
+            token_delta=token_deltas[1],
+            sources={
+                "system": "NoteAgent > Memory > Notes > Section#notes",
+                "section:notes": "NoteAgent > Memory > Notes > Section#notes",
+                "message:3": "NoteAgent > Timeline",
+                "message:4": "NoteAgent > Timeline",
+            },
+        ),
+        diff(
+            4,
+            system="--- previous\n+++ current\n@@ -1,6 +1 @@\n You take notes.\n-\n-## Notes\n-\n-- milk\n-- eggs",
+            sections={"removed": ["notes"]},
+            messages={"added": 2},
+            token_delta=token_deltas[2],
+            sources={
+                "system": "NoteAgent > Memory > Notes > Section#notes",
+                "section:notes": "NoteAgent > Memory > Notes > Section#notes",
+                "message:5": "NoteAgent > Timeline",
+                "message:6": "NoteAgent > Timeline",
+            },
+        ),
+    ]
+    assert token_deltas[0] > 0
+
+
+async def test_a_tool_that_appears_and_disappears_names_the_component_that_rendered_it() -> None:
+    model = create_test_model()
+    model.respond_with([call("unlock", "c1"), call("lock", "c2"), "Locked."])
+    recorder = Recorder()
+    app = create_app(VaultAgent, model=model)
+    app.observers.append(recorder)
+
+    await (await app.session()).send("Open it").result
+
+    token_deltas = deltas(recorder)
+    assert recorder.dumped() == [
+        diff(
+            2,
+            tools={"added": ["secret"]},
+            messages={"added": 2},
+            token_delta=token_deltas[0],
+            sources={
+                "tool:secret": "VaultAgent > Vault > Tool#secret",
+                "message:1": "VaultAgent > Timeline",
+                "message:2": "VaultAgent > Timeline",
+            },
+        ),
+        diff(
+            3,
+            tools={"removed": ["secret"]},
+            messages={"added": 2},
+            token_delta=token_deltas[1],
+            sources={
+                "tool:secret": "VaultAgent > Vault > Tool#secret",
+                "message:3": "VaultAgent > Timeline",
+                "message:4": "VaultAgent > Timeline",
+            },
+        ),
+    ]
+
+
+async def test_nested_components_and_one_component_rendering_two_sections() -> None:
+    def Agent() -> Any:
+        return h(Fragment, None, h(System, None, "You count."), h(Profile), h(note), h(Timeline))
+
+    model = create_test_model()
+    model.respond_with([call("note", "c1", text="milk"), "Done."])
+    recorder = Recorder()
+    app = create_app(Agent, model=model)
+    app.observers.append(recorder)
+
+    await (await app.session()).send("Count").result
+
+    [event] = recorder.dumped()
+    assert event == diff(
+        2,
+        system="--- previous\n+++ current\n@@ -1,5 +1,5 @@\n You count.\n \n-0 notes\n+1 notes\n \n-none\n+milk",
+        sections={"changed": ["count", "last"]},
+        messages={"added": 2},
+        token_delta=deltas(recorder)[0],
+        sources={
+            "system": "Agent > Profile > Section#count, Agent > Profile > Section#last",
+            "section:count": "Agent > Profile > Section#count",
+            "section:last": "Agent > Profile > Section#last",
+            "message:1": "Agent > Timeline",
+            "message:2": "Agent > Timeline",
+        },
+    )
+
+
+async def test_a_windowed_timeline_reports_removed_and_added_messages() -> None:
+    def Agent() -> Any:
+        return h(Fragment, None, h(System, None, "You chat."), h(Timeline, {"limit": 2}))
+
+    model = create_test_model(default_response="ok")
+    recorder = Recorder()
+    app = create_app(Agent, model=model)
+    app.observers.append(recorder)
+    session = await app.session()
+
+    for text in ("one", "two", "three"):
+        await session.send(text).result
+
+    token_deltas = deltas(recorder)
+    assert recorder.dumped() == [
+        # [one] -> [one, ok, two]: the history's answer and the new input
+        diff(
+            1,
+            messages={"added": 2},
+            token_delta=token_deltas[0],
+            sources={"message:1": "Agent > Timeline", "message:2": "Agent > Timeline"},
+        ),
+        # [one, ok, two] -> [two, ok, three]: the window slid by two
+        diff(
+            1,
+            messages={"added": 2, "removed": 2},
+            token_delta=token_deltas[1],
+            sources={"message:1": "Agent > Timeline", "message:2": "Agent > Timeline"},
+        ),
+    ]
+    assert [len(context.messages) for context in recorder.contexts] == [1, 3, 3]
+
+
+async def test_no_diff_on_a_sessions_first_tick_one_on_the_first_tick_of_its_next_execution() -> None:
+    model = create_test_model(default_response="ok")
+    model.respond_with([call("note", "c1", text="milk"), "Done."])
+    recorder = Recorder()
+    app = create_app(NoteAgent, model=model)
+    app.observers.append(recorder)
+    session = await app.session()
+
+    await session.send("first").result
+    await session.send("second").result
+
+    ticks = [t for t in recorder.types if t in ("tick_start", "compiled", "context_diff", "model_request")]
+    assert ticks == [
+        *("tick_start", "compiled", "model_request"),
+        *("tick_start", "compiled", "context_diff", "model_request"),
+        *("tick_start", "compiled", "context_diff", "model_request"),
+    ]
+    assert [event.tick for event in recorder.diffs] == [2, 1]
+    assert recorder.dumped()[1] == diff(
+        1,
+        messages={"added": 2},
+        token_delta=deltas(recorder)[1],
+        sources={"message:3": "NoteAgent > Timeline", "message:4": "NoteAgent > Timeline"},
+    )
+
+
+async def test_a_restored_session_has_nothing_to_compare_its_first_tick_with() -> None:
+    app = create_app(NoteAgent, model=create_test_model(default_response="ok"), store=MemoryStore())
+    session = await app.session("user-1")
+    await session.send("hello").result
+    await session.close()
+    recorder = Recorder()
+    app.observers.append(recorder)
+
+    restored = await app.session("user-1")
+    await restored.send("again").result
+    await restored.send("and again").result
+
+    assert len(restored.timeline) == 6
+    assert [event.tick for event in recorder.diffs] == [1]  # the second execution's, not the first's
+    assert recorder.dumped()[0]["messages"] == {"added": 2, "removed": 0}
+
+
+async def test_token_delta_is_the_difference_of_the_compiled_token_counts() -> None:
+    model = create_test_model(default_response="ok")
+    model.respond_with([call("note", "c1", text="milk " * 50), call("forget", "c2"), "Done."])
+    recorder = Recorder()
+    app = create_app(NoteAgent, model=model)
+    app.observers.append(recorder)
+    session = await app.session()
+
+    await session.send("first").result
+    await session.send("second").result
+
+    counts = [context.token_count for context in recorder.contexts]
+    assert [event.token_delta for event in recorder.diffs] == [b - a for a, b in pairwise(counts)]
+    assert len(recorder.diffs) == 3
+    assert recorder.diffs[0].token_delta > 50  # the 50-word note in the system and in the call
+    assert recorder.diffs[1].token_delta < 0  # the section is gone
+
+
+async def test_the_event_round_trips_through_json() -> None:
+    model = create_test_model()
+    model.respond_with([call("note", "c1", text="milk"), "Done."])
+    recorder = Recorder()
+    app = create_app(NoteAgent, model=model)
+    app.observers.append(recorder)
+
+    await (await app.session()).send("go").result
+
+    [event] = recorder.diffs
+    assert TypeAdapter(StreamEvent).validate_json(event.model_dump_json()) == event
+    assert event.model_dump(mode="json")["sections"] == {"added": ["notes"], "removed": [], "changed": []}
+
+
+async def test_ephemerals_component_messages_and_collapsed_sections_name_their_components() -> None:
+    def Clock() -> Any:
+        state = use_tick_state()
+        return h(Ephemeral, None, f"Tick {state.tick if state else 0}.")
+
+    def Reminder() -> Any:
+        notes = use_com_state("notes", []).value
+        return h(User, {"id": "reminder"}, f"Remember {notes[-1]}.") if notes else None
+
+    def Docs() -> Any:
+        notes = use_com_state("notes", []).value
+        return h(Section, {"id": "docs", "collapsed": "The manual."}, "A long manual.") if notes else None
+
+    def Agent() -> Any:
+        return h(
+            Fragment, None, h(System, None, "You read."), h(Knobs), h(Docs), h(note), h(Timeline), h(Reminder), h(Clock)
+        )
+
+    model = create_test_model()
+    model.respond_with([call("note", "c1", text="milk"), "Done."])
+    recorder = Recorder()
+    app = create_app(Agent, model=model)
+    app.observers.append(recorder)
+
+    await (await app.session()).send("Read").result
+
+    [event] = recorder.dumped()
+    assert event["messages"] == {"added": 4, "removed": 1}  # call, result, reminder, new clock; old clock
+    assert event["sections"] == {"added": ["knobs", "docs"], "removed": [], "changed": []}
+    assert event["tools"] == {"added": ["set_knob"], "removed": []}
+    assert event["sources"] == {
+        "system": "Agent > Knobs > Section#knobs, Agent > Docs > Section#docs",
+        "section:knobs": "Agent > Knobs > Section#knobs",
+        "section:docs": "Agent > Docs > Section#docs",  # not the Expandable that collapsed= adds
+        "tool:set_knob": "Agent > Knobs > Tool#set_knob",
+        "message:1": "Agent > Timeline",
+        "message:2": "Agent > Timeline",
+        "message:3": "Agent > Reminder > User#reminder",
+        "message:4": "Agent > Clock > Ephemeral",
+    }
+    assert [m.text for m in recorder.contexts[1].messages][3:] == ["Remember milk.", "[Context]\nTick 2."]
+
+
+async def test_a_tool_given_to_send_has_no_component() -> None:
+    recorder = Recorder()
+    app = create_app(VaultAgent, model=create_test_model(default_response="ok"))
+    app.observers.append(recorder)
+    session = await app.session()
+
+    await session.send("hello").result
+    await session.send("read it", tools=[secret]).result
+
+    [event] = recorder.dumped()
+    assert event["tools"] == {"added": ["secret"], "removed": []}
+    assert event["sources"]["tool:secret"] == "tools= of create_app, app.session or send"
