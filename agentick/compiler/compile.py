@@ -40,6 +40,9 @@ class Compiler:
         self.runtime = runtime
         self.container = Node("@root", {})
         self.root = Reconciler(AgentHost()).create_root(self.container)
+        # Called before a compile renders the tree: what must be read off the tree as the previous
+        # compile left it (the component paths of its parts, for `context_diff`), read only then.
+        self.before_render: Callable[[], None] | None = None
 
     def wrap(self, element: Any) -> Element:
         """The root element: the agent inside the runtime provider."""
@@ -73,6 +76,8 @@ async def compile_until_stable(
     runtime = compiler.runtime
     root = compiler.root
     compiled: CompiledContext | None = None
+    if compiler.before_render is not None:
+        compiler.before_render()
     for passes in range(1, max_passes + 1):
         runtime.recompile_requested = False
         if element is not None and passes == 1:

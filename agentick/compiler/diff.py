@@ -56,7 +56,7 @@ class ContextDiffer:
     """A session's memory of its previous model input. `diff(compiled, root)` returns what changed
     since the previous call (None on the first), and remembers `compiled` for the next."""
 
-    __slots__ = ("_encoding", "_message_paths", "_messages", "_paths", "_pruned_size", "previous")
+    __slots__ = ("_encoding", "_message_paths", "_messages", "_paths", "_pruned_size", "_unremembered", "previous")
 
     def __init__(self) -> None:
         self.previous: CompiledContext | None = None
@@ -65,6 +65,8 @@ class ContextDiffer:
         self._paths: dict[n.Node, str] = {}  # the path of each structural node of `previous`
         self._message_paths: dict[n.Node, str] = {}  # paths of message nodes asked for so far
         self._pruned_size = 0
+        # The last two compiled contexts and their tree, until `remember` reads the paths off it.
+        self._unremembered: tuple[CompiledContext | None, CompiledContext, Fiber] | None = None
 
     def diff(self, current: CompiledContext, root: Fiber) -> ContextChanges | None:
         previous = self.previous
@@ -86,11 +88,21 @@ class ContextDiffer:
             _compare_tools(previous, current, changes, paths)
             if added:
                 self._message_sources(current, root, added, changes.sources)
-        self._paths = _remember(previous, current, root, self._paths)
+        self._unremembered = (previous, current, root)
         self.previous = current
         self._messages = messages
         self._encoding = encoding
         return changes
+
+    def remember(self) -> None:
+        """Read the paths of the last compiled context's structural parts off the tree, before the
+        tree renders again (`Compiler.before_render`): a part the next render removes still names
+        the component that rendered it. Done then rather than in `diff`, so that a session whose
+        tree never renders again (a one-tick `run()`) never pays for it."""
+        unremembered = self._unremembered
+        if unremembered is not None:
+            self._unremembered = None
+            self._paths = _remember(*unremembered, self._paths)
 
     def _message_sources(
         self, current: CompiledContext, root: Fiber, added: Sequence[int], sources: dict[str, str]

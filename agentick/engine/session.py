@@ -118,6 +118,7 @@ class Session:
     def compiler(self) -> Compiler:
         if self._compiler is None:
             self._compiler = Compiler(self.runtime)
+            self._compiler.before_render = self.context_differ.remember
         return self._compiler
 
     def _check_open(self) -> None:
