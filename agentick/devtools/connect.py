@@ -5,7 +5,8 @@
 - a URL (`http://127.0.0.1:PORT/?token=TOKEN`, printed by `agentick devtools`): the app's records go
   to that standalone server (`bridge.py`); `app.devtools_url` is that URL. Needs no extra.
 - `False`: no DevTools, whatever the environment says.
-- `None` (the default): the URL in the `AGENTICK_DEVTOOLS` environment variable, if it is set and not empty.
+- `None` (the default): the URL in the `AGENTICK_DEVTOOLS` environment variable, if it is set and not empty
+  (`App` checks that variable before importing this package, so apps without DevTools never load it).
 
 `App.close()` ends the connection for good: the in-process server stops (open pages lose their
 stream), or the app's queued records are sent to the standalone server (and the bridge's thread
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from ..engine.app import DEVTOOLS_ENVIRONMENT_VARIABLE as ENVIRONMENT_VARIABLE
 from .bridge import bridge_for
 from .observer import DevToolsObserver
 from .records import Record
@@ -29,8 +31,6 @@ if TYPE_CHECKING:
     from ..engine.app import App
 
 __all__ = ["ENVIRONMENT_VARIABLE", "DevToolsConnection", "connect"]
-
-ENVIRONMENT_VARIABLE = "AGENTICK_DEVTOOLS"
 
 
 class DevToolsConnection:
