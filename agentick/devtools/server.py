@@ -2,7 +2,7 @@
 server-sent events. Needs the `serve` extra.
 
 Every request must carry the server's random token as the query parameter `token`, and a `Host`
-header naming 127.0.0.1 or localhost; anything else gets 403. The token keeps other local users
+header naming 127.0.0.1, localhost or [::1]; anything else gets 403. The token keeps other local users
 and web pages from reading the records (they hold prompts and tool results); the Host check
 defeats DNS rebinding, where a foreign page reaches the loopback port under its own host name.
 
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import secrets
 from collections.abc import AsyncIterator, Sequence
 from importlib import resources
@@ -41,7 +42,8 @@ from .records import RecordLog, encode  # noqa: E402
 
 __all__ = ["ALLOWED_HOSTS", "create_server_app", "new_token"]
 
-ALLOWED_HOSTS = frozenset({"127.0.0.1", "localhost"})
+ALLOWED_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})  # `Host` names, IPv6 in brackets
+_HOST = re.compile(r"(?P<name>\[[^\]]*\]|[^:\[\]]*)(?::\d*)?")  # a Host header: name, then maybe :port
 RECORD_KINDS = frozenset({"session", "event", "tick"})
 STATIC_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -190,9 +192,9 @@ class _Guard:
 
     def _problem(self, request: Request) -> str | None:
         host = request.headers.get("host", "")
-        name = host.rsplit(":", 1)[0] if not host.startswith("[") else host
-        if name.lower() not in ALLOWED_HOSTS:
-            return f"DevTools answers only requests for 127.0.0.1 or localhost, not Host {host!r}"
+        parsed = _HOST.fullmatch(host)
+        if parsed is None or parsed["name"].lower() not in ALLOWED_HOSTS:
+            return f"DevTools answers only requests for 127.0.0.1, localhost or [::1], not Host {host!r}"
         given = request.query_params.get("token", "")
         if not secrets.compare_digest(given.encode(), self.token.encode()):
             return "DevTools needs the token of its URL (?token=...), as printed when the server started"
