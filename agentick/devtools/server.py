@@ -36,7 +36,7 @@ from starlette.applications import Starlette  # noqa: E402
 from starlette.requests import Request  # noqa: E402
 from starlette.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse  # noqa: E402
 from starlette.routing import Route  # noqa: E402
-from starlette.types import ASGIApp, Receive, Scope, Send  # noqa: E402
+from starlette.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
 
 from .records import RecordLog, encode  # noqa: E402
 
@@ -116,7 +116,7 @@ def create_server_app(log: RecordLog, token: str, stopping: asyncio.Event | None
             Route("/api/ingest", ingest, methods=["POST"]),
         ]
     )
-    return _Guard(app, token)
+    return _SecurityHeaders(_Guard(app, token))
 
 
 async def _events(log: RecordLog, after: int, stop: asyncio.Event) -> AsyncIterator[str]:
@@ -173,6 +173,32 @@ def _static_text(name: str) -> str:
         raise FileNotFoundError(f"agentick/devtools/static/{name} is missing from the installed package")
     text: str = file.read_text(encoding="utf-8")
     return text
+
+
+# On every response (403s included). The page loads only its own files and talks only to its own
+# server, so a script injected despite the page's text-only rendering could neither load nor send
+# anything elsewhere; `data:` images are allowed for the empty favicon (which keeps the browser from
+# asking for /favicon.ico without the token). Styles set from JS through CSSOM (`el.style.x = ...`)
+# are not inline styles for CSP. `nosniff` keeps a record served as JSON from being run as a script.
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:"),
+    (b"x-content-type-options", b"nosniff"),
+]
+
+
+class _SecurityHeaders:
+    """ASGI middleware: `SECURITY_HEADERS` on every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers if scope["type"] == "http" else send)
 
 
 class _Guard:

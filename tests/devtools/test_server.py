@@ -97,6 +97,26 @@ def test_a_host_that_is_not_loopback_is_refused_before_listening(host: str, caps
     assert capsys.readouterr() == ("", f"agentick: error: {message}\n")
 
 
+async def test_every_response_carries_the_content_security_policy_and_nosniff() -> None:
+    async with create_app(NoteTaker, model=note_model(), devtools=True) as app, httpx2.AsyncClient() as client:
+        assert app.devtools_url is not None
+        token = app.devtools_url.split("token=")[1]
+        responses = [
+            await client.get(app.devtools_url),
+            await client.get(api(app.devtools_url, "/static/app.js")),
+            await client.get(api(app.devtools_url, "/static/nothing.js")),
+            await client.get(api(app.devtools_url, "/api/records")),
+            await client.post(api(app.devtools_url, "/api/ingest"), json={"records": []}),
+            await client.get(app.devtools_url.replace(token, "wrong")),
+        ]
+        async with client.stream("GET", api(app.devtools_url, "/api/stream")) as stream:
+            responses.append(stream)
+    assert [response.status_code for response in responses] == [200, 200, 404, 200, 204, 403, 200]
+    for response in responses:
+        assert response.headers["content-security-policy"] == "default-src 'self'; img-src 'self' data:"
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+
 async def test_the_page_and_its_files_come_from_the_package_with_the_token_filled_in() -> None:
     async with create_app(NoteTaker, model=note_model(), devtools=True) as app, httpx2.AsyncClient() as client:
         assert app.devtools_url is not None
