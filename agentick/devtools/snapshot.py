@@ -182,7 +182,8 @@ def json_safe(value: Any, depth: int = 0) -> Any:
                 out.append(f"… {len(items) - MAX_ITEMS:,} more")
             return out
         if isinstance(value, dict):
-            return _bounded_dict(cast("Mapping[Any, Any]", value).items(), len(value), depth)
+            mapping = cast("Mapping[Any, Any]", value)
+            return _bounded_dict(mapping.items(), len(mapping), depth)
         if isinstance(value, BaseModel):
             fields = _model_fields(value)
             return _bounded_dict(itertools.islice(fields, MAX_ITEMS + 1), _field_count(value), depth)
