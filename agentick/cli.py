@@ -152,7 +152,9 @@ def _parser() -> argparse.ArgumentParser:
         "devtools", parents=[common], help="run a standalone DevTools server and print its URL (extra serve)"
     )
     devtools.add_argument("--port", type=int, default=0, help="the port to listen on (default 0: a free port)")
-    devtools.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    devtools.add_argument(
+        "--host", default="127.0.0.1", help="the loopback address to listen on: 127.0.0.1 (default), localhost or ::1"
+    )
     return parser
 
 
@@ -349,7 +351,10 @@ async def _compile(component: Any, args: argparse.Namespace) -> int:
 def _devtools(args: argparse.Namespace) -> int:
     from .devtools.runner import DevToolsServer
 
-    server = DevToolsServer(host=args.host, port=args.port)
+    try:
+        server = DevToolsServer(host=args.host, port=args.port)
+    except ValueError as error:  # a host that is not loopback
+        raise UsageError(str(error)) from None
     print(server.url, flush=True)
     print(
         "agentick: DevTools is serving; open the URL above, and run apps with AGENTICK_DEVTOOLS=<URL> "

@@ -6,11 +6,12 @@ has queued, up to `BATCH` records at a time, and POSTs them as JSON to the serve
 started yet, stopped, a wrong token), or the queue is full because it cannot keep up, the records
 are dropped and one warning goes to the `agentick` logger; later batches are tried again.
 
-A process has one bridge per server URL, shared by all its apps (`bridge_for`): `run()` makes an
-app per call, and a thread per app would pile up. `App.close()` flushes the bridge (waits until
-what its app queued was sent); at interpreter exit every bridge is flushed, so a script that never
-closes its app still delivers its records. Only the standard library is used, so the `serve`
-extra is not needed on this side.
+A process has one bridge per server URL, shared by the apps connected to it (`bridge_for`):
+`run()` makes an app per call, and a thread per app would pile up. Each app holds a reference;
+`App.close()` releases it, which flushes the bridge (waits until what was queued was sent), and the
+last release also stops its thread (a later app on that URL starts a new bridge). At interpreter
+exit every bridge still open is flushed, so a script that never closes its app still delivers its
+records. Only the standard library is used, so the `serve` extra is not needed on this side.
 """
 
 from __future__ import annotations
@@ -35,13 +36,16 @@ QUEUE_SIZE = 10_000  # records waiting to be sent before new ones are dropped
 TIMEOUT = 5.0  # seconds per POST
 FLUSH_TIMEOUT = 10.0  # seconds `flush()` waits at most
 
-_bridges: dict[str, Bridge] = {}  # by page URL: one per server for the whole process
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")  # the only hosts a DevTools server answers for
+
+_bridges: dict[str, Bridge] = {}  # the open bridges, by page URL: one per server
 _bridges_lock = threading.Lock()
 
 
 def page_url(url: str, *, origin: str = "devtools") -> str:
-    """The DevTools page URL `url` (as `agentick devtools` prints it), checked: an http URL with a
-    `token` query parameter. `origin` names where the URL came from, for the error."""
+    """The DevTools page URL `url` (as `agentick devtools` prints it), checked: an http URL on a
+    loopback host (127.0.0.1, localhost or [::1]: the server answers no other) with a `token` query
+    parameter. `origin` names where the URL came from, for the error."""
     parts = urllib.parse.urlsplit(url)
     token = urllib.parse.parse_qs(parts.query).get("token", [""])[0]
     if parts.scheme != "http" or not parts.hostname or not token:
@@ -49,16 +53,23 @@ def page_url(url: str, *, origin: str = "devtools") -> str:
             f"{origin}={url!r} is not a DevTools URL; expected the URL `agentick devtools` prints, "
             "like http://127.0.0.1:PORT/?token=TOKEN (the token is required)"
         )
+    if parts.hostname not in LOOPBACK_HOSTS:
+        raise ValueError(
+            f"{origin}={url!r} is not a local DevTools URL: a DevTools server only answers on "
+            f"127.0.0.1, localhost or [::1], not {parts.hostname!r}"
+        )
     return urllib.parse.urlunsplit(("http", parts.netloc, "/", urllib.parse.urlencode({"token": token}), ""))
 
 
 def bridge_for(url: str, *, origin: str = "devtools") -> Bridge:
-    """The process's bridge to the DevTools server at `url`, started on first use."""
+    """The process's bridge to the DevTools server at `url` (started if none is open), with one more
+    reference: the caller calls its `release()` once done with it."""
     page = page_url(url, origin=origin)
     with _bridges_lock:
         bridge = _bridges.get(page)
         if bridge is None:
             bridge = _bridges[page] = Bridge(page)
+        bridge.references += 1
         return bridge
 
 
@@ -68,6 +79,10 @@ def _flush_all() -> None:
         bridges = list(_bridges.values())
     for bridge in bridges:
         bridge.flush()
+
+
+class _Stop:
+    """The last item in a released bridge's queue: its thread ends there."""
 
 
 class _Flushed:
@@ -87,6 +102,7 @@ class Bridge:
         parts = urllib.parse.urlsplit(url)
         self.ingest_url = urllib.parse.urlunsplit(("http", parts.netloc, "/api/ingest", parts.query, ""))
         self._queue: queue.Queue[Any] = queue.Queue(QUEUE_SIZE)
+        self.references = 0  # the apps using this bridge (`bridge_for`, `release`), under `_bridges_lock`
         self._warned = False
         # A proxy from the environment (HTTP_PROXY) must not see the records: the server is local.
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -110,26 +126,49 @@ class Bridge:
             return False
         return marker.done.wait(timeout)
 
+    def release(self) -> None:
+        """Drop one reference, flushing what was queued; the last one stops the thread (joined, at
+        most `FLUSH_TIMEOUT` seconds) and closes the bridge: `bridge_for` then starts a new one."""
+        with _bridges_lock:
+            self.references -= 1
+            last = self.references == 0
+            if last and _bridges.get(self.url) is self:
+                del _bridges[self.url]
+        if not last:
+            self.flush()
+            return
+        try:
+            self._queue.put(_Stop(), timeout=FLUSH_TIMEOUT)
+        except queue.Full:
+            return  # the thread is stuck; it is a daemon and dies with the process
+        self._thread.join(FLUSH_TIMEOUT)
+
     def _send_forever(self) -> None:
-        while True:
+        stopping = False
+        while not stopping:
             batch: list[Record] = []
             markers: list[_Flushed] = []
             item = self._queue.get()
-            while True:
-                if isinstance(item, _Flushed):
-                    markers.append(item)
-                else:
-                    batch.append(item)
-                if len(batch) == BATCH:
-                    break
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-            if batch:
-                self._post(batch)
-            for marker in markers:
-                marker.done.set()
+            try:
+                while True:
+                    if isinstance(item, _Stop):
+                        stopping = True
+                        break
+                    if isinstance(item, _Flushed):
+                        markers.append(item)
+                    else:
+                        batch.append(item)
+                    if len(batch) == BATCH:
+                        break
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                if batch:
+                    self._post(batch)
+            finally:  # whatever happened, nobody waits on these markers for FLUSH_TIMEOUT
+                for marker in markers:
+                    marker.done.set()
 
     def _post(self, batch: list[Record]) -> None:
         try:
@@ -145,6 +184,11 @@ class Bridge:
             self._warn(f"DevTools at {self.url} refused {len(batch)} records: HTTP {error.code} {detail}".rstrip())
         except (OSError, ValueError) as error:
             self._warn(f"DevTools at {self.url} is unreachable ({error}); its records are dropped")
+        except Exception as error:  # a garbled answer (http.client.BadStatusLine, IncompleteRead, ...)
+            self._warn(
+                f"DevTools at {self.url} answered {len(batch)} records with something that is not HTTP "
+                f"({type(error).__name__}: {error}); its records are dropped"
+            )
 
     def _warn(self, message: str) -> None:
         if not self._warned:

@@ -5,10 +5,12 @@
 - a URL (`http://127.0.0.1:PORT/?token=TOKEN`, printed by `agentick devtools`): the app's records go
   to that standalone server (`bridge.py`); `app.devtools_url` is that URL. Needs no extra.
 - `False`: no DevTools, whatever the environment says.
-- `None` (the default): the URL in the `AGENTICK_DEVTOOLS` environment variable, if it is set and not empty.
+- `None` (the default): the URL in the `AGENTICK_DEVTOOLS` environment variable, if it is set and not empty
+  (`App` checks that variable before importing this package, so apps without DevTools never load it).
 
 `App.close()` ends the connection for good: the in-process server stops (open pages lose their
-stream), or the app's queued records are sent to the standalone server; the observer leaves `app.observers` and
+stream), or the app's queued records are sent to the standalone server (and the bridge's thread
+stops when no other app uses it); the observer leaves `app.observers` and
 `app.devtools_url` becomes None. The app itself keeps working; later executions are not recorded.
 """
 
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from ..engine.app import DEVTOOLS_ENVIRONMENT_VARIABLE as ENVIRONMENT_VARIABLE
 from .bridge import bridge_for
 from .observer import DevToolsObserver
 from .records import Record
@@ -28,8 +31,6 @@ if TYPE_CHECKING:
     from ..engine.app import App
 
 __all__ = ["ENVIRONMENT_VARIABLE", "DevToolsConnection", "connect"]
-
-ENVIRONMENT_VARIABLE = "AGENTICK_DEVTOOLS"
 
 
 class DevToolsConnection:
@@ -43,7 +44,7 @@ class DevToolsConnection:
         app.observers.append(self.observer)
 
     async def aclose(self) -> None:
-        """Stop observing the app, then stop the server or flush the bridge (in a worker thread:
+        """Stop observing the app, then stop the server or release the bridge (in a worker thread:
         both wait for another thread)."""
         if self.observer in self.app.observers:
             self.app.observers.remove(self.observer)
@@ -65,5 +66,5 @@ def connect(app: App, setting: bool | str | None) -> DevToolsConnection | None:
         return DevToolsConnection(app, server.url, server.log.append, server.stop)
     if isinstance(setting, str):
         bridge = bridge_for(setting, origin=origin)
-        return DevToolsConnection(app, bridge.url, bridge.put, bridge.flush)
+        return DevToolsConnection(app, bridge.url, bridge.put, bridge.release)
     raise TypeError(f"devtools must be True, False, None or a DevTools URL string, not {setting!r}")

@@ -22,6 +22,7 @@ require("uvicorn", extra="serve", feature="agentick DevTools (the DevTools serve
 
 import uvicorn  # noqa: E402
 
+from .bridge import LOOPBACK_HOSTS  # noqa: E402
 from .records import RecordLog  # noqa: E402
 from .server import create_server_app, new_token  # noqa: E402
 
@@ -32,7 +33,8 @@ STOP_TIMEOUT = 10.0  # seconds `stop()` waits for the server thread
 
 
 class DevToolsServer:
-    """A DevTools server over `log` (a new one by default), listening on `host`:`port` (0: a free port).
+    """A DevTools server over `log` (a new one by default), listening on `host`:`port` (0: a free port);
+    `host` is 127.0.0.1, localhost or ::1 (ValueError otherwise).
 
     `url` is the page's address with its token. Use `start()`/`stop()` for a background thread,
     or `run()` to serve in the calling thread until interrupted.
@@ -41,13 +43,20 @@ class DevToolsServer:
     def __init__(
         self, log: RecordLog | None = None, *, host: str = LOOPBACK, port: int = 0, token: str | None = None
     ) -> None:
+        # The server answers only requests for a loopback host (server.py), so it listens on one:
+        # on any other address it would print a URL that always gets 403.
+        if host not in LOOPBACK_HOSTS:
+            raise ValueError(
+                f"DevTools listens only on a loopback address (127.0.0.1, localhost or ::1), not {host!r}: "
+                "its records hold prompts and tool results, and it answers only requests for those hosts"
+            )
         self.log = log if log is not None else RecordLog()
         self.token = token or new_token()
-        self._socket = socket.create_server((host, port))
+        family = socket.AF_INET6 if host == "::1" else socket.AF_INET
+        self._socket = socket.create_server((host, port), family=family)
         bound_host, bound_port = self._socket.getsockname()[:2]
-        # A wildcard address serves loopback too; the page is only answered for loopback names.
-        shown = LOOPBACK if bound_host in ("0.0.0.0", "::") else bound_host
         self.port: int = bound_port
+        shown = f"[{bound_host}]" if family == socket.AF_INET6 else bound_host
         self.url = f"http://{shown}:{bound_port}/?token={self.token}"
         stopping = asyncio.Event()  # bound to the server's loop when first awaited there
         config = uvicorn.Config(

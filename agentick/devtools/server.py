@@ -2,7 +2,7 @@
 server-sent events. Needs the `serve` extra.
 
 Every request must carry the server's random token as the query parameter `token`, and a `Host`
-header naming 127.0.0.1 or localhost; anything else gets 403. The token keeps other local users
+header naming 127.0.0.1, localhost or [::1]; anything else gets 403. The token keeps other local users
 and web pages from reading the records (they hold prompts and tool results); the Host check
 defeats DNS rebinding, where a foreign page reaches the loopback port under its own host name.
 
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import secrets
 from collections.abc import AsyncIterator, Sequence
 from importlib import resources
@@ -35,13 +36,14 @@ from starlette.applications import Starlette  # noqa: E402
 from starlette.requests import Request  # noqa: E402
 from starlette.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse  # noqa: E402
 from starlette.routing import Route  # noqa: E402
-from starlette.types import ASGIApp, Receive, Scope, Send  # noqa: E402
+from starlette.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
 
 from .records import RecordLog, encode  # noqa: E402
 
 __all__ = ["ALLOWED_HOSTS", "create_server_app", "new_token"]
 
-ALLOWED_HOSTS = frozenset({"127.0.0.1", "localhost"})
+ALLOWED_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})  # `Host` names, IPv6 in brackets
+_HOST = re.compile(r"(?P<name>\[[^\]]*\]|[^:\[\]]*)(?::\d*)?")  # a Host header: name, then maybe :port
 RECORD_KINDS = frozenset({"session", "event", "tick"})
 STATIC_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -114,7 +116,7 @@ def create_server_app(log: RecordLog, token: str, stopping: asyncio.Event | None
             Route("/api/ingest", ingest, methods=["POST"]),
         ]
     )
-    return _Guard(app, token)
+    return _SecurityHeaders(_Guard(app, token))
 
 
 async def _events(log: RecordLog, after: int, stop: asyncio.Event) -> AsyncIterator[str]:
@@ -173,6 +175,32 @@ def _static_text(name: str) -> str:
     return text
 
 
+# On every response (403s included). The page loads only its own files and talks only to its own
+# server, so a script injected despite the page's text-only rendering could neither load nor send
+# anything elsewhere; `data:` images are allowed for the empty favicon (which keeps the browser from
+# asking for /favicon.ico without the token). Styles set from JS through CSSOM (`el.style.x = ...`)
+# are not inline styles for CSP. `nosniff` keeps a record served as JSON from being run as a script.
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:"),
+    (b"x-content-type-options", b"nosniff"),
+]
+
+
+class _SecurityHeaders:
+    """ASGI middleware: `SECURITY_HEADERS` on every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers if scope["type"] == "http" else send)
+
+
 class _Guard:
     """ASGI middleware: 403 unless the request carries the token and a loopback `Host`."""
 
@@ -190,9 +218,9 @@ class _Guard:
 
     def _problem(self, request: Request) -> str | None:
         host = request.headers.get("host", "")
-        name = host.rsplit(":", 1)[0] if not host.startswith("[") else host
-        if name.lower() not in ALLOWED_HOSTS:
-            return f"DevTools answers only requests for 127.0.0.1 or localhost, not Host {host!r}"
+        parsed = _HOST.fullmatch(host)
+        if parsed is None or parsed["name"].lower() not in ALLOWED_HOSTS:
+            return f"DevTools answers only requests for 127.0.0.1, localhost or [::1], not Host {host!r}"
         given = request.query_params.get("token", "")
         if not secrets.compare_digest(given.encode(), self.token.encode()):
             return "DevTools needs the token of its URL (?token=...), as printed when the server started"

@@ -5,16 +5,19 @@ The tree keeps component fibers only (host nodes, text and context providers are
 and is bounded so a huge tree cannot stall a tick: at most `MAX_TREE_NODES` components, at most
 `MAX_TREE_DEPTH` levels; what is cut is replaced by a node named `… N more`. Hook values are
 rendered JSON-safe: plain data as is (at most `MAX_ITEMS` items per container, `MAX_DEPTH` levels),
-anything else as its `repr`, and every string cut at `MAX_TEXT` characters.
+anything else as a `reprlib` repr within the same limits, and every string cut at `MAX_TEXT`
+characters, so a hook holding a million items costs no more than one holding twenty.
 """
 
 from __future__ import annotations
 
 import inspect
+import itertools
 import json
 import math
+import reprlib
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any, cast
 
 from pydantic import BaseModel
@@ -161,8 +164,10 @@ def hook_value(hook: Any) -> Any:
 
 
 def json_safe(value: Any, depth: int = 0) -> Any:
-    """`value` as JSON data: plain data kept (bounded), pydantic models dumped, anything else its
-    `repr`; strings cut at `MAX_TEXT` characters."""
+    """`value` as JSON data, at a cost bounded by the limits rather than by the value's size: plain
+    data kept (lists, tuples, sets and deques as their first `MAX_ITEMS` items, then `… N more`;
+    dicts likewise), a pydantic model as a dict of its fields (never dumped whole), anything else a
+    bounded `repr`; strings cut at `MAX_TEXT` characters."""
     if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, float):
@@ -170,34 +175,101 @@ def json_safe(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
         return _cut(value, MAX_TEXT)
     if depth < MAX_DEPTH:
-        if isinstance(value, list | tuple):
-            sequence = cast("Sequence[Any]", value)
-            out = [json_safe(item, depth + 1) for item in sequence[:MAX_ITEMS]]
-            if len(sequence) > MAX_ITEMS:
-                out.append(f"… {len(sequence) - MAX_ITEMS:,} more")
+        if isinstance(value, list | tuple | set | frozenset | deque):
+            items = cast("Collection[Any]", value)
+            out = [json_safe(item, depth + 1) for item in itertools.islice(items, MAX_ITEMS)]
+            if len(items) > MAX_ITEMS:
+                out.append(f"… {len(items) - MAX_ITEMS:,} more")
             return out
         if isinstance(value, dict):
             mapping = cast("Mapping[Any, Any]", value)
-            result: dict[str, Any] = {}
-            for index, (key, item) in enumerate(mapping.items()):
-                if index == MAX_ITEMS:
-                    result["…"] = f"{len(mapping) - MAX_ITEMS:,} more"
-                    break
-                result[_cut(key if isinstance(key, str) else _repr(key), MAX_TEXT)] = json_safe(item, depth + 1)
-            return result
+            return _bounded_dict(mapping.items(), len(mapping), depth)
         if isinstance(value, BaseModel):
-            try:
-                return json_safe(value.model_dump(mode="json"), depth)
-            except Exception:
-                pass
-    return _cut(_repr(value), MAX_TEXT)
+            fields = _model_fields(value)
+            return _bounded_dict(itertools.islice(fields, MAX_ITEMS + 1), _field_count(value), depth)
+    return _cut(_REPR.repr(value), MAX_TEXT)
 
 
-def _repr(value: Any) -> str:
-    try:
-        return repr(value)
-    except Exception as error:
-        return f"<{type(value).__name__} (repr failed: {type(error).__name__})>"
+def _bounded_dict(items: Iterable[tuple[Any, Any]], size: int, depth: int) -> dict[str, Any]:
+    """The first `MAX_ITEMS` of `items` (out of `size`) as a JSON object, then `"…": "N more"`."""
+    result: dict[str, Any] = {}
+    for index, (key, item) in enumerate(items):
+        if index == MAX_ITEMS:
+            result["…"] = f"{size - MAX_ITEMS:,} more"
+            break
+        result[_cut(key if isinstance(key, str) else _REPR.repr(key), MAX_TEXT)] = json_safe(item, depth + 1)
+    return result
+
+
+def _model_fields(model: BaseModel) -> Iterator[tuple[str, Any]]:
+    """A pydantic model's fields, then its extra ones, each read as it is needed."""
+    for name in type(model).model_fields:
+        yield name, getattr(model, name, None)
+    yield from (model.__pydantic_extra__ or {}).items()
+
+
+def _field_count(model: BaseModel) -> int:
+    return len(type(model).model_fields) + len(model.__pydantic_extra__ or {})
+
+
+class _BoundedRepr(reprlib.Repr):
+    """`reprlib` with the snapshot's limits, never sorting a whole set or dict (reprlib sorts them
+    to pick the items it shows), showing a pydantic model's first fields rather than its full
+    repr, and naming a failing `__repr__` instead of raising."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = MAX_DEPTH
+        self.maxstring = self.maxother = self.maxlong = MAX_TEXT
+        self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = MAX_ITEMS
+        self.maxdeque = self.maxarray = self.maxdict = MAX_ITEMS
+
+    def repr_set(self, x: set[Any], level: int) -> str:
+        return "set()" if not x else self._items(x, level, "{", "}", self.maxset)
+
+    def repr_frozenset(self, x: frozenset[Any], level: int) -> str:
+        return "frozenset()" if not x else self._items(x, level, "frozenset({", "})", self.maxfrozenset)
+
+    def _items(self, x: Collection[Any], level: int, left: str, right: str, most: int) -> str:
+        if level <= 0:
+            return f"{left}...{right}"
+        pieces = [self.repr1(item, level - 1) for item in itertools.islice(x, most)]
+        if len(x) > most:
+            pieces.append("...")
+        return left + ", ".join(pieces) + right
+
+    def repr_dict(self, x: dict[Any, Any], level: int) -> str:
+        if not x:
+            return "{}"
+        if level <= 0:
+            return "{...}"
+        pieces = [
+            f"{self.repr1(k, level - 1)}: {self.repr1(v, level - 1)}"
+            for k, v in itertools.islice(x.items(), self.maxdict)
+        ]
+        if len(x) > self.maxdict:
+            pieces.append("...")
+        return "{" + ", ".join(pieces) + "}"
+
+    def repr_bytes(self, x: bytes, level: int) -> str:
+        return repr(x) if len(x) <= self.maxstring else repr(x[: self.maxstring]) + "..."
+
+    def repr_instance(self, x: Any, level: int) -> str:
+        if isinstance(x, BaseModel):
+            if level <= 0:
+                return f"{type(x).__name__}(...)"
+            shown = itertools.islice(_model_fields(x), self.maxdict)
+            pieces = [f"{name}={self.repr1(item, level - 1)}" for name, item in shown]
+            if _field_count(x) > self.maxdict:
+                pieces.append("...")
+            return f"{type(x).__name__}({', '.join(pieces)})"
+        try:
+            return _cut(repr(x), self.maxother)
+        except Exception as error:
+            return f"<{type(x).__name__} (repr failed: {type(error).__name__})>"
+
+
+_REPR = _BoundedRepr()
 
 
 def _cut(text: str, limit: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
 __all__ = ["App", "create_app", "run", "run_sync"]
 
 T = TypeVar("T")
+
+# The DevTools URL for apps made with `devtools=None` (devtools/connect.py). Read here, so that an
+# app without DevTools never imports `agentick.devtools` (urllib, http.client, an atexit handler).
+DEVTOOLS_ENVIRONMENT_VARIABLE = "AGENTICK_DEVTOOLS"
 
 
 class App:
@@ -95,7 +100,7 @@ class App:
         self.run = Procedure(self._run, name="app.run")
         # DevTools (devtools/connect.py): an observer feeding an in-process server or a standalone one
         self._devtools: DevToolsConnection | None = None
-        if devtools is not False:
+        if devtools is not False and (devtools is not None or os.environ.get(DEVTOOLS_ENVIRONMENT_VARIABLE)):
             from ..devtools.connect import connect
 
             self._devtools = connect(self, devtools)

@@ -261,6 +261,8 @@ def _tools(
         if any(fnmatch.fnmatchcase(original, pattern) for pattern in view.exclude):
             continue
         sanitised = _NAME.sub("_", view.prefix + original)
+        final = _unique(sanitised[:64] or "tool", taken)  # the warning names what the model really sees
+        taken.add(final)
         if len(sanitised) > 64 and ("cut", server, original) not in state.warned:
             state.warned.add(("cut", server, original))
             logger.warning(
@@ -269,10 +271,8 @@ def _tools(
                 server,
                 original,
                 sanitised,
-                sanitised[:64],
+                final,
             )
-        final = _unique(sanitised[:64] or "tool", taken)
-        taken.add(final)
         tools.append(
             ExecutableTool(
                 name=final,

@@ -10,9 +10,12 @@ it is pushed. Per execution::
 
 A spawned child's `invoke_agent` span nests under the parent's `execute_tool` span when exactly
 one of the parent's tool calls is running (a tool that spawns), else under the parent's tick. An
-execution that was not spawned nests under the OpenTelemetry context current where it was
-started (`session.send` inside `tracer.start_as_current_span(...)`, on asyncio). Spans take the
-events' timestamps. Whatever ends an execution, `execution_end` ends every span still open.
+execution that was not spawned nests under the OpenTelemetry context current as its task starts:
+on asyncio, the context where `session.send` started it (inside `tracer.start_as_current_span(...)`).
+An execution started for queued sends (a send while the session was running) is started by the
+previous execution's task as it ends, so it inherits the context of the send that started that
+previous execution, not the context of the sends that queued (docs/observability.md, "Queued
+sends"). Spans take the events' timestamps. Whatever ends an execution, `execution_end` ends every span still open.
 """
 
 from __future__ import annotations

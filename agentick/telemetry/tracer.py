@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from functools import cache
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -47,4 +46,9 @@ class TracerCache:
 
 @cache
 def _version() -> str:
-    return metadata.version("agentick")
+    """The instrumentation's version: `agentick.__version__`, which a checkout used without being
+    installed also has (`importlib.metadata` alone would raise there, failing every span observer)."""
+    import agentick
+
+    version: str = agentick.__version__
+    return version

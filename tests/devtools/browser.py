@@ -52,7 +52,7 @@ def require_browser() -> None:
 @dataclass
 class Browsing:
     """A page of a fresh browser context, the URLs of every request made in that context, and
-    the page's uncaught script errors."""
+    the page's uncaught script errors and console errors (CSP violations among them)."""
 
     page: Page
     requests: list[str] = field(default_factory=list[str])
@@ -79,6 +79,8 @@ async def browsing(width: int = 1280, height: int = 800) -> AsyncIterator[Browsi
             session = Browsing(page)
             context.on("request", lambda request: session.requests.append(request.url))
             page.on("pageerror", lambda error: session.errors.append(str(error)))
+            # console errors include what the Content-Security-Policy refused ("Refused to load ...")
+            page.on("console", lambda message: message.type == "error" and session.errors.append(message.text))
             yield session
         finally:
             await browser.close()

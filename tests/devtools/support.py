@@ -3,6 +3,7 @@ helpers to read a DevTools server over real HTTP (httpx2 against uvicorn on 127.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -53,3 +54,8 @@ async def records(client: httpx2.AsyncClient, url: str, after: int = 0) -> list[
     assert response.status_code == 200, response.text
     listed: list[dict[str, Any]] = response.json()["records"]
     return listed
+
+
+def environment_without_devtools() -> dict[str, str]:
+    """This process's environment for a subprocess, less a developer's own AGENTICK_DEVTOOLS."""
+    return {key: value for key, value in os.environ.items() if key != "AGENTICK_DEVTOOLS"}

@@ -10,7 +10,8 @@ import socket
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import anyio
@@ -18,7 +19,7 @@ import httpx2
 import pytest
 
 from agentick import create_app
-from agentick.devtools.bridge import bridge_for
+from agentick.devtools.bridge import bridge_for, page_url
 from agentick.devtools.runner import DevToolsServer
 from agentick.engine.events import StreamEvent
 
@@ -114,7 +115,9 @@ async def test_an_unreachable_server_costs_one_warning_and_never_an_execution(
         async with create_app(NoteTaker, model=note_model(), devtools=url) as app:
             session = await app.session("s1")
             assert (await session.send("Remember milk.").result).response == "Noted: milk."
-            await anyio.to_thread.run_sync(bridge_for(url).flush)  # the first records were tried (and failed)
+            bridge = bridge_for(url)  # the app's bridge, one more reference
+            await anyio.to_thread.run_sync(bridge.flush)  # the first records were tried (and failed)
+            await anyio.to_thread.run_sync(bridge.release)
             assert len(caplog.records) == 1
             assert (await session.send("And eggs.").result).response == "Noted again."
     warnings = [record.getMessage() for record in caplog.records if record.name == "agentick"]
@@ -146,8 +149,93 @@ def test_a_url_without_its_token_is_refused_naming_where_it_came_from(monkeypatc
         create_app(NoteTaker, devtools=1)  # type: ignore[arg-type]
 
 
-def test_devtools_false_ignores_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_url_on_another_host_is_refused_naming_where_it_came_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"^devtools='http://192.0.2.1:9/\?token=abc' is not a local DevTools URL: a DevTools server only "
+        r"answers on 127.0.0.1, localhost or \[::1\], not '192.0.2.1'$",
+    ):
+        create_app(NoteTaker, devtools="http://192.0.2.1:9/?token=abc")
+    monkeypatch.setenv("AGENTICK_DEVTOOLS", "http://example.com:9/?token=abc")
+    with pytest.raises(ValueError, match=r"^AGENTICK_DEVTOOLS='http://example.com:9/\?token=abc' is not a local"):
+        create_app(NoteTaker)
+    for url in ("http://localhost:9/?token=abc", "http://[::1]:9/?token=abc"):
+        assert page_url(url) == url
+
+
+def bridge_threads() -> list[str]:
+    return [thread.name for thread in threading.enumerate() if thread.name.startswith("agentick-devtools-bridge")]
+
+
+async def test_the_last_app_closed_stops_the_bridge_thread_and_a_later_app_starts_another(
+    server: DevToolsServer,
+) -> None:
+    assert bridge_threads() == []
+    first = create_app(NoteTaker, model=note_model(), devtools=server.url)
+    second = create_app(NoteTaker, model=note_model(), devtools=server.url)
+    assert bridge_threads() == ["agentick-devtools-bridge"]  # one per URL, shared
+    await (await first.session("one")).send("Remember milk.").result
+    await first.close()
+    assert bridge_threads() == ["agentick-devtools-bridge"]  # the second app still uses it
+    await (await second.session("two")).send("Remember milk.").result
+    await second.close()
+    assert bridge_threads() == []
+    async with create_app(NoteTaker, model=note_model(), devtools=server.url) as third:
+        assert bridge_threads() == ["agentick-devtools-bridge"]
+        await (await third.session("three")).send("Remember milk.").result
+    assert bridge_threads() == []
+    async with httpx2.AsyncClient() as client:
+        listed = await records(client, server.url)
+    assert [record["session_id"] for record in listed if record["kind"] == "session"] == ["one", "two", "three"]
+    assert [record["event"]["type"] for record in listed if record["kind"] == "event"][-1] == "execution_end"
+
+
+@pytest.fixture
+def garbage_server() -> Iterator[str]:
+    """A loopback socket server answering every connection with bytes that are not HTTP; its page URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stopping = threading.Event()
+
+    def answer() -> None:
+        while not stopping.is_set():
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/?token=abc"
+    finally:
+        stopping.set()
+        socket.create_connection(listener.getsockname()).close()  # wakes accept()
+        thread.join()
+        listener.close()
+
+
+async def test_a_server_answering_garbage_costs_one_warning_and_the_bridge_keeps_working(
+    garbage_server: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = garbage_server
+    with caplog.at_level(logging.WARNING, logger="agentick"):
+        async with create_app(NoteTaker, model=note_model(), devtools=url) as app:
+            session = await app.session("s1")
+            assert (await session.send("Remember milk.").result).response == "Noted: milk."
+            bridge = bridge_for(url)
+            assert await anyio.to_thread.run_sync(bridge.flush, 5.0)  # answered garbage, the thread lives
+            assert (await session.send("And eggs.").result).response == "Noted again."
+            assert await anyio.to_thread.run_sync(bridge.flush, 5.0)
+            await anyio.to_thread.run_sync(bridge.release)
+    [warning] = [record.getMessage() for record in caplog.records if record.name == "agentick"]
+    assert warning.startswith(f"DevTools at {url} answered ")
+    assert "with something that is not HTTP (BadStatusLine: " in warning
+    assert bridge_threads() == []
+
+
+async def test_devtools_false_ignores_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AGENTICK_DEVTOOLS", "http://127.0.0.1:9/?token=abc")
     app = create_app(NoteTaker, devtools=False, telemetry=False)  # no observer at all
     assert app.devtools_url is None and app.observers == []
-    assert create_app(NoteTaker).devtools_url == "http://127.0.0.1:9/?token=abc"
+    async with create_app(NoteTaker) as connected:
+        assert connected.devtools_url == "http://127.0.0.1:9/?token=abc"

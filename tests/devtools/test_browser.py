@@ -5,7 +5,7 @@ updates live when the app runs again, and never makes a request beyond 127.0.0.1
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -13,6 +13,7 @@ from agentick import Element, Fragment, System, Timeline, create_app, h, tool
 from agentick.testing import create_test_model
 
 from .browser import Browsing, browsing
+from .support import api
 
 pytestmark = pytest.mark.anyio
 
@@ -36,14 +37,8 @@ def weather_model() -> Any:
     return model
 
 
-def records_url(devtools_url: str) -> str:
-    parts = urlsplit(devtools_url)
-    token = parse_qs(parts.query)["token"][0]
-    return f"{parts.scheme}://{parts.netloc}/api/records?token={token}"
-
-
 async def tick_record(browser: Browsing, devtools_url: str, execution_id: str, tick: int) -> dict[str, Any]:
-    records = (await browser.fetch_json(records_url(devtools_url)))["records"]
+    records = (await browser.fetch_json(api(devtools_url, "/api/records")))["records"]
     [record] = [r for r in records if r["kind"] == "tick" and r["execution_id"] == execution_id and r["tick"] == tick]
     return record
 
@@ -188,7 +183,7 @@ async def test_the_second_executions_tick_shows_its_context_diff_with_sources() 
             await page.goto(app.devtools_url)
             await page.click('[data-session="weather"]')
             await page.click(f'[data-tick="{second.execution_id}:1"]')
-            records = (await browser.fetch_json(records_url(app.devtools_url)))["records"]
+            records = (await browser.fetch_json(api(app.devtools_url, "/api/records")))["records"]
             diffs = [
                 r["event"]
                 for r in records

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
@@ -16,18 +15,17 @@ from typing import Any
 import httpx2
 import pytest
 
-from .support import api
+from .support import api, environment_without_devtools
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 URL = re.compile(r"http://127\.0\.0\.1:\d+/\?token=[\w-]+")
 
 
 def start(*args: str, stdin: bool = False) -> subprocess.Popen[str]:
-    environment = {key: value for key, value in os.environ.items() if key != "AGENTICK_DEVTOOLS"}
     return subprocess.Popen(
         [sys.executable, "-m", "agentick", *args],
         cwd=EXAMPLES,
-        env=environment,
+        env=environment_without_devtools(),
         stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

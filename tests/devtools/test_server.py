@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -19,10 +20,12 @@ import httpx2
 import pytest
 
 from agentick import create_app, h, tool
+from agentick.cli import main
+from agentick.devtools.runner import DevToolsServer
 from agentick.engine.events import StreamEvent
 from agentick.testing import create_test_model
 
-from .support import SYSTEM, NoteTaker, api, note_model, records, save_note
+from .support import SYSTEM, NoteTaker, api, environment_without_devtools, note_model, records, save_note
 
 pytestmark = pytest.mark.anyio
 
@@ -55,15 +58,63 @@ async def test_requests_without_the_token_or_for_a_foreign_host_get_403() -> Non
                 (wrong, {}),
                 (good, {"Host": f"evil.example:{port}"}),  # DNS rebinding: a foreign name for 127.0.0.1
                 (good, {"Host": "127.0.0.1.evil.example"}),
+                (good, {"Host": f"[::1]evil.example:{port}"}),
+                (good, {"Host": f"[::2]:{port}"}),
             ]:
                 response = await client.request(method, url, headers=headers, content=b'{"records": []}')
                 assert response.status_code == 403, (method, url, headers)
         # the same requests with the token and a loopback name are served
-        for host in (f"127.0.0.1:{port}", f"localhost:{port}", "localhost"):
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", "localhost", f"[::1]:{port}", "[::1]"):
             response = await client.get(api(app.devtools_url, "/api/records"), headers={"Host": host})
             assert response.status_code == 200, host
         response = await client.post(api(app.devtools_url, "/api/ingest"), json={"records": []})
         assert response.status_code == 204
+
+
+async def test_a_server_on_ipv6_loopback_prints_a_bracketed_url_that_works() -> None:
+    server = DevToolsServer(host="::1").start()
+    try:
+        assert re.fullmatch(r"http://\[::1\]:\d+/\?token=[\w-]+", server.url), server.url
+        async with httpx2.AsyncClient() as client:
+            page = await client.get(server.url)
+            assert page.status_code == 200 and "<title>agentick DevTools</title>" in page.text
+            assert (await client.get(api(server.url, "/api/records"))).json() == {"records": []}
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.1", "::", "example.com"])
+def test_a_host_that_is_not_loopback_is_refused_before_listening(host: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Its page URL would always get 403: the server answers only requests for loopback names."""
+    message = (
+        f"DevTools listens only on a loopback address (127.0.0.1, localhost or ::1), not {host!r}: "
+        "its records hold prompts and tool results, and it answers only requests for those hosts"
+    )
+    with pytest.raises(ValueError) as raised:
+        DevToolsServer(host=host)
+    assert str(raised.value) == message
+    assert main(["devtools", "--host", host]) == 2
+    assert capsys.readouterr() == ("", f"agentick: error: {message}\n")
+
+
+async def test_every_response_carries_the_content_security_policy_and_nosniff() -> None:
+    async with create_app(NoteTaker, model=note_model(), devtools=True) as app, httpx2.AsyncClient() as client:
+        assert app.devtools_url is not None
+        token = app.devtools_url.split("token=")[1]
+        responses = [
+            await client.get(app.devtools_url),
+            await client.get(api(app.devtools_url, "/static/app.js")),
+            await client.get(api(app.devtools_url, "/static/nothing.js")),
+            await client.get(api(app.devtools_url, "/api/records")),
+            await client.post(api(app.devtools_url, "/api/ingest"), json={"records": []}),
+            await client.get(app.devtools_url.replace(token, "wrong")),
+        ]
+        async with client.stream("GET", api(app.devtools_url, "/api/stream")) as stream:
+            responses.append(stream)
+    assert [response.status_code for response in responses] == [200, 200, 404, 200, 204, 403, 200]
+    for response in responses:
+        assert response.headers["content-security-policy"] == "default-src 'self'; img-src 'self' data:"
+        assert response.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_the_page_and_its_files_come_from_the_package_with_the_token_filled_in() -> None:
@@ -342,9 +393,12 @@ def test_one_server_serves_an_app_across_event_loops() -> None:
 
 
 def run_python(code: str) -> subprocess.CompletedProcess[str]:
-    environment = {key: value for key, value in os.environ.items() if key != "AGENTICK_DEVTOOLS"}
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120, env=environment
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment_without_devtools(),
     )
 
 
@@ -355,10 +409,10 @@ def test_importing_agentick_imports_no_server() -> None:
         import agentick
         app = agentick.create_app(lambda: None)
         print(sorted({name.split(".")[0] for name in sys.modules} & {"starlette", "uvicorn", "sse_starlette"}))
-        print("agentick.devtools.server" in sys.modules, app.devtools_url)
+        print("agentick.devtools" in sys.modules, app.devtools_url)
         """
     )
-    assert done.stdout.splitlines() == ["[]", "False None"], done.stderr
+    assert done.stdout.splitlines() == ["[]", "False None"], done.stderr  # no urllib, no atexit flush either
 
 
 def test_devtools_without_the_serve_extra_names_it() -> None:

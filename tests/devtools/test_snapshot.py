@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections import deque
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, ConfigDict, Field
 
 from agentick import (
     Element,
@@ -42,10 +44,61 @@ def test_values_are_json_data_bounded_in_length_items_and_depth() -> None:
     assert json_safe({i: i for i in range(22)}) == {**{repr(i): i for i in range(20)}, "…": "2 more"}
     assert json_safe([[[[["deep"]]]]]) == [[[["['deep']"]]]]
     assert json_safe(TextBlock(text="hi")) == {"type": "text", "text": "hi"}
-    assert json_safe({3}) == "{3}"
+    assert json_safe({3}) == [3] and json_safe(frozenset()) == [] and json_safe(deque("ab")) == ["a", "b"]
     assert json_safe(Unprintable()) == "<Unprintable (repr failed: RuntimeError)>"
     assert json_safe(object.__new__(type("Long", (), {"__repr__": lambda self: "r" * 300}))) == "r" * 199 + "…"
     json.dumps(json_safe({"nested": [Unprintable(), {1, 2}, b"bytes"]}))  # always serialisable
+
+
+class Big(BaseModel):
+    """A model too big to dump for a glance: 25 fields, one holding a million numbers."""
+
+    model_config = ConfigDict(extra="allow")
+
+    numbers: list[int]
+    tags: set[str] = Field(default_factory=set)
+
+    def model_dump(self, **options: Any) -> dict[str, Any]:
+        raise AssertionError("a hook value must not be dumped whole for a snapshot")
+
+
+def big_model() -> Big:
+    return Big(numbers=list(range(1_000_000)), tags={"a"}, **{f"extra{i}": i for i in range(23)})
+
+
+def test_huge_values_cost_what_their_first_items_cost() -> None:
+    million = range(1_000_000)
+    for container in (list(million), set(million), frozenset(million), deque(million), tuple(million)):
+        assert json_safe(container) == [*range(20), "… 999,980 more"], type(container)
+    assert json_safe({i: i for i in million}) == {**{repr(i): i for i in range(20)}, "…": "999,980 more"}
+    assert json_safe(big_model()) == {
+        "numbers": [*range(20), "… 999,980 more"],
+        "tags": ["a"],
+        **{f"extra{i}": i for i in range(18)},
+        "…": "5 more",
+    }
+    # past the depth limit, a bounded repr: reprlib's limits, no sorting of the whole set, a model's first fields
+    assert json_safe([[[[set(million)]]]]) == [[[["{" + ", ".join(map(str, range(20))) + ", ...}"]]]]
+    assert json_safe([[[[big_model()]]]]) == [
+        [
+            [
+                [
+                    _cut_like_snapshot(
+                        "Big(numbers=["
+                        + ", ".join(map(str, range(20)))
+                        + ", ...], tags={'a'}, "
+                        + ", ".join(f"extra{i}={i}" for i in range(18))
+                        + ", ...)"
+                    )
+                ]
+            ]
+        ]
+    ]
+    assert json_safe([[[[b"b" * 1_000_000]]]]) == [[[["b'" + "b" * 197 + "…"]]]]
+
+
+def _cut_like_snapshot(text: str) -> str:
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 Theme = create_context("light", name="Theme")

@@ -72,8 +72,8 @@ async def test_long_names_are_truncated_to_64_characters_kept_unique_and_warned_
     assert [tool.name for tool in compiled.tools] == ["p" * 64, "p" * 62 + "_2"]
     assert [record.getMessage() for record in caplog.records] == [
         f"the MCP server 'box' offers the tool {name!r}, whose name {'p' * 70 + name!r} is longer than the 64 "
-        f"characters providers accept: the model sees it cut to {'p' * 64!r}"
-        for name in ("echo", "add")
+        f"characters providers accept: the model sees it cut to {cut!r}"
+        for name, cut in (("echo", "p" * 64), ("add", "p" * 62 + "_2"))
     ]
 
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
 from agentick import create_app, run_sync
 from agentick.telemetry import TelemetryOptions
+from agentick.telemetry.tracer import _version
 from agentick.testing import create_test_model
 
 from .conftest import Recorder
@@ -103,3 +106,30 @@ def test_without_a_provider_nothing_of_opentelemetry_is_imported_and_one_set_lat
         "imported after a run without a provider: []",
         "spans: ['chat test-model', 'tick 1', 'invoke_agent Agent']",
     ]
+
+
+async def run_with(provider: TracerProvider) -> None:
+    async with create_app(Agent, model=create_test_model(), telemetry={"tracer_provider": provider}) as app:
+        await (await app.session("s1")).send("hi").result
+
+
+def test_a_checkout_used_without_being_installed_still_records_spans(
+    monkeypatch: pytest.MonkeyPatch, recorder: tuple[TracerProvider, Recorder]
+) -> None:
+    """`importlib.metadata` knows no `agentick` distribution there; the tracer's version is then
+    `agentick.__version__`'s "0+unknown" instead of an error failing every execution's observer."""
+
+    def not_installed(name: str) -> str:
+        raise metadata.PackageNotFoundError(name)
+
+    provider, spans = recorder
+    monkeypatch.setattr(metadata, "version", not_installed)
+    _version.cache_clear()
+    try:
+        anyio.run(run_with, provider)
+    finally:
+        _version.cache_clear()
+    assert tree(spans.spans) == [("invoke_agent Agent", [("tick 1", [("chat test-model", [])])])]
+    assert {(span.instrumentation_scope.name, span.instrumentation_scope.version) for span in spans.spans} == {
+        ("agentick", "0+unknown")
+    }

@@ -305,6 +305,43 @@ async def test_an_execution_started_inside_a_span_of_the_application_nests_under
     assert tree(spans.spans) == [("POST /chat", [("invoke_agent Agent", [("tick 1", [("chat test-model", [])])])])]
 
 
+async def test_a_queued_execution_nests_under_the_span_of_the_send_that_started_the_running_one(
+    recorder: tuple[TracerProvider, Recorder],
+) -> None:
+    """As documented ("Queued sends"): the running execution starts the queued one from its own task."""
+    provider, spans = recorder
+    tracer = provider.get_tracer("the-application")
+    started, release = anyio.Event(), anyio.Event()
+
+    @tool
+    async def wait() -> str:
+        """Waits until released."""
+        started.set()
+        await release.wait()
+        return "done"
+
+    model = create_test_model(default_response="second")
+    model.respond_with([{"tool": {"name": "wait", "input": {}}}, "first"])
+    async with create_app(lambda: chat(h(wait)), model=model, telemetry={"tracer_provider": provider}) as app:
+        session = await app.session("s1")
+        with tracer.start_as_current_span("request A"):
+            first = await session.send("a")
+        await started.wait()
+        with tracer.start_as_current_span("request B"):
+            queued = await session.send("b")  # the session is running: queued for the next execution
+        release.set()
+        assert (await first.result).response == "first" and (await queued.result).response == "second"
+
+    [request_a] = named(spans.spans, "request A")
+    executions = [span for span in spans.spans if span.name.startswith("invoke_agent")]
+    assert [attributes(span)["agentick.execution.id"] for span in executions] == [
+        first.execution_id,
+        queued.execution_id,
+    ]
+    assert [span.parent.span_id if span.parent else None for span in executions] == [request_a.context.span_id] * 2
+    assert sorted(span.name for span in spans.spans if span.parent is None) == ["request A", "request B"]
+
+
 async def test_the_global_tracer_provider_is_used_when_none_is_passed(global_recorder: Recorder) -> None:
     async with create_app(Agent, model=create_test_model()) as app:
         await (await app.session("s1")).send("hi").result
