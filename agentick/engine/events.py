@@ -4,7 +4,10 @@ Every event carries `execution_id`, `tick`, `sequence` (monotonic per session, a
 and `timestamp` (seconds since the epoch). For a tool-using execution the order is:
 `execution_start`, per tick `tick_start`, `compiled`, `context_diff` (from a session's second
 tick on), `model_request`, `message_start`, `content_delta`* / `tool_call`*, `message_end`,
-`tool_result`*, `tick_end`, then `result` and `execution_end`.
+`tool_result`*, `tick_end`, then `result` and `execution_end`. Those two come after the session
+is saved (API.md §16): a client that saw `execution_end` knows the turn is durable, a failed save
+is reported by `execution_end` (`status="error"`), and `result` appears exactly when
+`handle.result` resolves to a result.
 """
 
 # Each event narrows the base's `type: str` to its own literal, the pydantic idiom for a

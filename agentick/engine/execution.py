@@ -422,6 +422,17 @@ class Execution:
                 except Exception as close_error:
                     if error is None and not aborted:
                         error = close_error
+        runtime.tick_state = None
+        runtime.emit = None
+        # Saved before the last events (API.md §16): a client that saw `execution_end` knows the turn
+        # is durable, and a failed save is reported by `execution_end` itself. `result` comes after
+        # the save too, so the stream shows a result exactly when `handle.result` resolves to one.
+        try:
+            await session.persist()
+        except PersistenceError as persist_error:
+            if error is None and not aborted:
+                error = persist_error
+        aborted = self.handle.status == "aborted"  # an abort may arrive while the hooks or the save run
         if result is not None and error is None and not aborted:
             self.emit(ResultEvent, result=result)
         status = "aborted" if aborted else ("error" if error is not None else "completed")
@@ -431,13 +442,6 @@ class Execution:
             stop_reason=result.stop_reason if result is not None else None,
             error=f"{type(error).__name__}: {error}" if error is not None else None,
         )
-        runtime.tick_state = None
-        runtime.emit = None
-        try:
-            await session.persist()
-        except PersistenceError as persist_error:
-            if error is None and not aborted:
-                error = persist_error
         if not session.ephemeral:
             session.execution_ended(self.handle)
         self.handle.finish(result if error is None else None, error)

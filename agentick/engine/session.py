@@ -391,7 +391,12 @@ class Session:
         snapshot = self.snapshot()
         runner = self.app.runner
         if runner is not None and hasattr(runner, "on_persist"):
-            snapshot = runner.on_persist(self, snapshot) or snapshot
+            try:
+                snapshot = runner.on_persist(self, snapshot) or snapshot
+            except Exception as error:
+                raise PersistenceError(
+                    f"saving session {self.id!r} failed: the runner's on_persist raised {type(error).__name__}: {error}"
+                ) from error
         try:
             await store.save(self.id, snapshot)
         except PersistenceError:

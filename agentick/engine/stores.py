@@ -1,14 +1,16 @@
 """Session stores: where snapshots live between executions and processes.
 
 `create_app(store=...)` takes `None` (sessions live in memory while they are open; nothing is
-saved), a path string (SQLite, the embedded default for long-lived apps), `MemoryStore()` (saved
-snapshots in this process, e.g. for tests), or any object with async `save(id, snapshot)`,
-`load(id)` and `delete(id)`.
+saved), a store string (a SQLite path or URL, the embedded default for long-lived apps; see
+`store_from`), `MemoryStore()` (saved snapshots in this process, e.g. for tests), or any object
+with async `save(id, snapshot)`, `load(id)` and `delete(id)`.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import sqlite3
 import threading
 import time
@@ -56,7 +58,9 @@ class SqliteStore:
     """
 
     def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
+        # A relative path is relative to the working directory when the store is made, not to
+        # whichever one is current at the first save.
+        self.path = str(path) if str(path) == ":memory:" else os.path.abspath(path)
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
 
@@ -113,12 +117,69 @@ class SqliteStore:
 
 
 def store_from(store: Any) -> Any:
+    """The store `create_app(store=...)` asked for: `None`, a store string or `Path`, or a store object."""
     if store is None:
         return None
-    if isinstance(store, str | Path):
+    if isinstance(store, Path):
         return SqliteStore(store)
+    if isinstance(store, str):
+        return _store_from_string(store)
     if all(callable(getattr(store, name, None)) for name in ("save", "load", "delete")):
         return store
     raise TypeError(
-        f"store must be None, a SQLite path, or an object with async save/load/delete, not {type(store).__name__}"
+        f"store must be None, a SQLite path or store URL, or an object with async save/load/delete, "
+        f"not {type(store).__name__}"
     )
+
+
+_SUPPORTED = "a file path, sqlite:///relative.db, sqlite:////absolute.db, postgresql:// or postgres://"
+
+
+def _store_from_string(text: str) -> SqliteStore:
+    """Parse a store string: the scheme is the text before `://` (compared case-insensitively, as
+    URL schemes are). No `://` is a plain SQLite path; `sqlite:` URLs follow SQLAlchemy's
+    convention (three slashes then a path relative to the working directory, four for an
+    absolute one). Nothing is created for a string that is refused."""
+    scheme, separator, rest = text.partition("://")
+    if not separator:
+        return SqliteStore(text)
+    kind = scheme.lower()
+    shown = masked(text)
+    if kind == "sqlite":
+        if rest in ("", "/"):
+            raise ValueError(
+                f"store={shown!r}: the sqlite URL names no file; write sqlite:///relative.db or "
+                "sqlite:////absolute/path.db (for sessions kept in memory, use store=None or MemoryStore())"
+            )
+        if not rest.startswith("/"):
+            raise ValueError(
+                f"store={shown!r}: a sqlite URL has no host; write sqlite:///relative.db (relative to the "
+                "working directory) or sqlite:////absolute/path.db"
+            )
+        path = rest[1:]
+        if "?" in path:
+            raise ValueError(f"store={shown!r}: sqlite URLs take no query parameters here")
+        return SqliteStore(path)
+    if kind in ("postgresql", "postgres"):
+        raise NotImplementedError(
+            f"store={shown!r}: PostgreSQL stores are not implemented yet in this version of agentick; "
+            "use a SQLite path or sqlite:/// URL, or pass an object with async save/load/delete"
+        )
+    raise ValueError(f"store={shown!r}: unknown store scheme {scheme!r}; supported: {_SUPPORTED}")
+
+
+_SECRET_PARAMETER = re.compile(r"(?i)([?&][^=&#]*(?:password|secret|token)[^=&#]*=)[^&#]*")
+
+
+def masked(url: str) -> str:
+    """`url` with its password (`user:password@` and `password=` query parameters) replaced by
+    `***`, for error messages and logs. Errs towards hiding: everything up to the last `@` counts
+    as user information."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+    user_info, at, after = rest.rpartition("@")
+    if at:
+        user, colon, _ = user_info.partition(":")
+        rest = f"{user}:***@{after}" if colon else rest
+    return f"{scheme}://" + _SECRET_PARAMETER.sub(r"\1***", rest)

@@ -1,0 +1,126 @@
+"""Store strings (API.md §16): which store a `create_app(store="...")` string makes, and the
+strings refused before anything is created."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from agentick import create_app
+from agentick.engine import SqliteStore
+from agentick.engine.stores import masked
+from agentick.testing import create_test_model
+from tests.engine.support import chat
+
+pytestmark = pytest.mark.anyio
+
+
+def Chat():
+    return chat()
+
+
+def stored_texts(path: Path, session_id: str) -> list[str]:
+    with sqlite3.connect(path) as connection:
+        (row,) = connection.execute(
+            "SELECT snapshot FROM agentick_sessions WHERE session_id = ?", (session_id,)
+        ).fetchall()
+    return [entry["message"]["content"][0]["text"] for entry in json.loads(row[0])["timeline"]]
+
+
+async def save_one_turn(store: str, session_id: str = "u") -> None:
+    app = create_app(Chat, model=create_test_model(), store=store)
+    await (await app.session(session_id)).send("hello").result
+    await app.close()
+
+
+@pytest.mark.parametrize("store", ["rel.db", "sqlite:///rel.db", "SQLite:///rel.db"])
+async def test_a_relative_store_is_relative_to_the_working_directory_when_the_app_is_made(store, tmp_path, monkeypatch):
+    made_in, saved_in = tmp_path / "made", tmp_path / "saved"
+    made_in.mkdir()
+    saved_in.mkdir()
+    monkeypatch.chdir(made_in)
+    app = create_app(Chat, model=create_test_model(), store=store)
+    monkeypatch.chdir(saved_in)
+    await (await app.session("u")).send("hello").result
+    await app.close()
+
+    assert isinstance(app.store, SqliteStore) and app.store.path == str(made_in / "rel.db")
+    assert stored_texts(made_in / "rel.db", "u") == ["hello", "Test response"]
+    assert os.listdir(saved_in) == []
+
+
+async def test_a_relative_sqlite_url_may_name_a_subfolder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    await save_one_turn("sqlite:///data/sessions.db")
+
+    assert stored_texts(tmp_path / "data" / "sessions.db", "u") == ["hello", "Test response"]
+
+
+async def test_four_slashes_make_an_absolute_sqlite_path(tmp_path, monkeypatch):
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    target = tmp_path / "abs" / "x.db"
+    url = f"sqlite:///{target}"  # target starts with "/": four slashes in all
+
+    assert url.startswith("sqlite:////")
+    await save_one_turn(url)
+
+    assert stored_texts(target, "u") == ["hello", "Test response"]
+    assert os.listdir(elsewhere) == []
+
+
+@pytest.mark.parametrize(
+    ("store", "error", "message"),
+    [
+        ("sqlite://", ValueError, r"^store='sqlite://': the sqlite URL names no file; write sqlite:///relative\.db"),
+        ("sqlite:///", ValueError, r"^store='sqlite:///': the sqlite URL names no file"),
+        ("sqlite://host/x.db", ValueError, r"^store='sqlite://host/x\.db': a sqlite URL has no host"),
+        ("sqlite:///x.db?mode=ro", ValueError, r"^store='sqlite:///x\.db\?mode=ro': sqlite URLs take no query"),
+        (
+            "postgresql://agent:s3cret@db.internal:5432/agents",
+            NotImplementedError,
+            r"^store='postgresql://agent:\*\*\*@db\.internal:5432/agents': PostgreSQL stores are not implemented yet",
+        ),
+        ("postgres://db.internal/agents", NotImplementedError, r"^store='postgres://db\.internal/agents': PostgreSQL"),
+        (
+            "mysql://root:s3cret@localhost/agents",
+            ValueError,
+            r"^store='mysql://root:\*\*\*@localhost/agents': unknown store scheme 'mysql'; supported: a file path, "
+            r"sqlite:///relative\.db, sqlite:////absolute\.db, postgresql:// or postgres://$",
+        ),
+        ("redis+tls://cache/0", ValueError, r"unknown store scheme 'redis\+tls'"),
+        ("://nothing", ValueError, r"unknown store scheme ''"),
+    ],
+)
+def test_a_refused_store_string_names_the_problem_and_creates_nothing(store, error, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    with pytest.raises(error, match=message) as raised:
+        create_app(Chat, model=create_test_model(), store=store)
+
+    assert "s3cret" not in str(raised.value)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://agent:s3cret@db:5432/agents", "postgresql://agent:***@db:5432/agents"),
+        ("postgresql://agent:p@ss:w/rd@db/agents", "postgresql://agent:***@db/agents"),  # unencoded @ / :
+        (
+            "postgresql://db/agents?sslmode=require&password=s3cret",
+            "postgresql://db/agents?sslmode=require&password=***",
+        ),
+        ("postgresql://db/agents?PGPASSWORD=s3cret&app=x", "postgresql://db/agents?PGPASSWORD=***&app=x"),
+        ("postgresql://agent@db/agents", "postgresql://agent@db/agents"),
+        ("sqlite:///rel.db", "sqlite:///rel.db"),
+        ("plain/path.db", "plain/path.db"),
+    ],
+)
+def test_masked_hides_passwords_in_urls(url, shown):
+    assert masked(url) == shown
