@@ -260,7 +260,8 @@ def create_app(
     devtools: bool | str | None = None,
 ) -> App:
     """An app for `component`. `model` is used unless the tree renders one; `store` is None (memory),
-    a SQLite path, or an object with async save/load/delete. `confirmation_timeout` (seconds) turns
+    a SQLite path or store string (`sqlite:///sessions.db`; see docs/sessions.md), or an object with async
+    save/load/delete. `confirmation_timeout` (seconds) turns
     a confirmation request nobody answers into a denial, for tools that set none of their own.
     `output_type` asks every execution for a validated structured output (`SendResult.output`),
     retried `output_retries` times; `output_mode` is "auto", "native" or "tool" (API.md §12).
