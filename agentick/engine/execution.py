@@ -318,6 +318,7 @@ class Execution:
             model_input = runner.transform_model_input(model_input)
             if inspect.isawaitable(model_input):
                 model_input = await model_input
+        self.session.context_differ.commit()  # the model sees this tick's context: the next diff's baseline
         self.emit(ModelRequestEvent, model=model.metadata.id, provider=model.metadata.provider)
         stream = getattr(model, "stream", None)
         if stream is None:

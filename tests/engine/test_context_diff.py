@@ -418,3 +418,97 @@ async def test_a_tool_given_to_send_has_no_component() -> None:
     [event] = recorder.dumped()
     assert event["tools"] == {"added": ["secret"], "removed": []}
     assert event["sources"]["tool:secret"] == "tools= of create_app, app.session or send"
+
+
+def Mode() -> Any:
+    """A section that says "halted" once a user said "halt", and stops the tick that sees it first."""
+    state = use_tick_state()
+    texts = [entry.message.text for entry in state.timeline] if state else []
+    if texts and texts[-1] == "halt" and state is not None:
+        state.stop("halted")
+    return h(Section, {"id": "mode"}, "halted" if "halt" in texts else "running")
+
+
+def ModeAgent() -> Any:
+    return h(Fragment, None, h(System, None, "You obey."), h(Mode), h(Timeline))
+
+
+async def test_a_stopped_tick_does_not_move_the_baseline_the_next_diff_reports_its_changes() -> None:
+    recorder = Recorder()
+    app = create_app(ModeAgent, model=create_test_model(default_response="ok"))
+    app.observers.append(recorder)
+    session = await app.session()
+
+    await session.send("hello").result
+    await session.send("halt").result  # compiled and diffed, then stopped: the model never sees it
+    await session.send("go").result
+
+    assert [m.text for m in recorder.contexts[2].messages] == ["hello", "ok", "halt", "go"]
+    mode = "ModeAgent > Mode > Section#mode"
+    system = "--- previous\n+++ current\n@@ -1,3 +1,3 @@\n You obey.\n \n-running\n+halted"
+    assert recorder.dumped() == [
+        diff(
+            1,
+            system=system,
+            sections={"changed": ["mode"]},
+            messages={"added": 2},
+            token_delta=deltas(recorder)[0],
+            sources={
+                "system": mode,
+                "section:mode": mode,
+                "message:1": "ModeAgent > Timeline",
+                "message:2": "ModeAgent > Timeline",
+            },
+        ),
+        # against the input of "hello", the last one the model saw: the section change again, 3 messages
+        diff(
+            1,
+            system=system,
+            sections={"changed": ["mode"]},
+            messages={"added": 3},
+            token_delta=recorder.contexts[2].token_count - recorder.contexts[0].token_count,
+            sources={
+                "system": mode,
+                "section:mode": mode,
+                **{f"message:{i}": "ModeAgent > Timeline" for i in (1, 2, 3)},
+            },
+        ),
+    ]
+
+
+class FailingRunner:
+    """A runner whose `transform_model_input` raises while `failing` is set: the model is never called."""
+
+    def __init__(self) -> None:
+        self.failing = False
+
+    def transform_model_input(self, model_input: Any) -> Any:
+        if self.failing:
+            raise RuntimeError("the runner is down")
+        return model_input
+
+
+async def test_a_failure_before_the_model_call_does_not_move_the_baseline() -> None:
+    runner = FailingRunner()
+    recorder = Recorder()
+    app = create_app(NoteAgent, model=create_test_model(default_response="ok"), runner=runner)
+    app.observers.append(recorder)
+    session = await app.session()
+    await session.send("one").result
+
+    runner.failing = True
+    with pytest.raises(RuntimeError, match="the runner is down"):
+        await session.send("two").result
+    runner.failing = False
+    await session.send("three").result
+
+    first, failed, last = recorder.contexts
+    assert [m.text for m in failed.messages] == ["one", "ok", "two"]
+    assert [m.text for m in last.messages] == ["one", "ok", "two", "three"]
+    # the retry is compared with the input of "one", the last one the model saw
+    assert recorder.dumped()[-1] == diff(
+        1,
+        messages={"added": 3},
+        token_delta=last.token_count - first.token_count,
+        sources={f"message:{index}": "NoteAgent > Timeline" for index in (1, 2, 3)},
+    )
