@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from agentick import Ephemeral, Fragment, Knobs, Section, System, Timeline, User, create_app, h, tool
+from agentick import Ephemeral, Fragment, Knobs, Section, System, Timeline, User, create_app, create_tool, h, tool
 from agentick.compiler import CompiledContext
 from agentick.engine import MemoryStore
 from agentick.engine.events import ContextDiffEvent, StreamEvent
@@ -512,3 +512,41 @@ async def test_a_failure_before_the_model_call_does_not_move_the_baseline() -> N
         token_delta=last.token_count - first.token_count,
         sources={f"message:{index}": "NoteAgent > Timeline" for index in (1, 2, 3)},
     )
+
+
+def recall() -> str:
+    return "nothing"
+
+
+def Recall() -> Any:
+    """A tool whose description follows the state: the same name, another definition."""
+    count = len(use_com_state("notes", []).value)
+    return h(create_tool(name="recall", description=f"Recall one of {count} notes.", handler=recall))
+
+
+async def test_a_tool_whose_definition_changed_appears_in_sources_only() -> None:
+    def Agent() -> Any:
+        return h(Fragment, None, h(System, None, "You take notes."), h(Recall), h(note), h(Timeline))
+
+    model = create_test_model()
+    model.respond_with([call("note", "c1", text="milk"), "Done."])
+    recorder = Recorder()
+    app = create_app(Agent, model=model)
+    app.observers.append(recorder)
+
+    await (await app.session()).send("Remember").result
+
+    [before, after] = [context.tools[0] for context in recorder.contexts]
+    assert (before.description, after.description) == ("Recall one of 0 notes.", "Recall one of 1 notes.")
+    assert recorder.dumped() == [
+        diff(
+            2,
+            messages={"added": 2},
+            token_delta=deltas(recorder)[0],
+            sources={
+                "tool:recall": "Agent > Recall > Tool#recall",
+                "message:1": "Agent > Timeline",
+                "message:2": "Agent > Timeline",
+            },
+        )
+    ]
