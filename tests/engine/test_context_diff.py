@@ -550,3 +550,53 @@ async def test_a_tool_whose_definition_changed_appears_in_sources_only() -> None
             },
         )
     ]
+
+
+def Step() -> Any:
+    """One Section (and one User message) in the same place, its id following the state: the
+    reconciler reuses the host nodes with new props."""
+    step = len(use_com_state("notes", []).value) + 1
+    return h(
+        Fragment,
+        None,
+        h(Section, {"id": f"step-{step}"}, f"Do step {step}."),
+        h(User, {"id": f"ask-{step}"}, f"Step {step}?"),
+    )
+
+
+async def test_a_host_node_reused_with_another_id_is_shown_with_each_id() -> None:
+    def Agent() -> Any:
+        return h(Fragment, None, h(System, None, "You follow steps."), h(Step), h(note), h(Timeline))
+
+    model = create_test_model()
+    model.respond_with([call("note", "c1", text="a"), call("note", "c2", text="b"), "Done."])
+    recorder = Recorder()
+    app = create_app(Agent, model=model)
+    app.observers.append(recorder)
+
+    await (await app.session()).send("Go").result
+
+    assert [(event["sections"], event["sources"]) for event in recorder.dumped()] == [
+        (
+            {"added": ["step-2"], "removed": ["step-1"], "changed": []},
+            {
+                "system": "Agent > Step > Section#step-2",
+                "section:step-2": "Agent > Step > Section#step-2",
+                "section:step-1": "Agent > Step > Section#step-1",
+                "message:0": "Agent > Step > User#ask-2",
+                "message:2": "Agent > Timeline",
+                "message:3": "Agent > Timeline",
+            },
+        ),
+        (
+            {"added": ["step-3"], "removed": ["step-2"], "changed": []},
+            {
+                "system": "Agent > Step > Section#step-3",
+                "section:step-3": "Agent > Step > Section#step-3",
+                "section:step-2": "Agent > Step > Section#step-2",
+                "message:0": "Agent > Step > User#ask-3",
+                "message:4": "Agent > Timeline",
+                "message:5": "Agent > Timeline",
+            },
+        ),
+    ]
