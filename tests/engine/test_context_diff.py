@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 from agentick import Ephemeral, Fragment, Knobs, Section, System, Timeline, User, create_app, create_tool, h, tool
 from agentick.compiler import CompiledContext
 from agentick.engine import MemoryStore
-from agentick.engine.events import ContextDiffEvent, StreamEvent
+from agentick.engine.events import ContextDiffEvent, SectionsDiff, StreamEvent, ToolsDiff
 from agentick.engine.session import Session
 from agentick.hooks import use_com_state, use_tick_state
 from agentick.testing import create_test_model
@@ -111,7 +111,7 @@ class Recorder:
             self.diffs.append(event)
 
     def dumped(self) -> list[dict[str, Any]]:
-        return [diff.model_dump(exclude=VOLATILE) for diff in self.diffs]
+        return [diff.model_dump(mode="json", exclude=VOLATILE) for diff in self.diffs]
 
 
 def diff(tick: int, **fields: Any) -> dict[str, Any]:
@@ -600,3 +600,24 @@ async def test_a_host_node_reused_with_another_id_is_shown_with_each_id() -> Non
             },
         ),
     ]
+
+
+def test_the_shared_empty_diffs_cannot_be_changed_and_dump_as_json_arrays() -> None:
+    first, second = ContextDiffEvent(execution_id="e", tick=1), ContextDiffEvent(execution_id="e", tick=2)
+
+    with pytest.raises(AttributeError):
+        first.sections.added.append("x")  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        first.tools.removed.append("x")  # type: ignore[attr-defined]
+    assert second.sections == SectionsDiff() and second.tools == ToolsDiff()
+    assert second.model_dump(mode="json", include={"sections", "tools"}) == {
+        "sections": {"added": [], "removed": [], "changed": []},
+        "tools": {"added": [], "removed": []},
+    }
+    changed = ContextDiffEvent(
+        execution_id="e", tick=3, sections=SectionsDiff(added=["notes"]), tools=ToolsDiff(removed=["secret"])
+    )
+    assert changed.model_dump_json(include={"sections", "tools"}) == (
+        '{"sections":{"added":["notes"],"removed":[],"changed":[]},"tools":{"added":[],"removed":["secret"]}}'
+    )
+    assert TypeAdapter(StreamEvent).validate_json(changed.model_dump_json()) == changed
