@@ -378,11 +378,13 @@ class Execution:
         sections = NO_SECTIONS  # shared when nothing changed (frozen): no model built
         if changes.sections_added or changes.sections_removed or changes.sections_changed:
             sections = SectionsDiff(
-                added=changes.sections_added, removed=changes.sections_removed, changed=changes.sections_changed
+                added=tuple(changes.sections_added),
+                removed=tuple(changes.sections_removed),
+                changed=tuple(changes.sections_changed),
             )
         tools = NO_TOOLS
         if changes.tools_added or changes.tools_removed:
-            tools = ToolsDiff(added=changes.tools_added, removed=changes.tools_removed)
+            tools = ToolsDiff(added=tuple(changes.tools_added), removed=tuple(changes.tools_removed))
         self.emit(
             ContextDiffEvent,
             system=changes.system,

@@ -615,7 +615,7 @@ def test_the_shared_empty_diffs_cannot_be_changed_and_dump_as_json_arrays() -> N
         "tools": {"added": [], "removed": []},
     }
     changed = ContextDiffEvent(
-        execution_id="e", tick=3, sections=SectionsDiff(added=["notes"]), tools=ToolsDiff(removed=["secret"])
+        execution_id="e", tick=3, sections=SectionsDiff(added=("notes",)), tools=ToolsDiff(removed=("secret",))
     )
     assert changed.model_dump_json(include={"sections", "tools"}) == (
         '{"sections":{"added":["notes"],"removed":[],"changed":[]},"tools":{"added":[],"removed":["secret"]}}'
