@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 import operator
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, takewhile
@@ -213,7 +213,8 @@ def _system_count(compiled: CompiledContext) -> int:
 def _message_changes(old: list[Message], new: list[Message]) -> tuple[list[Message], Sequence[int]]:
     """The messages of `old` that `new` no longer has, and the indices in `new` of those it added:
     a common suffix (ephemerals at the end) and prefix (the history) are found at C speed; when
-    both sides differ in the middle (a window that slid), sets of ids decide what stayed."""
+    both sides differ in the middle (a window that slid), ids decide what stayed; kept messages that
+    changed order (the model sees the new order) count as removed and added, as few as can be."""
     suffix = sum(takewhile(bool, map(operator.is_, reversed(old), reversed(new))))  # stops at a change
     suffix = min(suffix, len(old), len(new))
     old_end, new_end = len(old) - suffix, len(new) - suffix
@@ -226,11 +227,46 @@ def _message_changes(old: list[Message], new: list[Message]) -> tuple[list[Messa
     prefix = sum(takewhile(bool, map(operator.is_, old, new)))
     prefix = min(prefix, old_end, new_end)
     old_middle, new_middle = old[prefix:old_end], new[prefix:new_end]
-    old_ids, new_ids = set(map(id, old_middle)), set(map(id, new_middle))
-    removed = list(compress(old_middle, map(operator.not_, map(new_ids.__contains__, map(id, old_middle)))))
-    kept = map(old_ids.__contains__, map(id, new_middle))
+    old_index = {id(message): index for index, message in enumerate(old_middle)}
+    new_ids = set(map(id, new_middle))
+    kept = list(map(old_index.__contains__, map(id, new_middle)))
     added = list(compress(range(prefix, new_end), map(operator.not_, kept)))
+    order = [old_index[id(message)] for message in compress(new_middle, kept)]  # old places of the kept
+    moved: set[int] = set()
+    if any(map(operator.gt, order, order[1:])):  # kept messages changed order: the model sees that
+        moved = set(order) - _in_order(order)
+        added = sorted(
+            [
+                *added,
+                *(index for index, message in enumerate(new_middle, prefix) if old_index.get(id(message)) in moved),
+            ]
+        )
+    removed = [message for index, message in enumerate(old_middle) if id(message) not in new_ids or index in moved]
     return removed, added
+
+
+def _in_order(order: list[int]) -> set[int]:
+    """The longest run of `order` (not necessarily adjacent) that is increasing: the kept messages
+    that did not move (O(n log n), only for messages that changed order)."""
+    tails: list[int] = []  # tails[k]: position in `order` of the smallest end of a run of length k+1
+    ends: list[int] = []  # ends[k] = order[tails[k]]
+    before = [-1] * len(order)
+    for position, value in enumerate(order):
+        length = bisect_left(ends, value)
+        if length:
+            before[position] = tails[length - 1]
+        if length == len(tails):
+            tails.append(position)
+            ends.append(value)
+        else:
+            tails[length] = position
+            ends[length] = value
+    run: set[int] = set()
+    position = tails[-1] if tails else -1
+    while position >= 0:
+        run.add(order[position])
+        position = before[position]
+    return run
 
 
 def message_node(compiled: CompiledContext, index: int) -> n.Node | None:
