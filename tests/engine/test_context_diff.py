@@ -7,7 +7,7 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from agentick import Ephemeral, Fragment, Knobs, Section, System, Timeline, User, create_app, create_tool, h, tool
 from agentick.compiler import CompiledContext
@@ -16,6 +16,7 @@ from agentick.engine.events import ContextDiffEvent, SectionsDiff, StreamEvent, 
 from agentick.engine.session import Session
 from agentick.hooks import use_com_state, use_tick_state
 from agentick.testing import create_test_model
+from agentick.types import ToolDefinition
 
 pytestmark = pytest.mark.anyio
 
@@ -621,3 +622,39 @@ def test_the_shared_empty_diffs_cannot_be_changed_and_dump_as_json_arrays() -> N
         '{"sections":{"added":["notes"],"removed":[],"changed":[]},"tools":{"added":[],"removed":["secret"]}}'
     )
     assert TypeAdapter(StreamEvent).validate_json(changed.model_dump_json()) == changed
+
+
+class City(BaseModel):
+    name: str
+
+
+class AuditRunner:
+    """A runner that adds a tool to every model input, after the tree compiled it."""
+
+    def transform_model_input(self, model_input: Any) -> Any:
+        return model_input.model_copy(update={"tools": [*model_input.tools, ToolDefinition(name="audit")]})
+
+
+async def test_what_the_engine_adds_after_compiling_is_not_compared() -> None:
+    model = create_test_model(default_response="ok")
+    recorder = Recorder()
+    app = create_app(NoteAgent, model=model, runner=AuditRunner())
+    app.observers.append(recorder)
+    session = await app.session()
+
+    await session.send("one").result
+    await session.send("which city?", output_type=City).result
+
+    assert [[tool.name for tool in request.tools] for request in model.inputs] == [
+        ["note", "forget", "audit"],
+        ["note", "forget", "final_result", "audit"],
+    ]
+    # the diff compares the compiled contexts (compiled.tools): final_result and audit are not in it
+    first, second = recorder.contexts[:2]
+    assert [tool.name for tool in second.tools] == ["note", "forget"]
+    assert recorder.dumped()[0] == diff(
+        1,
+        messages={"added": 2},
+        token_delta=second.token_count - first.token_count,
+        sources={"message:1": "NoteAgent > Timeline", "message:2": "NoteAgent > Timeline"},
+    )
