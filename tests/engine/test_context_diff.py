@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, TypeAdapter
 
-from agentick import Ephemeral, Fragment, Knobs, Section, System, Timeline, User, create_app, create_tool, h, tool
+from agentick import XML, Ephemeral, Fragment, Knobs, Section, System, Timeline, User, create_app, create_tool, h, tool
 from agentick.compiler import CompiledContext
 from agentick.engine import MemoryStore
 from agentick.engine.events import ContextDiffEvent, SectionsDiff, StreamEvent, ToolsDiff
@@ -658,3 +658,25 @@ async def test_what_the_engine_adds_after_compiling_is_not_compared() -> None:
         token_delta=second.token_count - first.token_count,
         sources={"message:1": "NoteAgent > Timeline", "message:2": "NoteAgent > Timeline"},
     )
+
+
+async def test_the_differ_forgets_message_nodes_nested_in_a_removed_subtree() -> None:
+    def Agent() -> Any:
+        state = use_tick_state()
+        count = len(state.timeline) if state else 0
+        # a new <XML> every tick (its key changes): the <User> inside goes with it, its parent still set
+        nested = h(XML, {"key": f"xml-{count}"}, h(User, {"id": f"hint-{count}"}, f"Hint {count}."))
+        return h(Fragment, None, h(System, None, "You chat."), h(Timeline, {"limit": 2}), nested)
+
+    recorder = Recorder()
+    app = create_app(Agent, model=create_test_model(default_response="ok"))
+    app.observers.append(recorder)
+    session = await app.session()
+
+    for index in range(150):
+        await session.send(f"message {index}").result
+
+    assert [m.text for m in recorder.contexts[-1].messages] == ["message 148", "ok", "message 149", "Hint 299."]
+    assert recorder.diffs[-1].sources["message:3"] == "Agent > XML > User#hint-299"
+    # the paths kept for message nodes: pruned to the live ones (amortised), not one per tick ever seen
+    assert len(session.context_differ._message_paths) <= 2 + 64 + 2
