@@ -3,6 +3,7 @@ the model input since the session's previous tick, and which component rendered 
 
 from __future__ import annotations
 
+import gc
 from itertools import pairwise
 from typing import Any
 
@@ -680,3 +681,29 @@ async def test_the_differ_forgets_message_nodes_nested_in_a_removed_subtree() ->
     assert recorder.diffs[-1].sources["message:3"] == "Agent > XML > User#hint-299"
     # the paths kept for message nodes: pruned to the live ones (amortised), not one per tick ever seen
     assert len(session.context_differ._message_paths) <= 2 + 64 + 2
+
+
+def held_by(holder: object, depth: int) -> list[object]:
+    """The objects `holder` references, directly and through up to `depth` - 1 others."""
+    found: list[object] = []
+    frontier = [holder]
+    for _ in range(depth):
+        frontier = [referent for item in frontier for referent in gc.get_referents(item)]
+        found.extend(frontier)
+    return found
+
+
+async def test_an_idle_session_keeps_only_its_last_model_input() -> None:
+    model = create_test_model()
+    model.respond_with([call("unlock", "c1"), call("lock", "c2"), "Locked."])
+    recorder = Recorder()
+    app = create_app(VaultAgent, model=model)
+    app.observers.append(recorder)
+    session = await app.session()
+
+    await session.send("Open it").result  # three ticks: the tool's nodes come, then go
+
+    first, second, last = recorder.contexts
+    held = held_by(session.context_differ, 2)
+    assert any(item is last for item in held)
+    assert not any(item is first or item is second for item in held)
