@@ -1,16 +1,18 @@
 """What changed in the model input between two ticks of a session (the `context_diff` event).
 
-A `ContextDiffer` remembers the previous tick's `CompiledContext` and compares the next one with it:
-the system text (a unified diff), sections by id, tools by name, messages, the token count, and for
-every added or changed part the component that rendered it (`provenance`).
+A `ContextDiffer` remembers the last `CompiledContext` the model was called with and compares the
+next one with it: the system text (a unified diff), sections by id, tools by name (and definition),
+messages, the token count, and for every added or changed part the component that rendered it
+(`provenance`). What the engine adds after compiling (structured output's `final_result`, a
+runner's `transform_model_input`) is not compared.
 
 Cost, per tick, with a long history: messages are compared by identity (a timeline message keeps
 its object from tick to tick) at C speed, a common suffix and prefix first, then, only when both
 sides changed in the middle (a window that slid), sets of ids. `token_delta` counts only what
 changed: the added and removed messages (each message is tokenised once per session anyway), the
 system message when its text changed, the tools when their definitions changed; no tick ever counts
-the whole history for it. Component paths are worked out once per host node, when it first
-contributes, and kept while it does, so that a part removed later still names its component.
+the whole history for it. Component paths are worked out once per host node and label, when it
+first contributes, and kept while it does, so that a part removed later still names its component.
 """
 
 from __future__ import annotations
