@@ -1,34 +1,35 @@
 """What changed in the model input between two ticks of a session (the `context_diff` event).
 
-A `ContextDiffer` remembers the previous tick's `CompiledContext` and compares the next one with it:
-the system text (a unified diff), sections by id, tools by name, messages, the token count, and for
-every added or changed part the component that rendered it (`provenance`).
+A `ContextDiffer` remembers the last `CompiledContext` the model was called with and compares the
+next one with it: the system text (a unified diff), sections by id, tools by name (and definition),
+messages, the token count, and for every added or changed part the component that rendered it
+(`provenance`). What the engine adds after compiling (structured output's `final_result`, a
+runner's `transform_model_input`) is not compared.
 
 Cost, per tick, with a long history: messages are compared by identity (a timeline message keeps
 its object from tick to tick) at C speed, a common suffix and prefix first, then, only when both
 sides changed in the middle (a window that slid), sets of ids. `token_delta` counts only what
 changed: the added and removed messages (each message is tokenised once per session anyway), the
 system message when its text changed, the tools when their definitions changed; no tick ever counts
-the whole history for it. Component paths are worked out once per host node, when it first
-contributes, and kept while it does, so that a part removed later still names its component.
+the whole history for it. Component paths are worked out once per host node and label, when it
+first contributes, and kept while it does, so that a part removed later still names its component.
 """
 
 from __future__ import annotations
 
 import difflib
 import operator
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, takewhile
 from typing import Any
 
 from ..reconciler.fiber import Fiber
-from ..tokens import encoding_name_for
 from ..types import Message
 from . import nodes as n
 from .assemble import CompiledContext
-from .provenance import source_path
+from .provenance import host_fiber, node_label, source_path
 
 __all__ = ["OUTSIDE_TREE", "ContextChanges", "ContextDiffer"]
 
@@ -53,52 +54,62 @@ class ContextChanges:
 
 
 class ContextDiffer:
-    """A session's memory of its previous model input. `diff(compiled, root)` returns what changed
-    since the previous call (None on the first), and remembers `compiled` for the next."""
+    """A session's memory of the last model input it sent. `diff(compiled, root)` returns what
+    changed since then (None on the session's first tick); `commit()` makes that compiled context
+    the one the next diff compares with, once the model is really called with it: a tick that
+    stops before its model call, or fails before it (no model, a raising `transform_model_input`),
+    leaves the baseline where it was, so the next diff still reports what the model has not seen."""
 
-    __slots__ = ("_encoding", "_message_paths", "_messages", "_paths", "_pruned_size", "_unremembered", "previous")
+    __slots__ = ("_message_paths", "_messages", "_paths", "_pending", "_pruned_size", "_unremembered", "previous")
 
     def __init__(self) -> None:
         self.previous: CompiledContext | None = None
         self._messages: list[Message] = []  # previous.messages
-        self._encoding: str | None = None  # the token encoding `previous` was counted with
-        self._paths: dict[n.Node, str] = {}  # the path of each structural node of `previous`
-        self._message_paths: dict[n.Node, str] = {}  # paths of message nodes asked for so far
+        self._paths: dict[_Key, str] = {}  # the path of each structural node of `previous`
+        self._message_paths: dict[_Key, str] = {}  # paths of message nodes asked for so far
         self._pruned_size = 0
-        # The last two compiled contexts and their tree, until `remember` reads the paths off it.
-        self._unremembered: tuple[CompiledContext | None, CompiledContext, Fiber] | None = None
+        self._pending: tuple[CompiledContext, Fiber] | None = None  # diffed, not yet committed
+        # A committed context whose structural nodes are new, and its tree, until `remember` reads
+        # their paths off it (None when its nodes are last baseline's: their paths are known).
+        self._unremembered: tuple[CompiledContext, Fiber] | None = None
 
     def diff(self, current: CompiledContext, root: Fiber) -> ContextChanges | None:
         previous = self.previous
+        self._pending = (current, root)
+        if previous is None:
+            return None
+        changes = ContextChanges()
         messages = current.messages
-        encoding = encoding_name_for(current.tokens.model)
-        changes = None
-        if previous is not None:
-            changes = ContextChanges()
-            removed, added = _message_changes(self._messages, messages)
-            changes.messages_added, changes.messages_removed = len(added), len(removed)
-            new = [messages[index] for index in added]
-            if encoding == self._encoding and previous.tokens is current.tokens:
-                changes.token_delta = _token_delta(previous, current, removed, new)
-            else:  # another encoding (the model changed): both counted with the current one
-                changes.token_delta = current.token_count - _recount(previous, current)
-            paths = _Paths(root, self._paths)
-            _compare_system(previous, current, changes, paths)
-            _compare_sections(previous, current, changes, paths)
-            _compare_tools(previous, current, changes, paths)
-            if added:
-                self._message_sources(current, root, added, changes.sources)
-        self._unremembered = (previous, current, root)
-        self.previous = current
-        self._messages = messages
-        self._encoding = encoding
+        removed, added = _message_changes(self._messages, messages)
+        changes.messages_added, changes.messages_removed = len(added), len(removed)
+        changes.token_delta = _token_delta(previous, current, removed, [messages[index] for index in added])
+        paths = _Paths(root, self._paths)
+        _compare_system(previous, current, changes, paths)
+        _compare_sections(previous, current, changes, paths)
+        _compare_tools(previous, current, changes, paths)
+        if added:
+            self._message_sources(current, root, added, changes.sources)
         return changes
 
+    def commit(self) -> None:
+        """The last diffed context goes to the model: it becomes the baseline of the next diff."""
+        pending = self._pending
+        if pending is None:
+            return
+        self._pending = None
+        current = pending[0]
+        previous = self.previous
+        if previous is None or not _same_nodes(previous, current):
+            self._unremembered = pending
+        self.previous = current
+        self._messages = current.messages
+
     def remember(self) -> None:
-        """Read the paths of the last compiled context's structural parts off the tree, before the
-        tree renders again (`Compiler.before_render`): a part the next render removes still names
-        the component that rendered it. Done then rather than in `diff`, so that a session whose
-        tree never renders again (a one-tick `run()`) never pays for it."""
+        """Read the paths of the baseline's structural parts off the tree, before the tree renders
+        again (`Compiler.before_render`): a part the next render removes still names the component
+        that rendered it. Done then rather than in `commit`, so that a session whose tree never
+        renders again (a one-tick `run()`) never pays for it."""
+        self._pending = None  # the tree it was diffed against is about to change
         unremembered = self._unremembered
         if unremembered is not None:
             self._unremembered = None
@@ -119,56 +130,64 @@ class ContextDiffer:
                 sources[f"message:{index}"] = path
         known = self._message_paths
         if len(known) > 2 * self._pruned_size + 64:  # forget removed nodes, amortised O(1) per tick
-            for node in [node for node in known if node.parent is None]:
-                del known[node]
+            for key in [key for key in known if host_fiber(root, key[0]) is None]:
+                del known[key]
             self._pruned_size = len(known)
 
 
+_Key = tuple[n.Node, str]
+"""A node and its label (`#notes`) when its path was worked out: a host node that the reconciler
+reuses with another id (`<Section id={f"step-{n}"}>` in the same place) gets a path of its own."""
+
+
 class _Paths:
-    """Component paths of nodes, computed once per node."""
+    """Component paths of nodes, computed once per node and label."""
 
     __slots__ = ("known", "root")
 
-    def __init__(self, root: Fiber, known: dict[n.Node, str]) -> None:
+    def __init__(self, root: Fiber, known: dict[_Key, str]) -> None:
         self.root = root
         self.known = known
 
-    def of(self, node: n.Node) -> str | None:
-        path = self.known.get(node)
+    def of(self, node: n.Node, label: str | None = None) -> str | None:
+        """The path of `node`, shown with `label` (the node's label when the part was compiled;
+        by default its current one)."""
+        key = (node, node_label(node) if label is None else label)
+        path = self.known.get(key)
         if path is None:
-            path = source_path(self.root, node)
+            path = source_path(self.root, node, key[1])
             if path is not None:
-                self.known[node] = path
+                self.known[key] = path
         return path
 
-    def joined(self, nodes: Iterable[n.Node]) -> str | None:
+    def joined(self, nodes: Iterable[n.Node], label: str | None = None) -> str | None:
         """The distinct paths of `nodes`, in order, joined by ", "."""
-        found = [path for path in map(self.of, nodes) if path is not None]
+        found = [path for path in (self.of(node, label) for node in nodes) if path is not None]
         return ", ".join(dict.fromkeys(found)) if found else None
 
 
-def _remember(
-    previous: CompiledContext | None, current: CompiledContext, root: Fiber, known: dict[n.Node, str]
-) -> dict[n.Node, str]:
-    """The paths of the structural nodes of `current` (system parts, sections, tools), computed for
-    nodes new this tick, so that a part that disappears later can still be traced. The same nodes
-    as last tick (the usual case) keep last tick's dict."""
-    new = current.structure
-    if previous is not None:
-        old = previous.structure
-        if (
-            _same(old.system_nodes, new.system_nodes)
-            and _same(old.section_nodes, new.section_nodes)
-            and _same(old.tool_nodes, new.tool_nodes)
-        ):
-            return known
+def _remember(current: CompiledContext, root: Fiber, known: dict[_Key, str]) -> dict[_Key, str]:
+    """The paths of the structural nodes of `current` (system parts, sections, tools), so that a
+    part that disappears later can still be traced; paths known already are reused."""
+    structure = current.structure
     paths = _Paths(root, known)
-    kept: dict[n.Node, str] = {}
-    for node in (*new.system_nodes, *new.section_nodes, *new.tool_nodes):
-        path = paths.of(node)
+    kept: dict[_Key, str] = {}
+    for node in (*structure.system_nodes, *structure.section_nodes, *structure.tool_nodes):
+        label = node_label(node)
+        path = paths.of(node, label)
         if path is not None:
-            kept[node] = path
+            kept[node, label] = path
     return kept
+
+
+def _same_nodes(previous: CompiledContext, current: CompiledContext) -> bool:
+    """Whether the structural parts of `current` come from the same host nodes as `previous`'s."""
+    old, new = previous.structure, current.structure
+    return (
+        _same(old.system_nodes, new.system_nodes)
+        and _same(old.section_nodes, new.section_nodes)
+        and _same(old.tool_nodes, new.tool_nodes)
+    )
 
 
 def _same(old: Sequence[Any], new: Sequence[Any]) -> bool:
@@ -193,15 +212,11 @@ def _system_count(compiled: CompiledContext) -> int:
     return compiled.tokens.count_message(compiled.model_input.messages[0]) if compiled.system is not None else 0
 
 
-def _recount(previous: CompiledContext, current: CompiledContext) -> int:
-    counter = current.tokens
-    return counter.count_messages(previous.model_input.messages) + counter.count_tools(previous.tools)
-
-
 def _message_changes(old: list[Message], new: list[Message]) -> tuple[list[Message], Sequence[int]]:
     """The messages of `old` that `new` no longer has, and the indices in `new` of those it added:
     a common suffix (ephemerals at the end) and prefix (the history) are found at C speed; when
-    both sides differ in the middle (a window that slid), sets of ids decide what stayed."""
+    both sides differ in the middle (a window that slid), ids decide what stayed; kept messages that
+    changed order (the model sees the new order) count as removed and added, as few as can be."""
     suffix = sum(takewhile(bool, map(operator.is_, reversed(old), reversed(new))))  # stops at a change
     suffix = min(suffix, len(old), len(new))
     old_end, new_end = len(old) - suffix, len(new) - suffix
@@ -214,11 +229,46 @@ def _message_changes(old: list[Message], new: list[Message]) -> tuple[list[Messa
     prefix = sum(takewhile(bool, map(operator.is_, old, new)))
     prefix = min(prefix, old_end, new_end)
     old_middle, new_middle = old[prefix:old_end], new[prefix:new_end]
-    old_ids, new_ids = set(map(id, old_middle)), set(map(id, new_middle))
-    removed = list(compress(old_middle, map(operator.not_, map(new_ids.__contains__, map(id, old_middle)))))
-    kept = map(old_ids.__contains__, map(id, new_middle))
+    old_index = {id(message): index for index, message in enumerate(old_middle)}
+    new_ids = set(map(id, new_middle))
+    kept = list(map(old_index.__contains__, map(id, new_middle)))
     added = list(compress(range(prefix, new_end), map(operator.not_, kept)))
+    order = [old_index[id(message)] for message in compress(new_middle, kept)]  # old places of the kept
+    moved: set[int] = set()
+    if any(map(operator.gt, order, order[1:])):  # kept messages changed order: the model sees that
+        moved = set(order) - _in_order(order)
+        added = sorted(
+            [
+                *added,
+                *(index for index, message in enumerate(new_middle, prefix) if old_index.get(id(message)) in moved),
+            ]
+        )
+    removed = [message for index, message in enumerate(old_middle) if id(message) not in new_ids or index in moved]
     return removed, added
+
+
+def _in_order(order: list[int]) -> set[int]:
+    """The longest run of `order` (not necessarily adjacent) that is increasing: the kept messages
+    that did not move (O(n log n), only for messages that changed order)."""
+    tails: list[int] = []  # tails[k]: position in `order` of the smallest end of a run of length k+1
+    ends: list[int] = []  # ends[k] = order[tails[k]]
+    before = [-1] * len(order)
+    for position, value in enumerate(order):
+        length = bisect_left(ends, value)
+        if length:
+            before[position] = tails[length - 1]
+        if length == len(tails):
+            tails.append(position)
+            ends.append(value)
+        else:
+            tails[length] = position
+            ends[length] = value
+    run: set[int] = set()
+    position = tails[-1] if tails else -1
+    while position >= 0:
+        run.add(order[position])
+        position = before[position]
+    return run
 
 
 def message_node(compiled: CompiledContext, index: int) -> n.Node | None:
@@ -282,24 +332,34 @@ def _compare_sections(
     for section_id, data in old.items():
         if section_id not in new:
             changes.sections_removed.append(section_id)
-            source = paths.joined(data.nodes)
+            source = paths.joined(data.nodes, f"#{section_id}")  # its node may carry another id now
             if source is not None:
                 changes.sources[f"section:{section_id}"] = source
 
 
 def _compare_tools(previous: CompiledContext, current: CompiledContext, changes: ContextChanges, paths: _Paths) -> None:
+    """Tools added and removed by name; a tool whose definition changed under the same name (its
+    description or schema) has no list of its own in the event: it appears in `sources` only."""
     if _same(previous.tools, current.tools):
         return
-    old_names = [definition.name for definition in previous.tools]
-    new_names = [definition.name for definition in current.tools]
-    old_set, new_set = set(old_names), set(new_names)
-    changes.tools_added = [name for name in new_names if name not in old_set]
-    changes.tools_removed = [name for name in old_names if name not in new_set]
-    for names, structure in ((changes.tools_added, current.structure), (changes.tools_removed, previous.structure)):
+    old_definitions = {definition.name: definition for definition in previous.tools}
+    new_definitions = {definition.name: definition for definition in current.tools}
+    changes.tools_added = [name for name in new_definitions if name not in old_definitions]
+    changes.tools_removed = [name for name in old_definitions if name not in new_definitions]
+    changed = [
+        name
+        for name, definition in new_definitions.items()
+        if name in old_definitions and old_definitions[name] != definition
+    ]
+    for names, structure in (
+        (changes.tools_added, current.structure),
+        (changed, current.structure),
+        (changes.tools_removed, previous.structure),
+    ):
         for name in names:
             nodes = [
                 node for tool, node in zip(structure.tools, structure.tool_nodes, strict=True) if tool.name == name
             ]
-            source = paths.joined(nodes[-1:]) if nodes else OUTSIDE_TREE  # the last one rendered wins
+            source = paths.joined(nodes[-1:], f"#{name}") if nodes else OUTSIDE_TREE  # the last one rendered wins
             if source is not None:
                 changes.sources[f"tool:{name}"] = source

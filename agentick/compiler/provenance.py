@@ -27,7 +27,7 @@ from ..reconciler.fiber import COMPONENT, PATH_ENDS, Fiber
 from ..tools import ExecutableTool
 from . import nodes as n
 
-__all__ = ["host_fiber", "source_path"]
+__all__ = ["host_fiber", "node_label", "source_path"]
 
 _KINDS = {
     n.SYSTEM: "System",
@@ -59,9 +59,10 @@ def host_fiber(root: Fiber, node: n.Node) -> Fiber | None:
     return fiber
 
 
-def source_path(root: Fiber, node: n.Node) -> str | None:
+def source_path(root: Fiber, node: n.Node, label: str | None = None) -> str | None:
     """`Agent > Notes > Section#notes`: the components that rendered `node` (see the module
-    docstring), or None when the node is no longer in the tree."""
+    docstring), or None when the node is no longer in the tree. `label` (`#notes`) replaces the
+    node's own: a node reused with new props is shown as it was when it rendered a part."""
     fiber = host_fiber(root, node)
     if fiber is None:
         return None
@@ -81,7 +82,8 @@ def source_path(root: Fiber, node: n.Node) -> str | None:
             continue  # the Expandable of a `collapsed=` prop
         names.append("Tool" if _is_tool(kind) else component.name)
         previous = kind
-    label = _suffix(node)
+    if label is None:
+        label = node_label(node)
     if previous is not None and (id(previous) in builtin or _is_tool(previous)):
         names[-1] += label
     else:
@@ -91,7 +93,8 @@ def source_path(root: Fiber, node: n.Node) -> str | None:
     return " > ".join(names)
 
 
-def _suffix(node: n.Node) -> str:
+def node_label(node: n.Node) -> str:
+    """How a path shows the node after its component: `#<id>`, `#<tool name>`, or nothing."""
     props = node.props
     if node.type == n.TOOL:
         return f"#{props['tool'].name}"

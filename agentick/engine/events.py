@@ -79,13 +79,14 @@ class CompiledEvent(Event):
 
 
 class SectionsDiff(BaseModel):
-    """Section ids of a `context_diff`. Frozen: the common empty one is shared by events."""
+    """Section ids of a `context_diff`. Frozen, with tuples (JSON arrays): the common empty one is
+    shared by events, so nothing in it may change."""
 
     model_config = ConfigDict(frozen=True)
 
-    added: list[str] = Field(default_factory=list[str])
-    removed: list[str] = Field(default_factory=list[str])
-    changed: list[str] = Field(default_factory=list[str])
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
 
 
 class MessagesDiff(BaseModel):
@@ -96,12 +97,13 @@ class MessagesDiff(BaseModel):
 
 
 class ToolsDiff(BaseModel):
-    """Tool names of a `context_diff`. Frozen: the common empty one is shared by events."""
+    """Tool names of a `context_diff`. Frozen, with tuples (JSON arrays): the common empty one is
+    shared by events, so nothing in it may change."""
 
     model_config = ConfigDict(frozen=True)
 
-    added: list[str] = Field(default_factory=list[str])
-    removed: list[str] = Field(default_factory=list[str])
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
 
 
 NO_SECTIONS = SectionsDiff()

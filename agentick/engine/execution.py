@@ -318,6 +318,7 @@ class Execution:
             model_input = runner.transform_model_input(model_input)
             if inspect.isawaitable(model_input):
                 model_input = await model_input
+        self.session.context_differ.commit()  # the model sees this tick's context: the next diff's baseline
         self.emit(ModelRequestEvent, model=model.metadata.id, provider=model.metadata.provider)
         stream = getattr(model, "stream", None)
         if stream is None:
@@ -377,11 +378,13 @@ class Execution:
         sections = NO_SECTIONS  # shared when nothing changed (frozen): no model built
         if changes.sections_added or changes.sections_removed or changes.sections_changed:
             sections = SectionsDiff(
-                added=changes.sections_added, removed=changes.sections_removed, changed=changes.sections_changed
+                added=tuple(changes.sections_added),
+                removed=tuple(changes.sections_removed),
+                changed=tuple(changes.sections_changed),
             )
         tools = NO_TOOLS
         if changes.tools_added or changes.tools_removed:
-            tools = ToolsDiff(added=changes.tools_added, removed=changes.tools_removed)
+            tools = ToolsDiff(added=tuple(changes.tools_added), removed=tuple(changes.tools_removed))
         self.emit(
             ContextDiffEvent,
             system=changes.system,
