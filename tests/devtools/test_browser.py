@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from agentick import Element, Fragment, System, Timeline, create_app, h, tool
+from agentick import Element, Fragment, System, Timeline, create_app, create_tool, h, tool, use_com_state
 from agentick.testing import create_test_model
 
 from .browser import Browsing, browsing
@@ -206,5 +206,49 @@ async def test_the_second_executions_tick_shows_its_context_diff_with_sources() 
                 await expect(shown.locator(".change", has_text=part)).to_contain_text(path)
                 if part.startswith("message:"):
                     await expect(page.locator(f'[data-part="{part}"] .mark')).to_have_text("added")
+            assert browser.errors == []
+            assert_loopback_only(browser)
+
+
+@tool
+def count_visit(com: Any) -> str:
+    """Count one more visit."""
+    com.set_state("visits", com.get_state("visits", 0) + 1)
+    return "counted"
+
+
+def visits_seen() -> str:
+    return "counted so far"
+
+
+def VisitCounter() -> Any:
+    """A tool whose description follows the state: the same name, another definition."""
+    visits = use_com_state("visits", 0).value
+    return h(create_tool(name="visits", description=f"Visits so far: {visits}.", handler=visits_seen))
+
+
+def Desk() -> Element:
+    return h(Fragment, None, h(System, None, SYSTEM), h(count_visit), h(VisitCounter), h(Timeline))
+
+
+async def test_a_tool_whose_definition_changed_is_shown_as_changed_with_its_source() -> None:
+    from playwright.async_api import expect
+
+    model = create_test_model(default_response="Counted.")
+    model.respond_with([{"tool": {"name": "count_visit", "input": {}}}, "Counted."])
+    async with create_app(Desk, model=model, devtools=True) as app:
+        assert app.devtools_url is not None
+        handle = await (await app.session("visits")).send("Count me.")
+        await handle.result
+        async with browsing() as browser:
+            page = browser.page
+            await page.goto(app.devtools_url)
+            await page.click('[data-session="visits"]')
+            await page.click(f'[data-tick="{handle.execution_id}:2"]')
+            change = page.locator("#diff .change", has_text="tool:visits")
+            await expect(change.locator(".mark")).to_have_text("changed")
+            await expect(change.locator(".source")).to_have_text("Desk > VisitCounter > Tool#visits")
+            await expect(page.locator('[data-part="tool:visits"] .mark')).to_have_text("changed")
+            await expect(page.locator('[data-part="tool:visits"]')).to_contain_text("Visits so far: 1.")
             assert browser.errors == []
             assert_loopback_only(browser)

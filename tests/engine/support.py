@@ -7,7 +7,7 @@ from typing import Any
 
 import anyio
 
-from agentick import Fragment, System, Timeline, h
+from agentick import Fragment, System, Timeline, h, tool
 from agentick.models import BaseModel
 from agentick.testing import TestModel
 from agentick.types import (
@@ -69,3 +69,15 @@ def assert_consistent(entries: list[TimelineEntry]) -> None:
             previous = entries[index - 1].message
             called = [b.tool_use_id for b in previous.content if isinstance(b, ToolUseBlock)]
             assert [b.tool_use_id for b in message.content if isinstance(b, ToolResultBlock)] == called
+
+
+def Child() -> Any:
+    """The agent `delegate` spawns."""
+    return chat(system="You are a helper.")
+
+
+@tool
+async def delegate(task: str, com: Any) -> str:
+    """Hand a task to a helper agent."""
+    handle = await com.spawn(Child, task)
+    return (await handle.result).response

@@ -16,7 +16,7 @@ from agentick.mcp import MCPServer
 from agentick.testing import create_test_model
 from agentick.types import ModelInput
 
-from .support import chat
+from .support import chat, delegate
 
 pytestmark = pytest.mark.anyio
 
@@ -44,17 +44,6 @@ def delete_file(path: str) -> str:
 def explode() -> str:
     """Always fails."""
     raise OSError("disk is full")
-
-
-def Child() -> Any:
-    return chat(system="You are a helper.")
-
-
-@tool
-async def delegate(task: str, com: Any) -> str:
-    """Hand a task to a helper agent."""
-    handle = await com.spawn(Child, task)
-    return (await handle.result).response
 
 
 def with_options(model: Any) -> Any:

@@ -8,25 +8,14 @@ from typing import Any
 
 import pytest
 
-from agentick import create_app, h, tool
+from agentick import create_app, h
 from agentick.engine.events import StreamEvent
 from agentick.engine.session import Session
 from agentick.testing import create_test_model
 
-from .support import chat
+from .support import chat, delegate
 
 pytestmark = pytest.mark.anyio
-
-
-def Child() -> Any:
-    return chat(system="You are a helper.")
-
-
-@tool
-async def delegate(task: str, com: Any) -> str:
-    """Hand a task to a helper agent."""
-    handle = await com.spawn(Child, task)
-    return (await handle.result).response
 
 
 def Agent() -> Any:

@@ -18,6 +18,7 @@ from agentick.engine.events import MessageEndEvent, StreamEvent, ToolCallEvent
 from agentick.telemetry import SpanObserver
 from agentick.testing import create_test_model
 
+from ..engine.support import delegate
 from .conftest import Recorder
 from .support import attributes, chat, named, status, tree
 
@@ -243,17 +244,6 @@ async def test_an_abort_ends_every_open_span_as_aborted(recorder: tuple[TracerPr
         assert status(by_name[name]) == aborted
         assert attributes(by_name[name])["error.type"] == "AbortError"
     assert attributes(by_name["invoke_agent Waiting"])["agentick.execution.status"] == "aborted"
-
-
-def Child() -> Any:
-    return chat(system="You are a helper.")
-
-
-@tool
-async def delegate(task: str, com: Any) -> str:
-    """Hand a task to a helper agent."""
-    handle = await com.spawn(Child, task)
-    return (await handle.result).response
 
 
 def Delegating() -> Any:

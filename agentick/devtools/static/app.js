@@ -278,6 +278,12 @@
     );
   }
 
+  // A tool whose definition changed under the same name is named only in `sources`.
+  function changedTools(diff) {
+    const listed = new Set([...diff.tools.added, ...diff.tools.removed].map((name) => `tool:${name}`));
+    return Object.keys(diff.sources || {}).filter((key) => key.startsWith("tool:") && !listed.has(key));
+  }
+
   function changedParts(diff) {
     const changed = new Map();
     if (!diff) return changed;
@@ -285,6 +291,7 @@
     for (const id of diff.sections.added) changed.set(`section:${id}`, "added");
     for (const id of diff.sections.changed) changed.set(`section:${id}`, "changed");
     for (const name of diff.tools.added) changed.set(`tool:${name}`, "added");
+    for (const key of changedTools(diff)) changed.set(key, "changed");
     for (const part of Object.keys(diff.sources || {})) if (part.startsWith("message:")) changed.set(part, "added");
     return changed;
   }
@@ -365,6 +372,7 @@
     for (const id of d.sections.removed) list.append(change("removed", `section:${id}`, d, `section:${id}`));
     for (const name of d.tools.added) list.append(change("added", `tool:${name}`, d, `tool:${name}`));
     for (const name of d.tools.removed) list.append(change("removed", `tool:${name}`, d, `tool:${name}`));
+    for (const key of changedTools(d)) list.append(change("changed", key, d, key));
     const messageParts = Object.keys(d.sources || {}).filter((k) => k.startsWith("message:"));
     for (const key of messageParts) list.append(change("added", key, d, key));
     if (d.messages.added > messageParts.length) list.append(change("added", `${d.messages.added} message(s)`, d, ""));
