@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import difflib
 import operator
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, takewhile
 from typing import Any
 
+from ..reconciler.core import stable_indices
 from ..reconciler.fiber import Fiber
 from ..types import Message
 from . import nodes as n
@@ -236,7 +237,7 @@ def _message_changes(old: list[Message], new: list[Message]) -> tuple[list[Messa
     order = [old_index[id(message)] for message in compress(new_middle, kept)]  # old places of the kept
     moved: set[int] = set()
     if any(map(operator.gt, order, order[1:])):  # kept messages changed order: the model sees that
-        moved = set(order) - _in_order(order)
+        moved = set(order) - {order[index] for index in stable_indices(order)}
         added = sorted(
             [
                 *added,
@@ -245,30 +246,6 @@ def _message_changes(old: list[Message], new: list[Message]) -> tuple[list[Messa
         )
     removed = [message for index, message in enumerate(old_middle) if id(message) not in new_ids or index in moved]
     return removed, added
-
-
-def _in_order(order: list[int]) -> set[int]:
-    """The longest run of `order` (not necessarily adjacent) that is increasing: the kept messages
-    that did not move (O(n log n), only for messages that changed order)."""
-    tails: list[int] = []  # tails[k]: position in `order` of the smallest end of a run of length k+1
-    ends: list[int] = []  # ends[k] = order[tails[k]]
-    before = [-1] * len(order)
-    for position, value in enumerate(order):
-        length = bisect_left(ends, value)
-        if length:
-            before[position] = tails[length - 1]
-        if length == len(tails):
-            tails.append(position)
-            ends.append(value)
-        else:
-            tails[length] = position
-            ends[length] = value
-    run: set[int] = set()
-    position = tails[-1] if tails else -1
-    while position >= 0:
-        run.add(order[position])
-        position = before[position]
-    return run
 
 
 def message_node(compiled: CompiledContext, index: int) -> n.Node | None:

@@ -623,7 +623,7 @@ class Root:
                 if fiber not in kept:
                     host.remove_child(container, fiber.instance)
             position = {fiber: i for i, fiber in enumerate(old)}
-            stay = _stable_indices([position.get(fiber, -1) for fiber in new])
+            stay = stable_indices([position.get(fiber, -1) for fiber in new])
             anchor: Fiber | None = None
             for i in range(len(new) - 1, -1, -1):
                 fiber = new[i]
@@ -919,8 +919,10 @@ def _descend(fiber: Fiber, work: _Work, stack: list[Any]) -> None:
             stack.append((child, child.element))
 
 
-def _stable_indices(sequence: list[int]) -> set[int]:
-    """Indices of a longest strictly increasing subsequence of the non-negative items."""
+def stable_indices(sequence: list[int]) -> set[int]:
+    """Indices of a longest strictly increasing subsequence of the non-negative items: the children
+    that keep their place when keyed children move (and, in `compiler.diff`, the messages that did
+    not move when kept messages changed order). O(n log n)."""
     tails: list[int] = []  # tails[k] = smallest tail value of an increasing run of length k+1
     tail_index: list[int] = []
     previous = [-1] * len(sequence)
