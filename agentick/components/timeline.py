@@ -138,10 +138,10 @@ def _report_evictions(
 def _warn_over_budget(runtime: AgentRuntime, budget: TokenBudget, preserve_roles: Sequence[str]) -> None:
     """Once per session: the entries a budget may not evict alone exceed it, so the model gets more
     than `max_tokens` (the strategy evicted everything else it could)."""
-    warned: set[str] = runtime.extension("timeline_budget_warned", set)
-    if warned:
+    warned: set[str] = runtime.extension("lint", set)  # the session's warn-once keys (engine/lint.py)
+    if "timeline:over-budget" in warned:
         return
-    warned.add("over budget")
+    warned.add("timeline:over-budget")
     logger.warning(
         "session %r: <Timeline max_tokens=%d> keeps %d tokens, over its budget of %d: the current input and "
         "the messages of preserved roles (%s) are never evicted. Raise max_tokens or lower headroom, or "

@@ -38,11 +38,13 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Route  # noqa: E402
 from starlette.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
 
+from .bridge import LOOPBACK_HOSTS  # noqa: E402
 from .records import RecordLog, encode  # noqa: E402
 
 __all__ = ["ALLOWED_HOSTS", "create_server_app", "new_token"]
 
-ALLOWED_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})  # `Host` names, IPv6 in brackets
+# `Host` names: the loopback hosts a DevTools server may bind, IPv6 in brackets
+ALLOWED_HOSTS = frozenset(f"[{host}]" if ":" in host else host for host in LOOPBACK_HOSTS)
 _HOST = re.compile(r"(?P<name>\[[^\]]*\]|[^:\[\]]*)(?::\d*)?")  # a Host header: name, then maybe :port
 RECORD_KINDS = frozenset({"session", "event", "tick"})
 STATIC_TYPES = {

@@ -104,7 +104,12 @@ class App:
             from ..devtools.connect import connect
 
             self._devtools = connect(self, devtools)
-        self.devtools_url: str | None = self._devtools.url if self._devtools is not None else None
+
+    @property
+    def devtools_url(self) -> str | None:
+        """The DevTools page this app's records go to (with its token), None without DevTools or
+        after `close()`."""
+        return self._devtools.url if self._devtools is not None else None
 
     @must_await("app.session")
     async def session(self, id: str | None = None, *, tools: Iterable[ExecutableTool[Any]] = ()) -> Session:
@@ -219,7 +224,7 @@ class App:
             closers.append(functools.partial(anyio.to_thread.run_sync, self._opened_store.close))
         if self._devtools is not None:  # last: it records the sessions' final events
             closers.append(self._devtools.aclose)
-            self._devtools = self.devtools_url = None
+            self._devtools = None
         await close_all(closers)
 
     async def __aenter__(self) -> Self:
