@@ -4,6 +4,7 @@ helpers to read a DevTools server over real HTTP (httpx2 against uvicorn on 127.
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -59,3 +60,14 @@ async def records(client: httpx2.AsyncClient, url: str, after: int = 0) -> list[
 def environment_without_devtools() -> dict[str, str]:
     """This process's environment for a subprocess, less a developer's own AGENTICK_DEVTOOLS."""
     return {key: value for key, value in os.environ.items() if key != "AGENTICK_DEVTOOLS"}
+
+
+def threads_named(prefix: str) -> list[threading.Thread]:
+    """The live threads whose name starts with `prefix` (DevTools names its server and bridge threads)."""
+    return [thread for thread in threading.enumerate() if thread.name.startswith(prefix)]
+
+
+def port_of(url: str) -> int:
+    port = urlsplit(url).port
+    assert port is not None, url
+    return port

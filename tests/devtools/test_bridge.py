@@ -23,7 +23,7 @@ from agentick.devtools.bridge import bridge_for, page_url
 from agentick.devtools.runner import DevToolsServer
 from agentick.engine.events import StreamEvent
 
-from .support import NoteTaker, note_model, records
+from .support import NoteTaker, note_model, records, threads_named
 
 pytestmark = pytest.mark.anyio
 
@@ -164,7 +164,7 @@ def test_a_url_on_another_host_is_refused_naming_where_it_came_from(monkeypatch:
 
 
 def bridge_threads() -> list[str]:
-    return [thread.name for thread in threading.enumerate() if thread.name.startswith("agentick-devtools-bridge")]
+    return [thread.name for thread in threads_named("agentick-devtools-bridge")]
 
 
 async def test_the_last_app_closed_stops_the_bridge_thread_and_a_later_app_starts_another(

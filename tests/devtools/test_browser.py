@@ -162,13 +162,10 @@ async def test_text_from_the_session_is_shown_as_text_and_ticks_are_chosen_by_ke
             assert_loopback_only(browser)
 
 
-# --- needs helper B's ContextDiffEvent (merged from the `context-diff` work of issue 16) ---------
+# --- context_diff ---------------------------------------------------------------------------------
 
 
 async def test_the_second_executions_tick_shows_its_context_diff_with_sources() -> None:
-    """NEEDS THE context_diff MERGE: the server records `context_diff` events only once
-    `agentick.engine.events.ContextDiffEvent` exists; before that this test fails on the missing
-    event."""
     from playwright.async_api import expect
 
     async with create_app(WeatherDesk, model=weather_model(), devtools=True) as app:

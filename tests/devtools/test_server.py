@@ -25,13 +25,23 @@ from agentick.devtools.runner import DevToolsServer
 from agentick.engine.events import StreamEvent
 from agentick.testing import create_test_model
 
-from .support import SYSTEM, NoteTaker, api, environment_without_devtools, note_model, records, save_note
+from .support import (
+    SYSTEM,
+    NoteTaker,
+    api,
+    environment_without_devtools,
+    note_model,
+    port_of,
+    records,
+    save_note,
+    threads_named,
+)
 
 pytestmark = pytest.mark.anyio
 
 
 def devtools_threads() -> list[threading.Thread]:
-    return [thread for thread in threading.enumerate() if thread.name.startswith("agentick-devtools-server-")]
+    return threads_named("agentick-devtools-server-")
 
 
 # --- access -------------------------------------------------------------------------------------
@@ -48,7 +58,7 @@ ROUTES = [
 async def test_requests_without_the_token_or_for_a_foreign_host_get_403() -> None:
     async with create_app(NoteTaker, model=note_model(), devtools=True) as app, httpx2.AsyncClient() as client:
         assert app.devtools_url is not None
-        port = app.devtools_url.split(":")[2].split("/")[0]
+        port = port_of(app.devtools_url)
         for method, path in ROUTES:
             good = api(app.devtools_url, path)
             missing = good.split("?")[0]
@@ -365,7 +375,7 @@ async def test_close_stops_the_server_for_good_and_the_app_keeps_working() -> No
     assert delivered[0]["kind"] == "session" and delivered[-1]["event"]["type"] == "execution_end"
     assert not thread.is_alive() and devtools_threads() == []
     assert app.devtools_url is None and app.observers == []
-    port = int(url.split(":")[2].split("/")[0])
+    port = port_of(url)
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), timeout=5):
         pass
     # the app works on, unobserved; closing again is harmless

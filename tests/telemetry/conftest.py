@@ -64,12 +64,14 @@ _GLOBAL.add_span_processor(_SWITCH)
 
 
 @pytest.fixture
-def recorder() -> tuple[TracerProvider, Recorder]:
-    """A tracer provider to pass to `create_app(telemetry={"tracer_provider": ...})`, and its spans."""
+def recorder() -> Iterator[tuple[TracerProvider, Recorder]]:
+    """A tracer provider to pass to `create_app(telemetry={"tracer_provider": ...})`, and its spans;
+    shut down after the test."""
     provider = TracerProvider()
     recorder = Recorder()
     provider.add_span_processor(recorder)
-    return provider, recorder
+    yield provider, recorder
+    provider.shutdown()
 
 
 @pytest.fixture

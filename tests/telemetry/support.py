@@ -9,13 +9,7 @@ from typing import Any
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
-from agentick import Fragment, System, Timeline, h
-
 Tree = list[tuple[str, "Tree"]]
-
-
-def chat(*children: Any, system: str = "You are a test agent.") -> Any:
-    return h(Fragment, None, h(System, None, system), *children, h(Timeline))
 
 
 def tree(spans: Sequence[ReadableSpan]) -> Tree:

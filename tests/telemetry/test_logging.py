@@ -18,7 +18,7 @@ from agentick.models import openai
 from agentick.testing import create_test_model
 from agentick.testing.fake_openai import FakeOpenAI, reply
 
-from .support import chat
+from ..engine.support import chat
 
 pytestmark = pytest.mark.anyio
 

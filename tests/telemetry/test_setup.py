@@ -19,8 +19,9 @@ from agentick.telemetry import TelemetryOptions
 from agentick.telemetry.tracer import _version
 from agentick.testing import create_test_model
 
+from ..engine.support import chat
 from .conftest import Recorder
-from .support import chat, tree
+from .support import tree
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,6 @@ only when asked for, and no span left open whatever ends the execution."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 from typing import Any
 
@@ -18,9 +17,9 @@ from agentick.engine.events import MessageEndEvent, StreamEvent, ToolCallEvent
 from agentick.telemetry import SpanObserver
 from agentick.testing import create_test_model
 
-from ..engine.support import delegate
+from ..engine.support import chat, delegate
 from .conftest import Recorder
-from .support import attributes, chat, named, status, tree
+from .support import attributes, named, status, tree
 
 pytestmark = pytest.mark.anyio
 
@@ -52,14 +51,18 @@ def call_ids(events: list[StreamEvent]) -> list[str]:
 
 
 async def run_agent(
-    provider: TracerProvider, model: Any, *, capture: bool = False, agent: Any = Agent
+    provider: TracerProvider, model: Any, *, capture: bool = False, agent: Any = Agent, fails: bool = False
 ) -> tuple[list[StreamEvent], str]:
-    """One execution of `agent` in session "s1"; its events and its id."""
+    """One execution of `agent` in session "s1" (which must raise `ModelError` if `fails`); its
+    events and its id."""
     telemetry = {"tracer_provider": provider, "capture_content": capture}
     async with create_app(agent, model=model, telemetry=telemetry) as app:
         session = await app.session("s1")
         handle = await session.send("What is 2 + 3?")
-        with contextlib.suppress(ModelError):  # the model-error test's execution fails
+        if fails:
+            with pytest.raises(ModelError):
+                await handle.result
+        else:
             await handle.result
         [observer] = [o for o in app.observers if isinstance(o, SpanObserver)]
         assert observer.open_executions == 0
@@ -173,6 +176,7 @@ async def test_content_is_recorded_only_when_capture_content_is_on(recorder: tup
     off = Recorder()
     provider2.add_span_processor(off)
     await run_agent(provider2, tool_model(), capture=False)
+    provider2.shutdown()
     assert not {key for span in off.spans for key in attributes(span)} & content_keys
 
 
@@ -182,7 +186,7 @@ async def test_a_model_error_marks_the_chat_the_tick_and_the_execution(
     provider, spans = recorder
     model = create_test_model()
     model.set_error(ModelError("the provider is down", provider="test"))
-    await run_agent(provider, model)
+    await run_agent(provider, model, fails=True)
 
     recorded = spans.spans
     assert tree(recorded) == [("invoke_agent Agent", [("tick 1", [("chat test-model", [])])])]
