@@ -19,6 +19,7 @@ __all__ = [
     "ProviderError",
     "RateLimitError",
     "RetryOutput",
+    "SessionBusyError",
     "SessionClosedError",
     "ToolError",
 ]
@@ -55,6 +56,11 @@ class AbortError(AgentickError):
 
 class SessionClosedError(AgentickError):
     """A call was made on a closed session."""
+
+
+class SessionBusyError(AgentickError):
+    """Another worker holds the session's lease and did not release it within the store's
+    `lease_wait` seconds (API.md §16; HTTP 409). Nothing was run or saved: send again later."""
 
 
 class ToolError(AgentickError):

@@ -6,7 +6,7 @@ from .handle import ExecutionHandle
 from .procedure import Procedure, ProcedurePromise, procedure
 from .results import ExecutionUsage, SendResult, TickResult, TickState
 from .session import Session
-from .stores import MemoryStore, SqliteStore
+from ..stores import MemoryStore, SqliteStore
 
 __all__ = [
     "App",

@@ -17,6 +17,8 @@ from ..models.base import ModelAdapter
 from ..models.infer import model_from
 from ..output import OutputMode, OutputOptions
 from ..runtime import close_all
+from ..stores import SessionStore, store_from
+from ..stores.protocol import leases, saves_revisions
 from ..telemetry import SpanObserver, TelemetryOptions, telemetry_options
 from ..tools import ExecutableTool, check_confirmation_timeout
 from ..types import Message
@@ -27,7 +29,6 @@ from .handle import ExecutionHandle
 from .procedure import Procedure
 from .results import SendResult
 from .session import Session
-from .stores import SessionStore, SqliteStore, store_from
 from .structured import check_response_format
 
 if TYPE_CHECKING:
@@ -71,7 +72,12 @@ class App:
         self.tools = list(tools)
         self.max_ticks = max_ticks
         self.store = store_from(store)
-        self._opened_store = self.store if isinstance(self.store, SqliteStore) and self.store is not store else None
+        # a store made here from a string or path is the app's to close (`close`)
+        self._opened_store = self.store if self.store is not store else None
+        # What the store can do beyond save/load/delete (stores/protocol.py), looked up once:
+        # revision-checked saves, and leases taken by each execution (several workers, API.md §16).
+        self.store_saves_revisions = self.store is not None and saves_revisions(self.store)
+        self.store_leases = self.store is not None and leases(self.store)
         self.runner = runner
         # the default for tools without their own: seconds before an unanswered confirmation is a denial
         self.confirmation_timeout = check_confirmation_timeout(confirmation_timeout, error=ValueError)
@@ -118,9 +124,14 @@ class App:
         `tools` are session-level tools (above the app's, below a send's and the tree's). Calls for
         one id made while its snapshot loads wait for that load and get the same `Session` (two
         objects would each save over the other's turns); if the load fails they all raise its
-        error, and the next call loads again."""
+        error, and the next call loads again.
+
+        On a store with leases (several workers) a new session is saved at once, so that every
+        worker can use it; an unknown `id` still gives a new session, saved by its first execution."""
         if id is None:
             session = Session(self, new_id("session"), tools=tools)
+            if self.store_leases:
+                await session.persist()
             self.sessions[session.id] = session
             return session
         while True:  # one Session per id: concurrent calls share the load in flight
@@ -206,7 +217,7 @@ class App:
 
     async def close(self) -> None:
         """Close every open session, then the network clients of every model the app used (for the
-        running event loop), and the SQLite store it opened from a path.
+        running event loop), and the store it opened from a path or URL (SQLite file, PostgreSQL pool).
 
         Nothing here is final: models and the store reopen on their next use, so the app still
         works afterwards. A client or store you passed in is yours, and stays open. DevTools is the
@@ -220,8 +231,10 @@ class App:
             if callable(aclose):
                 closers.append(aclose)
         closers += [value.aclose for value in reversed(list(self.extensions.values())) if hasattr(value, "aclose")]
-        if self._opened_store is not None:
-            closers.append(functools.partial(anyio.to_thread.run_sync, self._opened_store.close))
+        opened = self._opened_store
+        if opened is not None:
+            aclose = getattr(opened, "aclose", None)
+            closers.append(aclose if aclose is not None else functools.partial(anyio.to_thread.run_sync, opened.close))
         if self._devtools is not None:  # last: it records the sessions' final events
             closers.append(self._devtools.aclose)
             self._devtools = None

@@ -19,7 +19,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import aclosing
+from contextlib import AsyncExitStack, aclosing
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import anyio
@@ -108,6 +108,10 @@ class Execution:
         self.scope: anyio.CancelScope | None = None
         self.usage = ExecutionUsage()
         self.added: list[TimelineEntry] = []
+        self.lease = AsyncExitStack()  # holds the session's lease on a leasing store, until after the save
+        # On a leasing store, nothing is saved unless this execution got the lease: without it the
+        # session may be stale and its owner elsewhere mid-execution.
+        self.unleased = session.app.store_leases and not session.ephemeral
         handle._abort = self.abort
 
     # --- control -------------------------------------------------------------------------------
@@ -150,15 +154,19 @@ class Execution:
 
     async def _ticks(self) -> SendResult[Any]:
         session = self.session
+        session.current_tick = 0
+        self.emit(ExecutionStartEvent)
+        # After execution_start, so a stream shows a send waiting for a lease held elsewhere; may
+        # reload the session with a newer revision (a new runtime), so everything below reads it after.
+        await session.take_lease(self.lease)
+        self.unleased = False
         runtime = session.runtime
         compiler = session.compiler()
         app = session.app
         execution_id = self.handle.execution_id
-        session.current_tick = 0
         runtime.history = list(session.entries)
         runtime.pending = []
         runtime.emit = self.emit
-        self.emit(ExecutionStartEvent)
         self._commit(self.messages, tags=["input"], tick=1)
         props = session.props or {}
         tool_sources = [app.tools, session.tools, self.tools]
@@ -431,10 +439,15 @@ class Execution:
         # is durable, and a failed save is reported by `execution_end` itself. `result` comes after
         # the save too, so the stream shows a result exactly when `handle.result` resolves to one.
         try:
-            await session.persist()
+            if not self.unleased:
+                await session.persist()
         except PersistenceError as persist_error:
             if error is None and not aborted:
                 error = persist_error
+        try:  # released after the save, before the last events: a client that saw them may send anywhere
+            await self.lease.aclose()
+        except Exception as release_error:
+            logger.warning("session %r: releasing its lease failed: %s", session.id, release_error)
         aborted = self.handle.status == "aborted"  # an abort may arrive while the hooks or the save run
         if result is not None and error is None and not aborted:
             self.emit(ResultEvent, result=result)

@@ -7,6 +7,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable
+from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..compiler import CompiledContext
@@ -19,6 +20,7 @@ from ..message_input import plain_message
 from ..models.infer import model_from
 from ..output import OutputMode, OutputOptions
 from ..runtime import AgentRuntime
+from ..stores.protocol import lease_of
 from ..tools import ExecutableTool, normalize_result
 from ..types import BYTES_ARE_NOT_TEXT, ContentBlock, Message, TextBlock, TimelineEntry
 from ..utf8 import input_problem, repaired
@@ -49,6 +51,12 @@ class Session:
     queued and the next execution, which starts when the current one ends, delivers them.
     """
 
+    # set by _fresh_runtime: what is mounted, and made again when a newer snapshot is reloaded
+    runtime: AgentRuntime
+    context_differ: ContextDiffer
+    last_compiled: CompiledContext | None
+    _compiler: Compiler | None
+
     def __init__(
         self,
         app: App,
@@ -75,17 +83,11 @@ class Session:
         self.current_tick = 0
         self.sequence = 0
         self.usage = ExecutionUsage()
+        self.revision = 0  # the stored revision this session holds (0: never saved; API.md §16)
         self.entries: list[TimelineEntry] = []
         self.props: dict[str, Any] | None = None
         self.queued: list[Message] = []
         self.children: list[Session] = []
-        self.last_compiled: CompiledContext | None = None
-        # The previous tick's model input, for `context_diff` events; a restored session starts
-        # without one, so its first tick has no diff (like a new session's).
-        self.context_differ = ContextDiffer()
-        self.runtime = AgentRuntime(session_id, model_id=_model_id(self.model or app.model))
-        self.runtime.share(app.extensions)
-        self._compiler: Compiler | None = None
         self._current: ExecutionHandle | None = None
         self._next: ExecutionHandle | None = None
         self._next_options: dict[str, Any] = {}
@@ -98,8 +100,19 @@ class Session:
         self.queue = Procedure(self._queue, name="session.queue")
         self.dispatch = Procedure(self._dispatch, name="session.dispatch")
         self.spawn = Procedure(self._spawn, name="session.spawn")
+        self._fresh_runtime()
+
+    def _fresh_runtime(self) -> None:
+        """A new runtime with nothing mounted (at creation, and when a newer snapshot is reloaded)."""
+        self.last_compiled = None
+        # The previous tick's model input, for `context_diff` events; a restored session starts
+        # without one, so its first tick has no diff (like a new session's).
+        self.context_differ = ContextDiffer()
+        self.runtime = AgentRuntime(self.id, model_id=_model_id(self.model or self.app.model))
+        self.runtime.share(self.app.extensions)
         self.runtime.com.spawner = self.spawn
         self.runtime.com.tool_names = self._tool_names
+        self._compiler = None
 
     # --- state -------------------------------------------------------------------------------
 
@@ -383,6 +396,35 @@ class Session:
         for key, entry in data.items():
             deps = entry.get("deps")
             store.entries[key] = DataEntry(entry.get("value"), tuple(deps) if deps is not None else None)
+        self.revision = int(snapshot.get("revision") or 0)
+
+    async def take_lease(self, exits: AsyncExitStack) -> None:
+        """On a store with leases (API.md §16): own the session for the execution about to run
+        (the lease is released when `exits` closes, after the save), and first reload the newer
+        revision another worker saved, if there is one. Raises `SessionBusyError` when another
+        worker keeps the lease beyond the store's `lease_wait`."""
+        store = self.app.store
+        if store is None or self.ephemeral or not self.app.store_leases:
+            return
+        lease = await exits.enter_async_context(lease_of(store, self.id))
+        if lease.revision > self.revision:
+            snapshot = await store.load(self.id)
+            if snapshot is not None:
+                await self._reload(snapshot)
+
+    async def _reload(self, snapshot: dict[str, Any]) -> None:
+        """Replace this session's state by a newer stored snapshot, in place: callers keep this
+        `Session`. The tree is unmounted (as `close` does) and mounts again on a fresh runtime, so
+        nothing of the stale state wins over the snapshot."""
+        if self._compiler is not None:
+            await self._compiler.unmount()
+        self._fresh_runtime()
+        self.entries = []
+        self._dumped = {}
+        self.usage = ExecutionUsage()
+        self.restore(snapshot)
+        if self.app.runner is not None and hasattr(self.app.runner, "on_restore"):
+            self.app.runner.on_restore(self, snapshot)
 
     async def persist(self) -> None:
         store = self.app.store
@@ -398,7 +440,10 @@ class Session:
                     f"saving session {self.id!r} failed: the runner's on_persist raised {type(error).__name__}: {error}"
                 ) from error
         try:
-            await store.save(self.id, snapshot)
+            if self.app.store_saves_revisions:  # never over a newer revision (API.md §16)
+                self.revision = await store.save(self.id, snapshot, expected_revision=self.revision)
+            else:
+                await store.save(self.id, snapshot)
         except PersistenceError:
             raise
         except Exception as error:

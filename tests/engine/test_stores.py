@@ -12,7 +12,7 @@ import pytest
 
 from agentick import create_app
 from agentick.engine import SqliteStore
-from agentick.engine.stores import masked
+from agentick.stores import PostgresStore, masked
 from agentick.testing import create_test_model
 from tests.engine.support import chat
 
@@ -74,6 +74,20 @@ async def test_four_slashes_make_an_absolute_sqlite_path(tmp_path, monkeypatch):
     assert os.listdir(elsewhere) == []
 
 
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres", "PostgreSQL"])
+def test_a_postgresql_url_makes_a_postgres_store_that_connects_on_first_use(scheme, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    url = f"{scheme}://agent:s3cret@db.internal:5432/agents"
+
+    app = create_app(Chat, model=create_test_model(), store=url)
+
+    assert type(app.store) is PostgresStore
+    assert repr(app.store) == f"PostgresStore('{scheme}://agent:***@db.internal:5432/agents')"
+    assert (app.store.lease_ttl, app.store.lease_wait) == (30.0, 10.0)
+    assert app.store_leases and app.store_saves_revisions
+    assert os.listdir(tmp_path) == []  # no folder named "postgresql:" (the old fallback to SQLite)
+
+
 @pytest.mark.parametrize(
     ("store", "error", "message"),
     [
@@ -81,12 +95,6 @@ async def test_four_slashes_make_an_absolute_sqlite_path(tmp_path, monkeypatch):
         ("sqlite:///", ValueError, r"^store='sqlite:///': the sqlite URL names no file"),
         ("sqlite://host/x.db", ValueError, r"^store='sqlite://host/x\.db': a sqlite URL has no host"),
         ("sqlite:///x.db?mode=ro", ValueError, r"^store='sqlite:///x\.db\?mode=ro': sqlite URLs take no query"),
-        (
-            "postgresql://agent:s3cret@db.internal:5432/agents",
-            NotImplementedError,
-            r"^store='postgresql://agent:\*\*\*@db\.internal:5432/agents': PostgreSQL stores are not implemented yet",
-        ),
-        ("postgres://db.internal/agents", NotImplementedError, r"^store='postgres://db\.internal/agents': PostgreSQL"),
         (
             "mysql://root:s3cret@localhost/agents",
             ValueError,
