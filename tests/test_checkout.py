@@ -45,7 +45,7 @@ def test_importing_agentick_imports_no_optional_dependency():
     missing = [name for name in OPTIONAL_MODULES if importlib.util.find_spec(name) is None]
     assert missing == [], "the dev extra installs every optional feature"
     code = (
-        "import json, sys, agentick, agentick_jsx, agentick.testing\n"
+        "import json, sys, agentick, agentick_jsx, agentick.stores, agentick.testing\n"
         f"names = {OPTIONAL_MODULES + BENCHMARK_MODULES!r}\n"
         "print(json.dumps(sorted(n for n in names if n in sys.modules)))"
     )
