@@ -1,12 +1,12 @@
 """The runtime: apps, sessions, executions made of ticks, tools, events and stores."""
 
+from ..stores import MemoryStore, SqliteStore
 from .app import App, create_app, run, run_sync
 from .events import StreamEvent
 from .handle import ExecutionHandle
 from .procedure import Procedure, ProcedurePromise, procedure
 from .results import ExecutionUsage, SendResult, TickResult, TickState
 from .session import Session
-from ..stores import MemoryStore, SqliteStore
 
 __all__ = [
     "App",

@@ -282,9 +282,10 @@ class PostgresStore:
             if kept == 0 and stored_count:
                 await connection.execute("DELETE FROM agentick_entries WHERE session_id = %s", (id,))
             if kept < len(timeline):
-                async with connection.cursor() as copy_cursor, copy_cursor.copy(
-                    "COPY agentick_entries (session_id, position, entry) FROM STDIN"
-                ) as copy:
+                async with (
+                    connection.cursor() as copy_cursor,
+                    copy_cursor.copy("COPY agentick_entries (session_id, position, entry) FROM STDIN") as copy,
+                ):
                     for position in range(kept, len(timeline)):
                         await copy.write_row((id, position, json.dumps(timeline[position])))
             revision = stored + 1
@@ -333,9 +334,7 @@ class PostgresStore:
     # --- leases ------------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def lease(
-        self, id: str, ttl: float | None = None, wait: float | None = None
-    ) -> AsyncIterator[PostgresLease]:
+    async def lease(self, id: str, ttl: float | None = None, wait: float | None = None) -> AsyncIterator[PostgresLease]:
         """Own session `id` for the block: acquired within `wait` seconds (else `SessionBusyError`),
         renewed every ttl/3 by a task of this context manager, released on exit. A lease nobody
         renews expires `ttl` seconds after its last renewal, by the database's clock."""
@@ -437,7 +436,9 @@ class PostgresStore:
                         PersistenceError(f"session store {self.url}: listening for signals failed: {error}")
                     )
                     return
-                logger.warning("session store %s: the signal listener lost its connection (%s); reconnecting", self.url, error)
+                logger.warning(
+                    "session store %s: the signal listener lost its connection (%s); reconnecting", self.url, error
+                )
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 2.0)
 

@@ -91,7 +91,9 @@ async def test_a_save_appends_only_the_new_entries(postgres_url):
         first = query(postgres_url, "SELECT position, xmin::text FROM agentick_entries WHERE session_id = %s", (id,))
         await store.save(id, snapshot(202), expected_revision=1)
         await store.save(id, snapshot(204), expected_revision=2)
-        after = dict(query(postgres_url, "SELECT position, xmin::text FROM agentick_entries WHERE session_id = %s", (id,)))
+        after = dict(
+            query(postgres_url, "SELECT position, xmin::text FROM agentick_entries WHERE session_id = %s", (id,))
+        )
 
     assert len(after) == 204
     assert {position: after[position] for position, _ in first} == dict(first)  # the old rows were not rewritten
@@ -199,27 +201,25 @@ async def test_a_lease_is_exclusive_and_the_next_holder_gets_it_after_the_releas
             async with b.lease(id, 30, 10) as lease:
                 got.append((released.is_set(), lease.revision))
 
-        async with anyio.create_task_group() as group:
-            async with a.lease(id, 30, 10) as held:
-                assert held.revision == 1
-                with pytest.raises(SessionBusyError):
-                    async with b.lease(id, 30, 0):
-                        pass
-                group.start_soon(second)
-                await anyio.sleep(0.1)  # let b poll a few times; not a wait for an outcome
-                await a.save(id, snapshot(2), expected_revision=1)
-                released.set()
+        async with anyio.create_task_group() as group, a.lease(id, 30, 10) as held:
+            assert held.revision == 1
+            with pytest.raises(SessionBusyError):
+                async with b.lease(id, 30, 0):
+                    pass
+            group.start_soon(second)
+            await anyio.sleep(0.1)  # let b poll a few times; not a wait for an outcome
+            await a.save(id, snapshot(2), expected_revision=1)
+            released.set()
 
     assert got == [(True, 2)]
 
 
 async def test_a_lease_held_elsewhere_beyond_lease_wait_raises_session_busy(postgres_url):
     id = new_id()
-    async with PostgresStore(postgres_url) as a, PostgresStore(postgres_url, lease_wait=0.3) as b:
-        async with a.lease(id):
-            with pytest.raises(SessionBusyError) as raised:
-                async with b.lease(id):
-                    pass
+    async with PostgresStore(postgres_url) as a, PostgresStore(postgres_url, lease_wait=0.3) as b, a.lease(id):
+        with pytest.raises(SessionBusyError) as raised:
+            async with b.lease(id):
+                pass
 
     assert str(raised.value) == (
         f"session {id!r} is busy: another worker holds its lease; waited 0.3 s (lease_wait) for it "
@@ -241,25 +241,27 @@ async def test_a_lease_nobody_renews_expires_after_its_ttl(postgres_url):
 
 async def test_renewal_keeps_a_long_lease_beyond_its_ttl(postgres_url):
     id = new_id()
-    async with PostgresStore(postgres_url) as a, PostgresStore(postgres_url, lease_wait=2.5) as b:
-        async with a.lease(id, 0.6, 0) as held:
-            expiry = "SELECT expires_at FROM agentick_leases WHERE session_id = %s"
-            first = query(postgres_url, expiry, (id,))[0][0]
-            with pytest.raises(SessionBusyError):  # b waits 2.5 s: four ttls, renewed every 0.2 s
-                async with b.lease(id, 0.6):
-                    pass
-            later = query(postgres_url, expiry, (id,))[0][0]
-            assert held.lost is False
+    expiry = "SELECT expires_at FROM agentick_leases WHERE session_id = %s"
+    async with (
+        PostgresStore(postgres_url) as a,
+        PostgresStore(postgres_url, lease_wait=2.5) as b,
+        a.lease(id, 0.6, 0) as held,
+    ):
+        first = query(postgres_url, expiry, (id,))[0][0]
+        with pytest.raises(SessionBusyError):  # b waits 2.5 s: four ttls, renewed every 0.2 s
+            async with b.lease(id, 0.6):
+                pass
+        later = query(postgres_url, expiry, (id,))[0][0]
+        assert held.lost is False
 
     assert later > first
 
 
 async def test_a_lease_lost_to_another_worker_is_logged_and_flagged(postgres_url, caplog):
     id = new_id()
-    async with PostgresStore(postgres_url) as a:
-        async with a.lease(id, 0.6, 0) as held:
-            query(postgres_url, "UPDATE agentick_leases SET holder = 'someone else' WHERE session_id = %s", (id,))
-            await eventually(lambda: held.lost)
+    async with PostgresStore(postgres_url) as a, a.lease(id, 0.6, 0) as held:
+        query(postgres_url, "UPDATE agentick_leases SET holder = 'someone else' WHERE session_id = %s", (id,))
+        await eventually(lambda: held.lost)
 
     assert f"the lease of session {id!r} was lost" in caplog.text
     # releasing a lost lease leaves the new holder's row alone
@@ -272,11 +274,15 @@ async def test_signals_reach_the_listeners_of_other_workers(postgres_url):
     async def on_b(session_id: str, payload: dict[str, Any]) -> None:  # coroutine callbacks are awaited
         received["b"].append((session_id, payload))
 
-    async with PostgresStore(postgres_url) as a, PostgresStore(postgres_url) as b:
-        async with a.listen(lambda s, p: received["a"].append((s, p))), b.listen(on_b):
-            await a.signal("s1", {"kind": "abort", "reason": "user"})
-            await b.signal("s2", {"kind": "tool_result", "call_id": "c1", "approved": True, "reason": None})
-            await eventually(lambda: len(received["a"]) == 2 and len(received["b"]) == 2)
+    async with (
+        PostgresStore(postgres_url) as a,
+        PostgresStore(postgres_url) as b,
+        a.listen(lambda s, p: received["a"].append((s, p))),
+        b.listen(on_b),
+    ):
+        await a.signal("s1", {"kind": "abort", "reason": "user"})
+        await b.signal("s2", {"kind": "tool_result", "call_id": "c1", "approved": True, "reason": None})
+        await eventually(lambda: len(received["a"]) == 2 and len(received["b"]) == 2)
 
     expected = [
         ("s1", {"kind": "abort", "reason": "user"}),
@@ -287,19 +293,21 @@ async def test_signals_reach_the_listeners_of_other_workers(postgres_url):
 
 async def test_the_signal_listener_reconnects_after_a_restart(postgres_server):
     received: list[str] = []
-    async with PostgresStore(postgres_server.url) as store:
-        async with store.listen(lambda session_id, payload: received.append(session_id)):
-            await store.signal("before", {})
-            await eventually(lambda: received == ["before"])
-            await anyio.to_thread.run_sync(postgres_server.restart)
+    async with (
+        PostgresStore(postgres_server.url) as store,
+        store.listen(lambda session_id, payload: received.append(session_id)),
+    ):
+        await store.signal("before", {})
+        await eventually(lambda: received == ["before"])
+        await anyio.to_thread.run_sync(postgres_server.restart)
 
-            async def delivered() -> None:
-                while "after" not in received:  # sent again until the listener is back
-                    await store.signal("after", {})
-                    await anyio.sleep(0.05)
+        async def delivered() -> None:
+            while "after" not in received:  # sent again until the listener is back
+                await store.signal("after", {})
+                await anyio.sleep(0.05)
 
-            with anyio.fail_after(15):
-                await delivered()
+        with anyio.fail_after(15):
+            await delivered()
 
     assert received[0] == "before" and "after" in received
 
@@ -338,7 +346,9 @@ async def test_errors_name_the_store_without_its_password_and_the_operation():
             await store.load("s1")
 
     message = str(raised.value)
-    assert message.startswith(f"session store postgresql://agent:***@127.0.0.1:{url.split(':')[3]}: loading session 's1' failed: PoolTimeout")
+    assert message.startswith(
+        f"session store postgresql://agent:***@127.0.0.1:{url.split(':')[3]}: loading session 's1' failed: PoolTimeout"
+    )
     assert "s3cret" not in message and "s3cret" not in repr(store)
 
 

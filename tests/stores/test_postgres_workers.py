@@ -212,7 +212,8 @@ WORKER = textwrap.dedent(
 
     async def main(url, id):
         model = GateModel()
-        async with PostgresStore(url, lease_ttl=1.0) as store, create_app(lambda: chat(), model=model, store=store) as app:
+        store = PostgresStore(url, lease_ttl=1.0)
+        async with store, create_app(lambda: chat(), model=model, store=store) as app:
             session = await app.session(id)
             handle = await session.send("lost with the worker")
             await model.started.wait()
@@ -250,4 +251,3 @@ async def test_a_worker_killed_mid_execution_loses_only_that_execution(postgres_
     assert worker.returncode == -signal.SIGKILL
     assert texts(session) == ["saved turn", "Test response", "next turn", "Test response"]
     assert stored_revision(postgres_url, session.id) == 3
-
