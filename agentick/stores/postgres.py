@@ -27,7 +27,7 @@ import json
 import logging
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from types import TracebackType
@@ -212,7 +212,7 @@ class PostgresStore:
                 await connection.execute("INSERT INTO agentick_schema_version (version) VALUES (%s)", (version,))
 
     @asynccontextmanager
-    async def _connection(self, operation: str, id: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    async def _connection(self, operation: str, id: str) -> AsyncGenerator[psycopg.AsyncConnection[Any]]:
         """A pooled connection; database and pool errors become `PersistenceError` naming the store,
         the operation and the session."""
         try:
@@ -334,7 +334,9 @@ class PostgresStore:
     # --- leases ------------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def lease(self, id: str, ttl: float | None = None, wait: float | None = None) -> AsyncIterator[PostgresLease]:
+    async def lease(
+        self, id: str, ttl: float | None = None, wait: float | None = None
+    ) -> AsyncGenerator[PostgresLease]:
         """Own session `id` for the block: acquired within `wait` seconds (else `SessionBusyError`),
         renewed every ttl/3 by a task of this context manager, released on exit. A lease nobody
         renews expires `ttl` seconds after its last renewal, by the database's clock."""
@@ -404,7 +406,7 @@ class PostgresStore:
             await connection.execute("SELECT pg_notify(%s, %s)", (SIGNAL_CHANNEL, text))
 
     @asynccontextmanager
-    async def listen(self, callback: Callable[[str, dict[str, Any]], Any]) -> AsyncIterator[None]:
+    async def listen(self, callback: Callable[[str, dict[str, Any]], Any]) -> AsyncGenerator[None]:
         """Call `callback(session_id, payload)` on this loop for each `signal` of any worker while
         the block runs. A dedicated connection LISTENs; it reconnects after a PostgreSQL restart
         (signals sent while it was down are lost). Entered once it listens."""
