@@ -81,6 +81,7 @@ from .errors import (
     ProviderError,
     RateLimitError,
     RetryOutput,
+    SessionBusyError,
     SessionClosedError,
     ToolError,
 )
@@ -246,6 +247,7 @@ __all__ = [
     "Section",
     "SendResult",
     "Session",
+    "SessionBusyError",
     "SessionClosedError",
     "StateCell",
     "StateChange",

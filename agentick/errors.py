@@ -19,6 +19,7 @@ __all__ = [
     "ProviderError",
     "RateLimitError",
     "RetryOutput",
+    "SessionBusyError",
     "SessionClosedError",
     "ToolError",
 ]
@@ -55,6 +56,10 @@ class AbortError(AgentickError):
 
 class SessionClosedError(AgentickError):
     """A call was made on a closed session."""
+
+
+class SessionBusyError(AgentickError):
+    """The session is running elsewhere (another worker holds its lease) and did not become free in time."""
 
 
 class ToolError(AgentickError):
