@@ -40,9 +40,8 @@ def server(database: Path) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(autouse=True)
-def default_answers() -> Iterator[None]:
+def no_model_error() -> Iterator[None]:
     MODEL.set_error(None)
-    MODEL.respond_with([])
     yield
     MODEL.set_error(None)
 
@@ -316,9 +315,9 @@ async def test_abort_from_another_request_ends_the_stream_as_aborted(http: httpx
         assert aborted.status_code == 200 and aborted.json() == {"status": "aborted"}
         rest = [event async for event in events]
     assert rest[-1]["type"] == "execution_end" and rest[-1]["status"] == "aborted"
-    MODEL.respond_with([])  # drop the answer the aborted execution never asked for
+    # the session keeps working; the next call gets the answer the aborted execution never asked for
     working = await http.post(f"/sessions/{session_id}/messages", json={"text": "Never mind."})
-    assert working.status_code == 200 and working.json()["response"] == "Hello there."
+    assert working.status_code == 200 and working.json()["response"] == "Deployed."
     again = await http.post(f"/sessions/{session_id}/abort")
     assert again.status_code == 409 and again.json()["error"]["type"] == "NotRunning"
 
@@ -344,6 +343,8 @@ async def test_an_aborted_json_send_gets_409(http: httpx2.AsyncClient, server: L
     assert answer.status_code == 409
     error = answer.json()["error"]
     assert error["type"] == "AbortError" and error["message"].endswith("was aborted: aborted over HTTP")
+    working = await http.post(f"/sessions/{session_id}/messages", json={"text": "Never mind."})
+    assert working.status_code == 200 and working.json()["response"] == "Deployed."
 
 
 async def test_tool_confirmation_over_http(http: httpx2.AsyncClient) -> None:
