@@ -42,6 +42,7 @@ def serve(application: ASGIApp | str, *, host: str, port: int, workers: int = 1)
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
     )
     listening = config.bind_socket()
+    listening.listen(config.backlog)  # connections made once the URL is out wait for the server, not fail
     try:
         print(url_of(listening), flush=True)
         if workers > 1:
