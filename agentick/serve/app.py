@@ -13,7 +13,7 @@ import contextlib
 import hmac
 import os
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -233,8 +233,8 @@ class _Api:
 
     async def _signal(self, id: str, payload: dict[str, Any]) -> bool:
         """Send `payload` to the worker running session `id` through the store, if it can."""
-        signal = getattr(self.app.store, "signal", None)
-        if not callable(signal):
+        signal: Any = getattr(self.app.store, "signal", None)
+        if signal is None:
             return False
         await signal(id, payload)
         return True
@@ -257,12 +257,12 @@ class _Api:
         at shutdown when the server owns it."""
 
         @contextlib.asynccontextmanager
-        async def serving(_: Starlette) -> AsyncIterator[None]:
+        async def serving(_: Starlette) -> AsyncGenerator[None]:
             async with contextlib.AsyncExitStack() as stack:
                 if close_app:
                     stack.push_async_callback(self.app.close)
-                listen = getattr(self.app.store, "listen", None)
-                if callable(listen):
+                listen: Any = getattr(self.app.store, "listen", None)
+                if listen is not None:
                     await stack.enter_async_context(listen(self.on_signal))
                 yield
 

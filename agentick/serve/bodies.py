@@ -36,7 +36,8 @@ class ClientMessage(Message):
     """A message from a client: a user turn, or an assistant turn of an imported history. System
     and tool messages steer the agent, so only trusted callers may send them (`trusted_roles=True`)."""
 
-    role: Literal["user", "assistant"]
+    # narrowed from Message's roles; validation is all it is used for
+    role: Literal["user", "assistant"]  # pyright: ignore[reportIncompatibleVariableOverride]
 
 
 class SendBody(_Body):
