@@ -39,12 +39,13 @@ def agentick(*args: str, cwd: Path = EXAMPLES) -> subprocess.Popen[str]:
     )
 
 
-def finished(*args: str, cwd: Path = EXAMPLES) -> subprocess.CompletedProcess[str]:
+def finished(*args: str, cwd: Path = EXAMPLES, input: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "agentick", *args],
         cwd=cwd,
         env=environment(),
-        stdin=subprocess.DEVNULL,
+        input=input,
+        stdin=subprocess.DEVNULL if input is None else None,
         capture_output=True,
         text=True,
         timeout=GUARD,
@@ -218,6 +219,36 @@ def test_run_remote_chats_with_a_served_agent(tmp_path: Path) -> None:
         refused = finished("run", "--remote", served.url, "-m", "Hello!")
         assert refused.returncode == 1
         assert "needs its bearer token" in refused.stderr and "AGENTICK_TOKEN" in refused.stderr
+        served.stop()
+    assert served.process.returncode == 0
+
+
+def test_run_remote_repl_prompts_for_tool_confirmations(tmp_path: Path) -> None:
+    (tmp_path / "deployer.py").write_text(
+        textwrap.dedent(
+            '''
+            from agentick import Fragment, System, Timeline, h, tool
+
+            @tool(requires_confirmation=True, confirmation_message="Deploy to prod?")
+            async def deploy(target: str) -> str:
+                """Deploy the app."""
+                return f"deployed {target}"
+
+            def Agent():
+                return h(Fragment, None, h(System, None, "You deploy."), h(deploy), h(Timeline))
+            '''
+        )
+    )
+    with serving("deployer.py", "--model", "test", cwd=tmp_path) as served:
+        # the test model calls each tool once, then answers; the REPL ends at an empty line
+        done = finished("run", "--remote", served.url, input="Deploy it\ny\n\n")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == (
+            'you> → deploy({"target": "example"})\n'
+            "Deploy to prod? [y/N] ← deploy: deployed example\n"
+            "Tool results: deploy → deployed example\n"
+            "you> "
+        )
         served.stop()
     assert served.process.returncode == 0
 
