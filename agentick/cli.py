@@ -460,6 +460,7 @@ def serve_app(args: argparse.Namespace) -> Any:
     """The `App` `agentick serve` serves: the one `FILE:name` names (with `--store` and `--model`
     when given), or a new one for the component it names."""
     from .engine import App, create_app
+    from .engine.stores import SqliteStore
 
     target = _load(args.target)
     store = _serve_store(args) if args.store else None
@@ -471,7 +472,8 @@ def serve_app(args: argparse.Namespace) -> Any:
                 f"{args.target} is an App with a store of its own; leave out --store (or create the App without one)"
             )
         target.store = store
-        target._opened_store = store if callable(getattr(store, "close", None)) else None  # closed with the app
+        if isinstance(store, SqliteStore):  # opened here from a path: closed with the app, like its own
+            target._opened_store = store
     if args.model is not None:
         target.model = _model(args)
     return target
