@@ -76,7 +76,7 @@ def build(app: App, token: str | None, *, trusted_roles: bool, close_app: bool) 
     return Starlette(
         routes=routes,
         middleware=[Middleware(_BearerAuth, token=token)] if token is not None else [],
-        exception_handlers={_Failure: _failure_response},
+        exception_handlers={_Failure: _failure_response, Exception: _unexpected_response},
         lifespan=api.lifespan(close_app),
     )
 
@@ -95,6 +95,12 @@ class _Failure(Exception):
 async def _failure_response(request: Request, error: Exception) -> Response:
     assert isinstance(error, _Failure)
     return _error_response(error.status, error.type, error.message, error.errors)
+
+
+async def _unexpected_response(request: Request, error: Exception) -> Response:
+    """Any other failure (a store that cannot be read, ...): 500 in the same shape. Starlette then
+    raises the error again, so the server logs it with its trace."""
+    return _error_response(500, type(error).__name__, str(error))
 
 
 def _error_response(
