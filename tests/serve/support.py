@@ -39,6 +39,7 @@ class LiveServer:
         self._socket = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
         self.token = token
+        self.app = app
         config = uvicorn.Config(
             build(app, token, trusted_roles=trusted_roles, close_app=True),
             log_config=None,

@@ -441,3 +441,38 @@ def _refs(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _refs(item)
+
+
+async def test_a_send_to_a_running_session_is_queued_behind_the_running_execution(
+    http: httpx2.AsyncClient, server: LiveServer
+) -> None:
+    session_id = await create_session(http)
+    MODEL.respond_with([DEPLOY, "Deployed.", "And queued."])
+    async with http.stream(
+        "POST", f"/sessions/{session_id}/messages", json={"text": "Ship it"}, headers={"Accept": "text/event-stream"}
+    ) as stream:
+        events = events_of(stream)
+        async for event in events:
+            if event["type"] == "tool_confirmation_required":
+                break
+        answers: list[httpx2.Response] = []
+        async with server.http() as other, anyio.create_task_group() as group:
+
+            async def send() -> None:
+                answers.append(await other.post(f"/sessions/{session_id}/messages", json={"text": "Then this"}))
+
+            group.start_soon(send)
+
+            async def queued() -> bool:  # the second send reached the session, which holds it for later
+                return len(server.app.sessions[session_id].queued) == 1
+
+            await wait_until(queued, "the second send is queued")
+            answer = await http.post(f"/sessions/{session_id}/tool-results", json={"call_id": event["call_id"]})
+            assert answer.status_code == 200
+            first = [event async for event in events]
+    assert first[-1]["status"] == "completed" and first[-2]["result"]["response"] == "Deployed."
+    [second] = answers
+    assert second.status_code == 200 and second.json()["response"] == "And queued."
+    state = (await http.get(f"/sessions/{session_id}")).json()
+    assert roles(state) == ["user", "assistant", "tool", "assistant", "user", "assistant"]
+    assert texts(state) == ["Ship it", "", "", "Deployed.", "Then this", "And queued."]
