@@ -1,6 +1,9 @@
 """The `agentick` command: run an agent, show what the model would receive, transpile JSX.
 
     agentick run FILE[:Component] [-m MESSAGE] [--model PROVIDER:MODEL] [--base-url URL]
+    agentick run --remote URL [--token TOKEN] [--session ID] [-m MESSAGE]
+    agentick serve FILE[:Component] [--host 127.0.0.1] [--port 8000] [--store URL] [--workers N]
+                   [--token TOKEN] [--model NAME] [--lease-ttl S] [--lease-wait S] [--insecure]
     agentick compile FILE[:Component] [-m MESSAGE]
     agentick transpile FILE
     agentick check [PATH ...] [--checker mypy|pyright] [--ruff]
@@ -12,6 +15,10 @@
 `agentick.models.infer`); `--model test` runs offline with a scripted model that calls each tool
 once and then answers; without `--model`, an OpenAI-compatible endpoint is configured from
 `OPENAI_API_KEY` / `OPENAI_BASE_URL`.
+
+`serve` serves the agent over HTTP (docs/serving.md): the first line of stdout is its URL, and
+SIGINT/SIGTERM stop it. `FILE:name` may name an `App` (its tools, store and options are kept).
+`run --remote URL` chats with such a server instead of a local agent (no FILE then).
 
 `run --devtools` serves the DevTools page of the agent in-process and prints its URL ("DevTools:
 URL", on stderr) before the chat; it opens no browser (the command may run on a machine without
@@ -68,6 +75,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return check(args)
             if args.command == "devtools":
                 return _devtools(args)
+            if args.command == "serve":
+                return _serve(args)
+            if args.command == "run" and args.remote is not None:
+                _check_remote(args)
+                return anyio.run(_run_remote, args)
+            if args.target is None:
+                raise UsageError("run needs FILE[:Component], or --remote URL to chat with an agentick server")
             target = _load(args.target)
             if args.command == "compile":
                 return anyio.run(_compile, target, args)
@@ -124,7 +138,9 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "target",
             metavar="FILE[:Component]",
-            help="a .px, .pyx or .py file (the suffix may be left out); Component defaults to Agent",
+            nargs="?" if command is run else None,
+            help="a .px, .pyx or .py file (the suffix may be left out); Component defaults to Agent"
+            + ("; left out with --remote" if command is run else ""),
         )
         command.add_argument("-m", "--message", action="append", help="a user message (repeatable)")
         command.add_argument("--props", default=None, help="component props as a JSON object")
@@ -140,6 +156,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--devtools", action="store_true", help="serve the DevTools page of this agent and print its URL (extra serve)"
     )
+    run.add_argument("--remote", metavar="URL", help="chat with the agent of an agentick server (agentick serve)")
+    run.add_argument("--token", help="the --remote server's bearer token (default: AGENTICK_TOKEN)")
+    run.add_argument("--session", metavar="ID", help="continue this session of the --remote server")
+    _add_serve(commands, common)
     transpile = commands.add_parser("transpile", parents=[common], help="print the Python a JSX file transpiles to")
     transpile.add_argument("file", help="a .px or .pyx file (the suffix may be left out)")
     check = commands.add_parser(
@@ -156,6 +176,42 @@ def _parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="the loopback address to listen on: 127.0.0.1 (default), localhost or ::1"
     )
     return parser
+
+
+def _add_serve(commands: Any, common: argparse.ArgumentParser) -> None:
+    serve = commands.add_parser("serve", parents=[common], help="serve an agent over HTTP (extra serve)")
+    serve.add_argument(
+        "target",
+        metavar="FILE[:Component]",
+        help="a .px, .pyx or .py file and the component (default Agent) or App in it to serve",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="the port to listen on (default 8000; 0: a free port)")
+    serve.add_argument(
+        "--store", metavar="URL", help="the session store: a SQLite path, sqlite:///..., postgresql://..."
+    )
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (default 1; more need a store with leases: PostgreSQL)"
+    )
+    serve.add_argument("--token", help="the bearer token every request must carry (default: AGENTICK_TOKEN)")
+    serve.add_argument("--model", help="as for run: provider:model, a bare OpenAI name, or 'test' (offline)")
+    serve.add_argument("--base-url", help="the model's server, as for run")
+    serve.add_argument("--max-ticks", type=int, default=10, help="the most model calls per message (default 10)")
+    serve.add_argument(
+        "--lease-ttl",
+        type=float,
+        default=30.0,
+        help="seconds a lease on a session lasts unrenewed (default 30)",
+    )
+    serve.add_argument(
+        "--lease-wait",
+        type=float,
+        default=10.0,
+        help="seconds a send waits for a leased session (default 10)",
+    )
+    serve.add_argument(
+        "--insecure", action="store_true", help="allow a non-loopback --host without a token (behind your own auth)"
+    )
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -364,6 +420,141 @@ def _devtools(args: argparse.Namespace) -> int:
     )
     server.run()
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve.app import TOKEN_ENVIRONMENT_VARIABLE, build
+    from .serve.runner import LOOPBACK_HOSTS, serve
+    from .serve.worker import CONFIG_VARIABLE
+
+    token: str | None = args.token or os.environ.get(TOKEN_ENVIRONMENT_VARIABLE) or None
+    if args.host not in LOOPBACK_HOSTS and token is None and not args.insecure:
+        raise UsageError(
+            f"--host {args.host} accepts requests from other machines: give a --token (or set "
+            f"{TOKEN_ENVIRONMENT_VARIABLE}), or pass --insecure when something in front of the server checks them"
+        )
+    if args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, not {args.workers}")
+    app = serve_app(args)
+    if args.workers > 1:
+        leases = callable(getattr(app.store, "lease", None))
+        anyio.run(app.close)  # each worker process builds its own app
+        if not leases:
+            raise UsageError(
+                f"--workers {args.workers} needs a store that several processes can share with leases "
+                "(--store postgresql://...); SQLite and memory stores serve one process"
+            )
+        options = {name: getattr(args, name) for name in SERVE_OPTIONS}
+        os.environ[CONFIG_VARIABLE] = json.dumps({**options, "target": args.target, "token": token})
+        serve("agentick.serve.worker:application", host=args.host, port=args.port, workers=args.workers)
+        return 0
+    serve(build(app, token, trusted_roles=False, close_app=True), host=args.host, port=args.port)
+    return 0
+
+
+# The options a worker process of `serve --workers N` builds its app from (serve/worker.py).
+SERVE_OPTIONS = ("store", "model", "base_url", "max_ticks", "lease_ttl", "lease_wait")
+
+
+def serve_app(args: argparse.Namespace) -> Any:
+    """The `App` `agentick serve` serves: the one `FILE:name` names (with `--store` and `--model`
+    when given), or a new one for the component it names."""
+    from .engine import App, create_app
+    from .engine.stores import SqliteStore
+
+    target = _load(args.target)
+    store = _serve_store(args) if args.store else None
+    if not isinstance(target, App):
+        return create_app(target, model=_model(args), store=store, max_ticks=args.max_ticks)
+    if store is not None:
+        if target.store is not None:
+            raise UsageError(
+                f"{args.target} is an App with a store of its own; leave out --store (or create the App without one)"
+            )
+        target.store = store
+        if isinstance(store, SqliteStore):  # opened here from a path: closed with the app, like its own
+            target._opened_store = store
+    if args.model is not None:
+        target.model = _model(args)
+    return target
+
+
+def _serve_store(args: argparse.Namespace) -> Any:
+    """The store `--store` names; a PostgreSQL one gets `--lease-ttl` and `--lease-wait`."""
+    from .engine.stores import store_from
+
+    scheme = args.store.partition("://")[0].lower() if "://" in args.store else ""
+    try:
+        if scheme in ("postgresql", "postgres"):
+            stores = importlib.import_module("agentick.stores")
+            return stores.PostgresStore(args.store, lease_ttl=args.lease_ttl, lease_wait=args.lease_wait)
+        return store_from(args.store)
+    except ValueError as error:
+        raise UsageError(f"--store: {error}") from None
+
+
+def _check_remote(args: argparse.Namespace) -> None:
+    local = [
+        flag
+        for flag, given in (
+            ("FILE", args.target is not None),
+            ("--model", args.model is not None),
+            ("--base-url", args.base_url is not None),
+            ("--props", args.props is not None),
+            ("--devtools", args.devtools),
+        )
+        if given
+    ]
+    if local:
+        raise UsageError(f"run --remote takes no {', '.join(local)}: the agent and its model run on the server")
+
+
+async def _run_remote(args: argparse.Namespace) -> int:
+    from .client import Client
+
+    async with Client(args.remote, token=args.token) as client:
+        session_id = await client.session(args.session)
+        print(f"agentick: session {session_id} on {args.remote}", file=sys.stderr, flush=True)
+        if args.message:
+            for text in args.message:
+                await _remote_exchange(client, session_id, text)
+            return 0
+        print("agentick: type a message, or an empty line / Ctrl-D to quit", file=sys.stderr)
+        while True:
+            try:
+                text = await anyio.to_thread.run_sync(input, "you> ")
+            except EOFError:
+                break
+            if not text.strip():
+                break
+            await _remote_exchange(client, session_id, text)
+    return 0
+
+
+async def _remote_exchange(client: Any, session_id: str, text: str) -> None:
+    """`_exchange` through a server: the same output, from the events' JSON."""
+    out = sys.stdout
+    execution = client.send(session_id, text)
+    streaming = False
+    async with contextlib.aclosing(aiter(execution)) as events:
+        async for event in events:
+            kind = event["type"]
+            if kind == "content_delta" and event.get("block_type") == "text":
+                out.write(event["delta"])
+                out.flush()
+                streaming = True
+            elif kind == "message_end" and streaming:
+                out.write("\n")
+                streaming = False
+            elif kind == "tool_call":
+                out.write(f"→ {event['name']}({json.dumps(event['input'], ensure_ascii=False)})\n")
+            elif kind == "tool_result":
+                text_result = "".join(block.get("text", "") for block in event["content"])
+                out.write(f"{'✗' if event.get('is_error') else '←'} {event['name']}: {text_result[:300]}\n")
+            elif kind == "tool_confirmation_required":
+                approved = await anyio.to_thread.run_sync(_confirm, event["message"])
+                await client.submit_tool_result(session_id, event["call_id"], approved=approved)
+    await execution.result
 
 
 async def _run(component: Any, args: argparse.Namespace) -> int:

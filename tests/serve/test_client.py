@@ -1,0 +1,126 @@
+"""`agentick.client.Client` against a real server without a store and with `trusted_roles=True`
+(and one with a token): sessions, events, results, confirmation, abort, errors."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from agentick import AbortError, ModelError, create_app
+from agentick.client import Client, ServerError, UnauthorizedError, UnknownSessionError
+from agentick.testing import create_test_model
+
+from .support import TOKEN, Agent, LiveServer
+
+pytestmark = pytest.mark.anyio
+
+MODEL = create_test_model(default_response="Hello there.")
+DEPLOY = {"tool": {"name": "deploy", "input": {"target": "prod"}}}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LiveServer]:
+    with LiveServer(create_app(Agent, model=MODEL), trusted_roles=True) as live:
+        yield live
+
+
+@pytest.fixture
+async def client(server: LiveServer) -> AsyncIterator[Client]:
+    async with Client(server.url) as client:
+        yield client
+
+
+async def test_a_session_streams_its_events_and_gives_its_result(client: Client) -> None:
+    session_id = await client.session()
+    assert await client.session(session_id) == session_id
+    execution = client.send(session_id, "Hi!")
+    events = [event async for event in execution]
+    assert events[0]["type"] == "execution_start" and events[-1]["type"] == "execution_end"
+    assert "".join(event["delta"] for event in events if event["type"] == "content_delta") == "Hello there."
+    result = await execution.result
+    assert result.response == "Hello there." and result.usage.ticks == 1
+    second = await client.send(session_id, messages=[{"role": "user", "content": "Again"}]).result
+    assert second.response == "Hello there."
+    state = await client.get(session_id)
+    assert [entry["message"]["role"] for entry in state["timeline"]] == ["user", "assistant", "user", "assistant"]
+    with pytest.raises(RuntimeError, match="the events of a send can be read once"):
+        async for _ in execution:
+            pass
+
+
+async def test_trusted_roles_accept_system_messages(client: Client) -> None:
+    session_id = await client.session()
+    history = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
+    await client.send(session_id, messages=history).result
+    state = await client.get(session_id)
+    assert [entry["message"]["role"] for entry in state["timeline"]] == ["system", "user", "assistant"]
+
+
+async def test_tool_confirmation_through_the_client(client: Client) -> None:
+    session_id = await client.session()
+    MODEL.respond_with([DEPLOY, "Deployed."])
+    execution = client.send(session_id, "Ship it")
+    answers: list[str] = []
+    results: list[dict[str, Any]] = []
+    async for event in execution:
+        if event["type"] == "tool_confirmation_required":
+            answers.append(await client.submit_tool_result(session_id, event["call_id"], approved=False, reason="no"))
+        elif event["type"] == "tool_result":
+            results.append(event)
+    assert answers == ["delivered"]
+    [denied] = results
+    assert denied["is_error"] and denied["content"] == [{"type": "text", "text": "the user denied this tool call: no"}]
+    assert (await execution.result).response == "Deployed."
+
+
+async def test_abort_through_the_client_fails_the_result_with_abort_error(client: Client) -> None:
+    session_id = await client.session()
+    MODEL.respond_with([DEPLOY, "Deployed."])
+    execution = client.send(session_id, "Ship it")
+    async with contextlib.aclosing(aiter(execution)) as events:
+        async for event in events:
+            if event["type"] == "tool_confirmation_required":
+                assert await client.abort(session_id, "stop") == "aborted"
+    with pytest.raises(AbortError, match=f"the execution in session '{session_id}' was aborted"):
+        await execution.result
+    with pytest.raises(ServerError, match="has no running execution") as idle:
+        await client.abort(session_id)
+    assert idle.value.status_code == 409 and idle.value.type == "NotRunning"
+    assert (await client.send(session_id, "Hi").result).response == "Deployed."  # the unused answer
+
+
+async def test_a_model_failure_raises_the_model_error(client: Client) -> None:
+    session_id = await client.session()
+    MODEL.set_error(ModelError("the upstream broke"))
+    try:
+        with pytest.raises(ModelError, match=r"^the upstream broke$"):
+            await client.send(session_id, "Hi").result
+    finally:
+        MODEL.set_error(None)
+
+
+async def test_unknown_and_deleted_sessions_raise_unknown_session_error(client: Client) -> None:
+    with pytest.raises(UnknownSessionError, match="no session 'session_missing'"):
+        await client.session("session_missing")  # store-less: only sessions made by POST /sessions exist
+    session_id = await client.session()
+    await client.delete(session_id)
+    with pytest.raises(UnknownSessionError):
+        await client.get(session_id)
+    with pytest.raises(UnknownSessionError):
+        await client.send(session_id, "Hi").result
+
+
+async def test_a_missing_token_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AGENTICK_TOKEN", raising=False)
+    with LiveServer(create_app(Agent, model=create_test_model()), token=TOKEN) as server:
+        async with Client(server.url) as client:
+            with pytest.raises(UnauthorizedError, match="AGENTICK_TOKEN") as refused:
+                await client.session()
+            assert refused.value.status_code == 401
+        monkeypatch.setenv("AGENTICK_TOKEN", TOKEN)
+        async with Client(server.url) as client:
+            session_id = await client.session()
+            assert (await client.send(session_id, "Hi").result).response
