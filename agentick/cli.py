@@ -460,34 +460,32 @@ def serve_app(args: argparse.Namespace) -> Any:
     """The `App` `agentick serve` serves: the one `FILE:name` names (with `--store` and `--model`
     when given), or a new one for the component it names."""
     from .engine import App, create_app
-    from .engine.stores import SqliteStore
 
     target = _load(args.target)
     store = _serve_store(args) if args.store else None
     if not isinstance(target, App):
-        return create_app(target, model=_model(args), store=store, max_ticks=args.max_ticks)
-    if store is not None:
-        if target.store is not None:
+        app = create_app(target, model=_model(args), max_ticks=args.max_ticks)
+    else:
+        app = target
+        if store is not None and app.store is not None:
             raise UsageError(
                 f"{args.target} is an App with a store of its own; leave out --store (or create the App without one)"
             )
-        target.store = store
-        if isinstance(store, SqliteStore):  # opened here from a path: closed with the app, like its own
-            target._opened_store = store
-    if args.model is not None:
-        target.model = _model(args)
-    return target
+        if args.model is not None:
+            app.model = _model(args)
+    if store is not None:  # made here from --store: closed with the app, like a store it made itself
+        app.use_store(store, owned=True)
+    return app
 
 
 def _serve_store(args: argparse.Namespace) -> Any:
     """The store `--store` names; a PostgreSQL one gets `--lease-ttl` and `--lease-wait`."""
-    from .engine.stores import store_from
+    from .stores import PostgresStore, store_from
 
     scheme = args.store.partition("://")[0].lower() if "://" in args.store else ""
     try:
         if scheme in ("postgresql", "postgres"):
-            stores = importlib.import_module("agentick.stores")
-            return stores.PostgresStore(args.store, lease_ttl=args.lease_ttl, lease_wait=args.lease_wait)
+            return PostgresStore(args.store, lease_ttl=args.lease_ttl, lease_wait=args.lease_wait)
         return store_from(args.store)
     except ValueError as error:
         raise UsageError(f"--store: {error}") from None

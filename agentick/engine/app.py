@@ -71,13 +71,9 @@ class App:
         self.model = model_from(model)  # a model object, or a string like "openai:gpt-4o" (models.infer)
         self.tools = list(tools)
         self.max_ticks = max_ticks
-        self.store = store_from(store)
+        made = store_from(store)
         # a store made here from a string or path is the app's to close (`close`)
-        self._opened_store = self.store if self.store is not store else None
-        # What the store can do beyond save/load/delete (stores/protocol.py), looked up once:
-        # revision-checked saves, and leases taken by each execution (several workers, API.md §16).
-        self.store_saves_revisions = self.store is not None and saves_revisions(self.store)
-        self.store_leases = self.store is not None and leases(self.store)
+        self.use_store(made, owned=made is not store)
         self.runner = runner
         # the default for tools without their own: seconds before an unanswered confirmation is a denial
         self.confirmation_timeout = check_confirmation_timeout(confirmation_timeout, error=ValueError)
@@ -110,6 +106,16 @@ class App:
             from ..devtools.connect import connect
 
             self._devtools = connect(self, devtools)
+
+    def use_store(self, store: Any, *, owned: bool) -> None:
+        """Keep sessions in `store` from now on; `owned` makes `close()` close it (a store made for
+        this app, like the one `agentick serve --store` makes for an App named in a file)."""
+        self.store = store
+        self._opened_store = store if owned else None
+        # What the store can do beyond save/load/delete (stores/protocol.py), looked up once:
+        # revision-checked saves, and leases taken by each execution (several workers, API.md §16).
+        self.store_saves_revisions = store is not None and saves_revisions(store)
+        self.store_leases = store is not None and leases(store)
 
     @property
     def devtools_url(self) -> str | None:

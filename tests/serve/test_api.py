@@ -16,8 +16,8 @@ from jsonschema import Draft202012Validator
 from pydantic import TypeAdapter
 
 from agentick import ModelError, RateLimitError, StreamEvent, create_app
-from agentick.engine.stores import SqliteStore
 from agentick.serve.app import MAX_BODY_BYTES
+from agentick.stores import SqliteStore
 from agentick.testing import create_test_model
 
 from .support import TOKEN, Agent, LiveServer, create_session, events_of, wait_until

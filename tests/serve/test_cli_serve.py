@@ -2,81 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import signal
-import subprocess
-import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
 import httpx2
 import pytest
 
-from agentick.engine.stores import SqliteStore
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-URL = re.compile(r"http://127\.0\.0\.1:\d+")
-GUARD = 60  # seconds; only reached when a subprocess hangs
-
-
-def environment() -> dict[str, str]:
-    return {key: value for key, value in os.environ.items() if key not in ("AGENTICK_DEVTOOLS", "AGENTICK_TOKEN")}
-
-
-def agentick(*args: str, cwd: Path = EXAMPLES) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "agentick", *args],
-        cwd=cwd,
-        env=environment(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def finished(*args: str, cwd: Path = EXAMPLES, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "agentick", *args],
-        cwd=cwd,
-        env=environment(),
-        input=input,
-        stdin=subprocess.DEVNULL if input is None else None,
-        capture_output=True,
-        text=True,
-        timeout=GUARD,
-    )
-
-
-class Served:
-    """A running `agentick serve` and the URL it printed."""
-
-    def __init__(self, process: subprocess.Popen[str], url: str) -> None:
-        self.process = process
-        self.url = url
-
-    def stop(self, how: signal.Signals = signal.SIGTERM) -> tuple[str, str]:
-        self.process.send_signal(how)
-        out, err = self.process.communicate(timeout=GUARD)
-        return out, err
-
-
-@contextlib.contextmanager
-def serving(*args: str, cwd: Path = EXAMPLES) -> Iterator[Served]:
-    process = agentick("serve", *args, "--port", "0", cwd=cwd)
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()  # the first line, printed before serving
-        assert URL.fullmatch(url), (url, process.stderr.read() if process.stderr and not url else "")
-        yield Served(process, url)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.communicate()
+from agentick.stores import SqliteStore
+from tests.serve.processes import GUARD, finished, serving
 
 
 def chat(url: str, text: str) -> tuple[str, dict[str, object]]:
@@ -158,29 +94,8 @@ def test_serve_refuses_an_unknown_store_scheme() -> None:
     assert done.stderr.startswith("agentick: error: --store: store='redis://localhost/0': unknown store scheme")
 
 
-def test_serve_with_several_workers_on_a_store_with_leases(tmp_path: Path) -> None:
-    (tmp_path / "leased.py").write_text(
-        textwrap.dedent(
-            """
-            import contextlib
-            from agentick import Fragment, System, Timeline, create_app, h
-            from agentick.engine.stores import SqliteStore
-
-            class LeasedStore(SqliteStore):
-                '''A SQLite store that claims leases (for the worker check only: one test request at a time).'''
-
-                @contextlib.asynccontextmanager
-                async def lease(self, id, ttl, wait):
-                    yield
-
-            def Agent():
-                return h(Fragment, None, h(System, None, "Be kind."), h(Timeline))
-
-            app = create_app(Agent, model="test", store=LeasedStore("sessions.db"))
-            """
-        )
-    )
-    with serving("leased.py:app", "--workers", "2", cwd=tmp_path) as served:
+def test_serve_with_several_workers_on_postgresql(postgres_url: str) -> None:
+    with serving("hello.px", "--model", "test", "--store", postgres_url, "--workers", "2") as served:
         with httpx2.Client(base_url=served.url, timeout=GUARD) as http:
             created = [http.post("/sessions").json()["id"] for _ in range(4)]
             for session_id in created:  # any worker reads what another saved

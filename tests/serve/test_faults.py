@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from agentick import PersistenceError, create_app
-from agentick.engine.stores import MemoryStore
+from agentick.stores import MemoryStore
 from agentick.testing import create_test_model
 
 from .support import Agent, LiveServer, create_session

@@ -1,60 +1,32 @@
-"""Abort and tool results reaching the worker that runs an execution through the store: two
-servers (two apps, as two workers would be) over one store with `signal` and `listen`."""
+"""Abort and tool results reaching the worker that runs an execution through a real PostgreSQL
+store: two servers (two apps on their own threads and event loops, each with its own
+`PostgresStore`, as two worker processes would be) over one database. A third store's listener
+records the signals the workers send each other (PostgreSQL NOTIFY)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import threading
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
 from agentick import create_app
-from agentick.engine.stores import MemoryStore
+from agentick.stores import PostgresStore
 from agentick.testing import create_test_model
 
-from .support import Agent, LiveServer, create_session, events_of
+from .support import Agent, LiveServer, create_session, events_of, wait_until
 
 pytestmark = pytest.mark.anyio
 
 DEPLOY = {"tool": {"name": "deploy", "input": {"target": "prod"}}}
-Listener = tuple[asyncio.AbstractEventLoop, Callable[[str, dict[str, Any]], None]]
 
 
-class SignallingStore(MemoryStore):
-    """One store shared by the apps of two servers (each on its own thread and event loop): a
-    signal reaches every listener on its own loop, as PostgreSQL's notifications reach every worker."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._listeners: list[Listener] = []
-        self._lock = threading.Lock()
-        self.signals: list[tuple[str, dict[str, Any]]] = []
-
-    async def signal(self, id: str, payload: dict[str, Any]) -> None:
-        self.signals.append((id, payload))
-        with self._lock:
-            listeners = list(self._listeners)
-        for loop, callback in listeners:
-            loop.call_soon_threadsafe(callback, id, payload)
-
-    @contextlib.asynccontextmanager
-    async def listen(self, callback: Callable[[str, dict[str, Any]], None]) -> AsyncGenerator[None]:
-        listener = (asyncio.get_running_loop(), callback)
-        with self._lock:
-            self._listeners.append(listener)
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._listeners.remove(listener)
-
-
-@pytest.fixture(scope="module")
-def store() -> SignallingStore:
-    return SignallingStore()
+@pytest.fixture
+async def signals(postgres_url: str) -> AsyncIterator[list[tuple[str, dict[str, Any]]]]:
+    """Every signal sent on the database while the test runs, as (session id, payload)."""
+    received: list[tuple[str, dict[str, Any]]] = []
+    async with PostgresStore(postgres_url) as store, store.listen(lambda id, payload: received.append((id, payload))):
+        yield received
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +35,11 @@ def model() -> Any:
 
 
 @pytest.fixture(scope="module")
-def workers(store: SignallingStore, model: Any) -> Iterator[tuple[LiveServer, LiveServer]]:
+def workers(postgres_url: str, model: Any) -> Iterator[tuple[LiveServer, LiveServer]]:
+    # a store string: each app makes (and closes) its own PostgresStore, as a worker process does
     with (
-        LiveServer(create_app(Agent, model=model, store=store)) as first,
-        LiveServer(create_app(Agent, model=model, store=store)) as second,
+        LiveServer(create_app(Agent, model=model, store=postgres_url)) as first,
+        LiveServer(create_app(Agent, model=model, store=postgres_url)) as second,
     ):
         yield first, second
 
@@ -81,7 +54,7 @@ async def test_a_session_made_on_one_worker_is_known_to_the_other(workers: tuple
 
 
 async def test_abort_and_tool_results_through_another_worker(
-    workers: tuple[LiveServer, LiveServer], store: SignallingStore, model: Any
+    workers: tuple[LiveServer, LiveServer], signals: list[tuple[str, dict[str, Any]]], model: Any
 ) -> None:
     first, second = workers
     async with first.http() as one, second.http() as other:
@@ -106,7 +79,7 @@ async def test_abort_and_tool_results_through_another_worker(
                     sent = await other.post(f"/sessions/{session_id}/abort", json={"reason": "from the other worker"})
                     expected = {"kind": "abort", "reason": "from the other worker"}
                 assert sent.status_code == 202 and sent.json() == {"status": "signalled"}
-                assert store.signals[-1] == (session_id, expected)
+                await received(signals, session_id, expected)
                 rest = [event async for event in events]
             end = rest[-1]
             assert end["type"] == "execution_end"
@@ -123,14 +96,22 @@ async def test_abort_and_tool_results_through_another_worker(
 
 
 async def test_a_signal_for_a_session_running_nowhere_is_still_accepted(
-    workers: tuple[LiveServer, LiveServer], store: SignallingStore
+    workers: tuple[LiveServer, LiveServer], signals: list[tuple[str, dict[str, Any]]]
 ) -> None:
     first, _ = workers
     async with first.http() as one:
         session_id = await create_session(one)
         sent = await one.post(f"/sessions/{session_id}/abort")
-        assert sent.status_code == 202 and store.signals[-1] == (session_id, {"kind": "abort", "reason": None})
+        assert sent.status_code == 202
+        await received(signals, session_id, {"kind": "abort", "reason": None})
         working = await one.post(f"/sessions/{session_id}/messages", json={"text": "Hi"})
         assert working.status_code == 200 and working.json()["response"] == "Hello there."
         missing = await one.post("/sessions/session_missing/abort")
         assert missing.status_code == 404
+
+
+async def received(signals: list[tuple[str, dict[str, Any]]], session_id: str, payload: dict[str, Any]) -> None:
+    async def seen() -> bool:
+        return (session_id, payload) in signals
+
+    await wait_until(seen, f"the {payload['kind']} signal")
