@@ -400,17 +400,38 @@ class Session:
 
     async def take_lease(self, exits: AsyncExitStack) -> None:
         """On a store with leases (API.md §16): own the session for the execution about to run
-        (the lease is released when `exits` closes, after the save), and first reload the newer
-        revision another worker saved, if there is one. Raises `SessionBusyError` when another
-        worker keeps the lease beyond the store's `lease_wait`."""
+        (the lease is released when `exits` closes, after the save), and first reload the stored
+        snapshot when it is not the revision this session holds (another worker saved, or deleted
+        and created the session again). Raises `SessionBusyError` when another worker keeps the
+        lease beyond the store's `lease_wait`, and `SessionClosedError` (closing this session)
+        when the session was deleted elsewhere."""
         store = self.app.store
         if store is None or self.ephemeral or not self.app.store_leases:
             return
         lease = await exits.enter_async_context(lease_of(store, self.id))
-        if lease.revision > self.revision:
-            snapshot = await store.load(self.id)
-            if snapshot is not None:
-                await self._reload(snapshot)
+        if lease.revision == self.revision:
+            return
+        snapshot = await store.load(self.id) if lease.revision else None
+        if snapshot is not None:
+            await self._reload(snapshot)
+        elif self.revision:  # stored before, nothing stored now: deleted by another worker
+            await self._close_deleted()
+            raise SessionClosedError(f"session {self.id!r} was deleted")
+
+    async def _close_deleted(self) -> None:
+        """Close this session from inside its execution because another worker deleted it: as
+        `close` does, except that the running execution ends by itself (with the error), and a
+        send queued behind it fails with the same error."""
+        self.status = "closed"
+        following, self._next, self._next_options = self._next, None, {}
+        if following is not None:
+            following.finish(None, SessionClosedError(f"session {self.id!r} was deleted"))
+        for child in list(self.children):
+            await child.close()
+        self.children.clear()
+        if self._compiler is not None:
+            await self._compiler.unmount()
+        self.app.forget(self)
 
     async def _reload(self, snapshot: dict[str, Any]) -> None:
         """Replace this session's state by a newer stored snapshot, in place: callers keep this

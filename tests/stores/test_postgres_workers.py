@@ -13,7 +13,7 @@ from typing import Any
 import anyio
 import pytest
 
-from agentick import AbortError, SessionBusyError, create_app
+from agentick import AbortError, SessionBusyError, SessionClosedError, create_app
 from agentick.stores import PostgresStore
 from agentick.testing import create_test_model
 from tests.engine.support import assert_consistent, chat
@@ -188,6 +188,52 @@ async def test_delete_removes_the_stored_rows(postgres_url):
         for table in ("agentick_sessions", "agentick_entries", "agentick_leases")
     ]
     assert counts == [0, 0, 0]
+
+
+async def test_a_session_deleted_on_another_worker_is_closed_by_its_next_send(postgres_url):
+    async with (
+        create_app(Chat, model=create_test_model("from A"), store=postgres_url) as a,
+        create_app(Chat, model=create_test_model("from B"), store=postgres_url) as b,
+    ):
+        on_a = await a.session()
+        on_b = await b.session(on_a.id)
+        await on_b.send("hello B").result
+        await a.delete(on_a.id)
+
+        handle = await on_b.send("after the delete")
+        events = [event async for event in handle]
+        with pytest.raises(SessionClosedError, match=rf"^session '{on_a.id}' was deleted$"):
+            await handle.result
+        assert on_b.status == "closed" and on_a.id not in b.sessions
+        with pytest.raises(SessionClosedError):
+            await on_b.send("again")
+        again = await b.session(on_a.id)  # the id now starts afresh
+        assert again is not on_b and again.timeline == []
+
+    assert [event.type for event in events] == ["execution_start", "execution_end"]
+    assert events[-1].status == "error"
+    assert events[-1].error == f"SessionClosedError: session '{on_a.id}' was deleted"
+    assert stored_revision(postgres_url, on_a.id) is None
+
+
+async def test_a_session_deleted_and_created_again_elsewhere_is_reloaded(postgres_url):
+    async with (
+        create_app(Chat, model=create_test_model("from A"), store=postgres_url) as a,
+        create_app(Chat, model=create_test_model("from B"), store=postgres_url) as b,
+    ):
+        on_b = await b.session()
+        await on_b.send("old turn").result
+        await on_b.send("old turn 2").result
+        assert on_b.revision == 3
+        await a.delete(on_b.id)
+        on_a = await a.session(on_b.id)
+        await on_a.send("new life").result
+        assert stored_revision(postgres_url, on_b.id) == 1
+
+        await on_b.send("continued on B").result  # the stored revision 1 is not B's 3: reloaded
+
+    assert texts(on_b) == ["new life", "from A", "continued on B", "from B"]
+    assert on_b.revision == 2 and stored_revision(postgres_url, on_b.id) == 2
 
 
 async def test_a_session_keeps_working_after_postgresql_restarts(postgres_server):
