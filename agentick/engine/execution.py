@@ -112,6 +112,9 @@ class Execution:
         # On a leasing store, nothing is saved unless this execution got the lease: without it the
         # session may be stale and its owner elsewhere mid-execution.
         self.unleased = session.app.store_leases and not session.ephemeral
+        # Set when the store reports the lease lost (it expired and another worker took it): the
+        # execution is stopped with this error and saves nothing (the save would be refused).
+        self.lost: PersistenceError | None = None
         handle._abort = self.abort
 
     # --- control -------------------------------------------------------------------------------
@@ -121,6 +124,15 @@ class Execution:
             self.scope.cancel()
         for child in list(self.session.children):
             child.abort_current(f"parent aborted: {reason}")
+
+    def lease_lost(self) -> None:
+        """The store's lease callback: stop this execution now, before it does more work that no
+        save can keep."""
+        self.lost = PersistenceError(
+            f"session {self.session.id!r}: the lease was lost (it expired and another worker took it); "
+            "the execution was stopped and not saved"
+        )
+        self.abort("lease lost")
 
     def emit(self, event_type: type[EventT], **fields: Any) -> EventT:
         session = self.session
@@ -149,6 +161,8 @@ class Execution:
                 result = await self._ticks()
         except Exception as caught:
             error = caught
+        if self.lost is not None:
+            error = self.lost
         with anyio.CancelScope(shield=True):
             await self._finish(result, error)
 
@@ -158,7 +172,7 @@ class Execution:
         self.emit(ExecutionStartEvent)
         # After execution_start, so a stream shows a send waiting for a lease held elsewhere; may
         # reload the session with a newer revision (a new runtime), so everything below reads it after.
-        await session.take_lease(self.lease)
+        await session.take_lease(self.lease, self.lease_lost)
         self.unleased = False
         runtime = session.runtime
         compiler = session.compiler()
@@ -439,7 +453,7 @@ class Execution:
         # is durable, and a failed save is reported by `execution_end` itself. `result` comes after
         # the save too, so the stream shows a result exactly when `handle.result` resolves to one.
         try:
-            if not self.unleased:
+            if not self.unleased and self.lost is None:
                 await session.persist()
         except PersistenceError as persist_error:
             if error is None and not aborted:

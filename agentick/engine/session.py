@@ -6,7 +6,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -398,17 +398,20 @@ class Session:
             store.entries[key] = DataEntry(entry.get("value"), tuple(deps) if deps is not None else None)
         self.revision = int(snapshot.get("revision") or 0)
 
-    async def take_lease(self, exits: AsyncExitStack) -> None:
+    async def take_lease(self, exits: AsyncExitStack, on_lost: Callable[[], None]) -> None:
         """On a store with leases (API.md §16): own the session for the execution about to run
         (the lease is released when `exits` closes, after the save), and first reload the stored
         snapshot when it is not the revision this session holds (another worker saved, or deleted
         and created the session again). Raises `SessionBusyError` when another worker keeps the
         lease beyond the store's `lease_wait`, and `SessionClosedError` (closing this session)
-        when the session was deleted elsewhere."""
+        when the session was deleted elsewhere. A lease that can be lost (an `on_lost` attribute,
+        like `PostgresLease`) calls `on_lost` when a renewal finds another holder."""
         store = self.app.store
         if store is None or self.ephemeral or not self.app.store_leases:
             return
         lease = await exits.enter_async_context(lease_of(store, self.id))
+        if hasattr(lease, "on_lost"):
+            lease.on_lost = on_lost
         if lease.revision == self.revision:
             return
         snapshot = await store.load(self.id) if lease.revision else None

@@ -120,12 +120,14 @@ class _Written:
 @dataclass
 class PostgresLease:
     """A held session lease: `revision` is the stored revision when it was acquired (0 if none);
-    `lost` turns True when a renewal found another holder (the lease had expired)."""
+    `lost` turns True when a renewal found another holder (the lease had expired), and then
+    `on_lost` is called (the engine stops the execution holding it)."""
 
     session_id: str
     holder: str
     revision: int
     lost: bool = False
+    on_lost: Callable[[], None] | None = None
 
 
 class PostgresStore:
@@ -390,11 +392,12 @@ class PostgresStore:
             if renewed is None:
                 lease.lost = True
                 logger.warning(
-                    "session store %s: the lease of session %r was lost (it expired and another worker took "
-                    "it); this execution's save will be refused if that worker saved first",
+                    "session store %s: the lease of session %r was lost (it expired and another worker took it)",
                     self.url,
                     lease.session_id,
                 )
+                if lease.on_lost is not None:
+                    lease.on_lost()
                 return
 
     # --- signals -----------------------------------------------------------------------------

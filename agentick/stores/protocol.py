@@ -8,7 +8,10 @@ worker processes adds two things the engine then uses:
   overwrites a newer snapshot; `load` then returns the snapshot with its `"revision"`.
 - `lease(id, ttl, wait)`: an async context manager owning the session while an execution runs,
   yielding an object whose `revision` is the stored revision when the lease was taken. The
-  store's `lease_ttl` and `lease_wait` attributes (default 30 and 10 seconds) are used.
+  store's `lease_ttl` and `lease_wait` attributes (default 30 and 10 seconds) are used. A lease
+  that can be lost (it expired and another worker took it) has an `on_lost` attribute: the
+  engine sets it to a callback that stops the execution holding the lease, which then saves
+  nothing; the store calls it once it finds the lease lost.
 """
 
 from __future__ import annotations

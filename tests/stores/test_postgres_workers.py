@@ -13,7 +13,7 @@ from typing import Any
 import anyio
 import pytest
 
-from agentick import AbortError, SessionBusyError, SessionClosedError, create_app
+from agentick import AbortError, PersistenceError, SessionBusyError, SessionClosedError, create_app
 from agentick.stores import PostgresStore
 from agentick.testing import create_test_model
 from tests.engine.support import assert_consistent, chat
@@ -234,6 +234,35 @@ async def test_a_session_deleted_and_created_again_elsewhere_is_reloaded(postgre
 
     assert texts(on_b) == ["new life", "from A", "continued on B", "from B"]
     assert on_b.revision == 2 and stored_revision(postgres_url, on_b.id) == 2
+
+
+async def test_a_lost_lease_stops_the_execution_and_saves_nothing(postgres_url):
+    gate = GateModel()
+    store = PostgresStore(postgres_url, lease_ttl=0.3)
+    async with store, create_app(Chat, model=gate, store=store) as app:
+        session = await app.session()
+        handle = await session.send("doomed")
+        await gate.started.wait()
+        # another worker took the lease (as if it had expired): the next renewal finds it gone
+        query(postgres_url, "UPDATE agentick_leases SET holder = 'thief' WHERE session_id = %s", (session.id,))
+        with anyio.fail_after(10):  # (before the fix it ran on, waiting for the model, forever)
+            events = [event async for event in handle]
+        with pytest.raises(PersistenceError, match=rf"^session '{session.id}': the lease was lost \(it expired"):
+            await handle.result
+        assert stored_revision(postgres_url, session.id) == 1  # the creation's save only
+        assert query(postgres_url, "SELECT holder FROM agentick_leases WHERE session_id = %s", (session.id,)) == [
+            ("thief",)
+        ]
+
+        query(postgres_url, "DELETE FROM agentick_leases WHERE session_id = %s", (session.id,))  # the thief is done
+        gate.gate.set()
+        await session.send("next").result  # the session keeps working
+
+    assert events[-1].type == "execution_end" and events[-1].status == "error"
+    assert "ResultEvent" not in [type(event).__name__ for event in events]
+    assert events[-1].error.startswith(f"PersistenceError: session '{session.id}': the lease was lost")
+    assert stored_revision(postgres_url, session.id) == 2
+    assert_consistent(session.timeline)
 
 
 async def test_a_session_keeps_working_after_postgresql_restarts(postgres_server):
