@@ -161,6 +161,7 @@ class PostgresStore:
         self._pool: AsyncConnectionPool[Any] | None = None
         self._ready: asyncio.Task[None] | None = None  # opening the pool and migrating, shared
         self._written: OrderedDict[str, _Written] = OrderedDict()
+        self._undoing: set[asyncio.Task[None]] = set()  # lease tries cancelled midway, being undone
 
     def __repr__(self) -> str:
         return f"PostgresStore({self.url!r})"
@@ -228,6 +229,8 @@ class PostgresStore:
 
     async def aclose(self) -> None:
         """Close the pool (it reopens on the next use)."""
+        if self._undoing:
+            await asyncio.gather(*self._undoing, return_exceptions=True)
         pool, ready = self._pool, self._ready
         self._pool = self._ready = None
         if ready is not None and not ready.done():
@@ -365,11 +368,9 @@ class PostgresStore:
         deadline = loop.time() + wait
         pause = 0.02
         while True:
-            async with self._connection("taking the lease of", id) as connection:
-                cursor = await connection.execute(_ACQUIRE, {"id": id, "holder": holder, "ttl": ttl})
-                row = await cursor.fetchone()
-            if row is not None:
-                return PostgresLease(id, holder, int(row[0] or 0))
+            taken = await self._attempt_undone_on_cancel(id, holder, ttl)
+            if taken is not None:
+                return PostgresLease(id, holder, taken)
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise SessionBusyError(
@@ -378,6 +379,40 @@ class PostgresStore:
                 )
             await asyncio.sleep(min(pause, remaining))
             pause = min(pause * 2, 0.5)
+
+    async def _attempt_undone_on_cancel(self, id: str, holder: str, ttl: float) -> int | None:
+        """One try at the lease: the stored revision if taken, else None. The statement commits
+        by itself (autocommit), so a cancel arriving after it ran but before its row is read would
+        leave a lease nobody holds, blocking the session for `ttl`: the try runs as its own task,
+        and on a cancel a second task waits for it and deletes what it took (by its holder id)."""
+        attempt = asyncio.ensure_future(self._attempt(id, holder, ttl))
+        try:
+            return await asyncio.shield(attempt)
+        except asyncio.CancelledError:
+            undo = asyncio.ensure_future(self._undo(attempt, id, holder))
+            self._undoing.add(undo)
+            undo.add_done_callback(self._undoing.discard)
+            await asyncio.shield(undo)  # (a second cancel stops the wait, not the undo: aclose waits)
+            raise
+
+    async def _attempt(self, id: str, holder: str, ttl: float) -> int | None:
+        async with self._connection("taking the lease of", id) as connection:
+            cursor = await connection.execute(_ACQUIRE, {"id": id, "holder": holder, "ttl": ttl})
+            row = await cursor.fetchone()
+        return None if row is None else int(row[0] or 0)
+
+    async def _undo(self, attempt: asyncio.Future[int | None], id: str, holder: str) -> None:
+        try:
+            taken = await attempt
+        except Exception:  # the try failed: it took nothing
+            return
+        if taken is None:
+            return
+        try:
+            async with self._connection("releasing the lease of", id) as connection:
+                await connection.execute(_RELEASE, (id, holder))
+        except PersistenceError as error:
+            logger.warning("%s; it expires %g s after it was taken", error, self.lease_ttl)
 
     async def _renew(self, lease: PostgresLease, ttl: float) -> None:
         while True:

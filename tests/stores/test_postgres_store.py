@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import textwrap
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -212,6 +215,43 @@ async def test_a_lease_is_exclusive_and_the_next_holder_gets_it_after_the_releas
             released.set()
 
     assert got == [(True, 2)]
+
+
+class PausedAfterTheLeaseStatement(PostgresStore):
+    """Holds on after the lease statement ran (autocommitted) and before its row is used, until
+    `resume`: where a cancel can land in a real run, widened so that a test can land one there."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.ran = asyncio.Event()
+        self.resume = asyncio.Event()
+
+    @asynccontextmanager
+    async def _connection(self, operation: str, id: str) -> AsyncIterator[Any]:
+        async with super()._connection(operation, id) as connection:
+            yield connection
+            if operation == "taking the lease of":
+                self.ran.set()
+                await self.resume.wait()
+
+
+async def test_a_cancel_right_after_the_lease_statement_leaves_no_lease_row(postgres_url):
+    id = new_id()
+    async with PausedAfterTheLeaseStatement(postgres_url) as store:
+
+        async def take() -> None:
+            async with store.lease(id, 30, 0):
+                raise AssertionError("the lease block must not run")
+
+        task = asyncio.ensure_future(take())
+        await store.ran.wait()
+        task.cancel()
+        store.resume.set()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        rows = query(postgres_url, "SELECT holder FROM agentick_leases WHERE session_id = %s", (id,))
+
+    assert rows == []  # before: an unknown holder's lease, blocking the session for 30 s
 
 
 async def test_a_lease_held_elsewhere_beyond_lease_wait_raises_session_busy(postgres_url):
