@@ -276,10 +276,18 @@ class PostgresStore:
         head = json.dumps({key: value for key, value in snapshot.items() if key not in ("timeline", "revision")})
         save_id = uuid.uuid4().hex
         async with self._connection("saving", id) as connection, connection.transaction():
-            await connection.execute(_PLACEHOLDER, (id,))
-            cursor = await connection.execute(_LOCK_HEAD, (id,))
-            row = await cursor.fetchone()
-            assert row is not None  # the placeholder guarantees a row
+            row = None
+            for _ in range(2):  # a delete committed between the two statements removes the row: once more
+                await connection.execute(_PLACEHOLDER, (id,))
+                cursor = await connection.execute(_LOCK_HEAD, (id,))
+                row = await cursor.fetchone()
+                if row is not None:
+                    break
+            if row is None:
+                raise PersistenceError(
+                    f"session store {self.url}: saving session {id!r} failed: its row was deleted while the "
+                    "save was locking it (twice); save again"
+                )
             stored, stored_save_id, stored_count = int(row[0]), row[1], int(row[2])
             if expected_revision is not None and stored != expected_revision:
                 raise PersistenceError(self._conflict(id, stored, expected_revision))

@@ -15,7 +15,7 @@ import anyio
 import pytest
 
 from agentick import PersistenceError, SessionBusyError
-from agentick.stores import PostgresStore
+from agentick.stores import PostgresStore, postgres
 from agentick.stores.postgres import MIGRATIONS
 from tests.postgres import free_port
 from tests.stores.support import eventually, fresh_database, query
@@ -175,6 +175,17 @@ async def test_two_first_saves_at_once_store_one_and_refuse_the_other(postgres_u
     [refused] = [outcome for outcome in outcomes if isinstance(outcome, PersistenceError)]
     assert "revision 1 is stored: a newer one" in str(refused)
     assert loaded is not None and loaded["revision"] == 1 and len(loaded["timeline"]) in (1, 2)
+
+
+async def test_a_row_deleted_while_a_save_locks_it_is_a_persistence_error(postgres_url, monkeypatch):
+    # As if a delete committed between the placeholder INSERT and the SELECT ... FOR UPDATE, each time
+    monkeypatch.setattr(postgres, "_PLACEHOLDER", "SELECT %s::text")
+    id = new_id()
+    async with PostgresStore(postgres_url) as store:
+        with pytest.raises(PersistenceError, match=rf"saving session {id!r} failed: its row was deleted while"):
+            await store.save(id, snapshot(1))
+
+    assert query(postgres_url, "SELECT count(*) FROM agentick_entries WHERE session_id = %s", (id,)) == [(0,)]
 
 
 async def test_delete_removes_the_head_the_entries_and_the_lease(postgres_url):
