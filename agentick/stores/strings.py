@@ -66,13 +66,18 @@ def _store_from_string(text: str) -> Any:
 _SECRET_PARAMETER = re.compile(r"(?i)([?&][^=&#]*(?:password|secret|token)[^=&#]*=)[^&#]*")
 
 
+# libpq's key/value connection strings (`host=db password='a b'`): a value is a quoted string
+# (backslash escapes) or runs to the next whitespace.
+_SECRET_KEYWORD = re.compile(r"(?i)(\b\w*(?:password|secret|token)\w*\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|\S*)")
+
+
 def masked(url: str) -> str:
-    """`url` with its password (`user:password@` and `password=` query parameters) replaced by
-    `***`, for error messages and logs. Errs towards hiding: everything up to the last `@` counts
-    as user information."""
+    """`url` with its password (`user:password@` and `password=` query parameters, or `password=`
+    in a libpq key/value string) replaced by `***`, for error messages and logs. Errs towards
+    hiding: everything up to the last `@` counts as user information."""
     scheme, separator, rest = url.partition("://")
     if not separator:
-        return url
+        return _SECRET_KEYWORD.sub(r"\1***", url)
     user_info, at, after = rest.rpartition("@")
     if at:
         user, colon, _ = user_info.partition(":")

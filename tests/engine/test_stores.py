@@ -128,7 +128,14 @@ def test_a_refused_store_string_names_the_problem_and_creates_nothing(store, err
         ("postgresql://agent@db/agents", "postgresql://agent@db/agents"),
         ("sqlite:///rel.db", "sqlite:///rel.db"),
         ("plain/path.db", "plain/path.db"),
+        ("host=db user=agent password=s3cret dbname=agents", "host=db user=agent password=*** dbname=agents"),
+        ("host=db password = 's3 c\\'ret' port=5432", "host=db password = *** port=5432"),
+        ("PASSWORD=s3cret host=db", "PASSWORD=*** host=db"),
     ],
 )
-def test_masked_hides_passwords_in_urls(url, shown):
+def test_masked_hides_passwords_in_urls_and_key_value_strings(url, shown):
     assert masked(url) == shown
+
+
+def test_a_postgres_store_from_a_key_value_string_hides_its_password():
+    assert repr(PostgresStore("host=127.0.0.1 password=s3cret")) == "PostgresStore('host=127.0.0.1 password=***')"
