@@ -54,6 +54,9 @@ _MIGRATION_LOCK = 0x6167656E7469636B  # "agentick"
 # Sessions whose stored entries this store remembers (for append-only saves); the least recently
 # saved or loaded beyond this are forgotten, and their next save rewrites their timeline once.
 _REMEMBERED_SESSIONS = 1024
+# Seconds the signal listener waits for its connection (libpq's connect_timeout): a server that
+# accepts the connection and never answers fails `listen` instead of hanging it.
+_LISTEN_CONNECT_TIMEOUT = 10
 
 # Versioned schema: migration N (1-based) is applied once, in order, under the advisory lock, and
 # recorded in agentick_schema_version. Append new migrations; never edit an applied one.
@@ -470,7 +473,9 @@ class PostgresStore:
         pause = 0.1
         while True:
             try:
-                connection = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
+                connection = await psycopg.AsyncConnection.connect(
+                    self._url, autocommit=True, connect_timeout=_LISTEN_CONNECT_TIMEOUT
+                )
                 async with connection:
                     await connection.execute(f"LISTEN {SIGNAL_CHANNEL}")
                     if not listening.done():
@@ -478,10 +483,12 @@ class PostgresStore:
                     pause = 0.1
                     async for notify in connection.notifies():
                         await _deliver(callback, notify.payload)
-            except psycopg.Error as error:
+            except Exception as error:
                 if not listening.done():  # the first connection failed: entering `listen` fails
                     listening.set_exception(
-                        PersistenceError(f"session store {self.url}: listening for signals failed: {error}")
+                        PersistenceError(
+                            f"session store {self.url}: listening for signals failed: {type(error).__name__}: {error}"
+                        )
                     )
                     return
                 logger.warning(

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
+import psycopg
 import pytest
 
 from agentick import PersistenceError, SessionBusyError
@@ -340,6 +341,35 @@ async def test_signals_reach_the_listeners_of_other_workers(postgres_url):
         ("s2", {"kind": "tool_result", "call_id": "c1", "approved": True, "reason": None}),
     ]
     assert received == {"a": expected, "b": expected}
+
+
+async def test_listen_fails_when_its_first_connection_fails():
+    port = free_port()  # nothing listens there
+    store = PostgresStore(f"postgresql://agentick:s3cret@127.0.0.1:{port}/postgres")
+    with anyio.fail_after(30), pytest.raises(PersistenceError) as raised:
+        async with store.listen(lambda id, payload: None):
+            raise AssertionError("listen must not be entered")
+
+    assert str(raised.value).startswith(
+        f"session store postgresql://agentick:***@127.0.0.1:{port}/postgres: "
+        "listening for signals failed: OperationalError: "
+    )
+
+
+async def test_listen_fails_on_any_error_of_its_first_connection(monkeypatch):
+    async def refused(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("no route to host")  # not a psycopg.Error
+
+    monkeypatch.setattr(psycopg.AsyncConnection, "connect", refused)
+    store = PostgresStore("postgresql://agentick@127.0.0.1:1/postgres")
+    with anyio.fail_after(10), pytest.raises(PersistenceError) as raised:  # (before: waited forever)
+        async with store.listen(lambda id, payload: None):
+            raise AssertionError("listen must not be entered")
+
+    assert str(raised.value) == (
+        "session store postgresql://agentick@127.0.0.1:1/postgres: listening for signals failed: "
+        "OSError: no route to host"
+    )
 
 
 async def test_the_signal_listener_reconnects_after_a_restart(postgres_server):
