@@ -169,10 +169,14 @@ class Execution:
     async def _ticks(self) -> SendResult[Any]:
         session = self.session
         session.current_tick = 0
-        self.emit(ExecutionStartEvent)
-        # After execution_start, so a stream shows a send waiting for a lease held elsewhere; may
-        # reload the session with a newer revision (a new runtime), so everything below reads it after.
-        await session.take_lease(self.lease, self.lease_lost)
+        # The lease comes first (API.md §16: taken before the execution): it may reload a newer
+        # revision (a new runtime, so everything below reads it after) and with it the event
+        # sequence another worker reached, which execution_start then continues (API.md §6.5).
+        # A send that cannot get the lease still shows execution_start, then execution_end.
+        try:
+            await session.take_lease(self.lease, self.lease_lost)
+        finally:
+            self.emit(ExecutionStartEvent)
         self.unleased = False
         runtime = session.runtime
         compiler = session.compiler()

@@ -41,6 +41,8 @@ logger = logging.getLogger("agentick")
 
 MAX_SPAWN_DEPTH = 10
 SNAPSHOT_VERSION = 1
+# The events an execution emits after saving its session: `result` and `execution_end`.
+EVENTS_AFTER_SAVE = 2
 
 
 class Session:
@@ -374,6 +376,10 @@ class Session:
             "usage": self.usage.model_dump(),
             "state": state,
             "data": data,
+            # Event sequence numbers stay monotonic across executions and workers (API.md §6.5): a
+            # session restored from this snapshot numbers its events after this. An execution saves
+            # before its last events (`result`, `execution_end`), so their numbers are counted in.
+            "sequence": self.sequence + EVENTS_AFTER_SAVE,
         }
 
     def _dump(self, entry: TimelineEntry) -> dict[str, Any]:
@@ -397,6 +403,7 @@ class Session:
             deps = entry.get("deps")
             store.entries[key] = DataEntry(entry.get("value"), tuple(deps) if deps is not None else None)
         self.revision = int(snapshot.get("revision") or 0)
+        self.sequence = max(self.sequence, int(snapshot.get("sequence") or 0))
 
     async def take_lease(self, exits: AsyncExitStack, on_lost: Callable[[], None]) -> None:
         """On a store with leases (API.md §16): own the session for the execution about to run

@@ -76,7 +76,7 @@ async def test_the_lease_spans_the_execution_and_is_released_after_the_save_befo
         session = await app.session()
         await session.send("hi").result
 
-    assert store.log == ["save 1", "execution_start", "lease", "save 2", "release", "result", "execution_end"]
+    assert store.log == ["save 1", "lease", "execution_start", "save 2", "release", "result", "execution_end"]
     assert store.leases == [(session.id, 30.0, 10.0)]  # a store without lease_ttl/lease_wait: the defaults
     assert session.revision == 2
 
@@ -106,7 +106,7 @@ async def test_the_lease_is_released_after_the_save_whatever_the_outcome(outcome
         with pytest.raises(ConnectionError if outcome == "model error" else AbortError):
             await handle.result
 
-    assert store.log == ["save 1", "execution_start", "lease", "save 2", "release", "execution_end"]
+    assert store.log == ["save 1", "lease", "execution_start", "save 2", "release", "execution_end"]
 
 
 async def test_a_busy_lease_ends_the_execution_without_running_or_saving():

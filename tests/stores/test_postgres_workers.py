@@ -64,6 +64,28 @@ async def test_a_session_created_on_one_worker_is_used_from_another(postgres_url
         assert_consistent(again.timeline)
 
 
+async def test_event_sequences_keep_increasing_when_another_worker_continues(postgres_url):
+    async with (
+        create_app(Chat, model=create_test_model("from A"), store=postgres_url) as a,
+        create_app(Chat, model=create_test_model("from B"), store=postgres_url) as b,
+    ):
+        on_a = await a.session()
+        on_b = await b.session(on_a.id)  # opened before A's turn: reloads it with its first send
+        first = await on_a.send("on A")
+        await first.result
+        second = await on_b.send("on B")
+        await second.result
+        on_a_again = await a.session(on_a.id)
+        third = await on_a_again.send("on A again")  # A reloads B's revision, with its sequence
+        await third.result
+        on_c = await b.session("x")  # unrelated session: numbered from 1
+        await (await on_c.send("other")).result
+
+    numbers = [event.sequence for handle in (first, second, third) for event in handle.events]
+    assert numbers == sorted(set(numbers))  # strictly increasing across the three executions
+    assert numbers[0] == 1 and len(numbers) == len(first.events) + len(second.events) + len(third.events)
+
+
 async def test_an_unknown_id_is_a_new_session_saved_by_its_first_execution(postgres_url):
     async with create_app(Chat, model=create_test_model(), store=postgres_url) as app:
         session = await app.session("never-created-" + os.urandom(4).hex())
