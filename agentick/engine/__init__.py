@@ -1,6 +1,5 @@
 """The runtime: apps, sessions, executions made of ticks, tools, events and stores."""
 
-from ..stores import MemoryStore, SqliteStore
 from .app import App, create_app, run, run_sync
 from .events import StreamEvent
 from .handle import ExecutionHandle
@@ -12,12 +11,10 @@ __all__ = [
     "App",
     "ExecutionHandle",
     "ExecutionUsage",
-    "MemoryStore",
     "Procedure",
     "ProcedurePromise",
     "SendResult",
     "Session",
-    "SqliteStore",
     "StreamEvent",
     "TickResult",
     "TickState",

@@ -12,10 +12,10 @@ from pydantic import BaseModel, TypeAdapter
 
 from agentick import XML, Ephemeral, Fragment, Knobs, Section, System, Timeline, User, create_app, create_tool, h, tool
 from agentick.compiler import CompiledContext
-from agentick.engine import MemoryStore
 from agentick.engine.events import ContextDiffEvent, SectionsDiff, StreamEvent, ToolsDiff
 from agentick.engine.session import Session
 from agentick.hooks import use_com_state, use_tick_state
+from agentick.stores import MemoryStore
 from agentick.testing import create_test_model
 from agentick.types import ToolDefinition
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from agentick import AbortError, PersistenceError, create_app
-from agentick.engine import MemoryStore
 from agentick.engine.session import Session
+from agentick.stores import MemoryStore
 from agentick.testing import create_test_model
 from tests.engine.support import assert_consistent, chat
 

@@ -26,7 +26,7 @@ from agentick import (
     use_on_tick_start,
     use_queued_messages,
 )
-from agentick.engine import MemoryStore, SqliteStore
+from agentick.stores import MemoryStore, SqliteStore
 from agentick.testing import create_test_model, render_agent
 from agentick.types import TextBlock
 from tests.engine.support import agent_with, assert_consistent, chat

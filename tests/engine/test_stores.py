@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from agentick import create_app
-from agentick.engine import SqliteStore
-from agentick.stores import PostgresStore, masked
+from agentick.stores import PostgresStore, SqliteStore, masked
 from agentick.testing import create_test_model
 from tests.engine.support import chat
 

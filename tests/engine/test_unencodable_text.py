@@ -16,8 +16,8 @@ import pytest
 
 import agentick
 from agentick import create_app, h, tool, utf8
-from agentick.engine import MemoryStore
 from agentick.models import OpenAIModel, openai
+from agentick.stores import MemoryStore
 from agentick.testing.fake_openai import FakeOpenAI, fake_openai_fixture, reply, tool_call
 from agentick.types import Message
 
