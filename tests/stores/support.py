@@ -10,6 +10,7 @@ import anyio
 import psycopg
 
 from agentick.models import BaseModel
+from agentick.stores import PostgresStore
 from agentick.types import ModelInput, ModelMetadata, StreamDelta, TextDelta
 
 
@@ -50,3 +51,16 @@ class GateModel(BaseModel):
         self.started.set()
         await self.gate.wait()
         yield TextDelta(text=f"answer {self.calls}")
+
+
+class CountingStore(PostgresStore):
+    """A `PostgresStore` that counts its lease tries that found the lease held elsewhere, so a test
+    can wait until a worker is really polling for a lease."""
+
+    refused = 0
+
+    async def _attempt(self, id: str, holder: str, ttl: float) -> int | None:
+        taken = await super()._attempt(id, holder, ttl)
+        if taken is None:
+            self.refused += 1
+        return taken

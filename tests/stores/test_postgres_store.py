@@ -19,7 +19,7 @@ from agentick import PersistenceError, SessionBusyError
 from agentick.stores import PostgresStore, postgres
 from agentick.stores.postgres import MIGRATIONS
 from tests.postgres import free_port
-from tests.stores.support import eventually, fresh_database, query
+from tests.stores.support import CountingStore, eventually, fresh_database, query
 
 pytestmark = pytest.mark.anyio
 
@@ -209,7 +209,7 @@ async def test_a_lease_is_exclusive_and_the_next_holder_gets_it_after_the_releas
     id = new_id()
     got: list[tuple[bool, int]] = []
     released = anyio.Event()
-    async with PostgresStore(postgres_url) as a, PostgresStore(postgres_url) as b:
+    async with PostgresStore(postgres_url) as a, CountingStore(postgres_url) as b:
         await a.save(id, snapshot(1))
 
         async def second() -> None:
@@ -222,7 +222,8 @@ async def test_a_lease_is_exclusive_and_the_next_holder_gets_it_after_the_releas
                 async with b.lease(id, 30, 0):
                     pass
             group.start_soon(second)
-            await anyio.sleep(0.1)  # let b poll a few times; not a wait for an outcome
+            refused = b.refused  # (one refused try above, by the wait=0 lease)
+            await eventually(lambda: b.refused >= refused + 2)  # b is polling for the lease
             await a.save(id, snapshot(2), expected_revision=1)
             released.set()
 
@@ -395,29 +396,40 @@ async def test_the_signal_listener_reconnects_after_a_restart(postgres_server):
 
 async def test_the_pool_recovers_after_postgresql_restarts_under_load(postgres_server):
     id = new_id()
-    outcomes: list[str] = []
-    async with PostgresStore(postgres_server.url, max_size=4) as store:
+    during: list[str] = []  # outcomes of the saves made while the restart runs
+    after: list[str] = []
+    restarted = anyio.Event()
+    async with PostgresStore(postgres_server.url, max_size=4, lease_wait=1) as store:
         revision = await store.save(id, snapshot(1), expected_revision=0)
+        count = 1
 
-        async def load() -> None:
-            nonlocal revision
-            for count in range(2, 40):
-                try:
-                    revision = await store.save(id, snapshot(count), expected_revision=revision)
-                    outcomes.append("saved")
-                except PersistenceError as error:
-                    outcomes.append("failed")
-                    assert str(error).startswith(f"session store {postgres_server.url}: saving session {id!r} failed")
-                await anyio.sleep(0)
+        async def save(outcomes: list[str]) -> None:
+            nonlocal revision, count
+            try:
+                revision = await store.save(id, snapshot(count + 1), expected_revision=revision)
+                count += 1
+                outcomes.append("saved")
+            except PersistenceError as error:
+                outcomes.append("failed")
+                assert str(error).startswith(f"session store {postgres_server.url}: saving session {id!r} failed")
+
+        async def restart() -> None:
+            await anyio.to_thread.run_sync(postgres_server.restart)
+            restarted.set()
 
         async with anyio.create_task_group() as group:
-            group.start_soon(load)
-            await anyio.to_thread.run_sync(postgres_server.restart)
-        final = await store.save(id, snapshot(50), expected_revision=revision)
+            group.start_soon(restart)
+            while not restarted.is_set():  # keep saving for as long as the restart runs
+                await save(during)
+                await anyio.sleep(0)
+        with anyio.fail_after(30):
+            while "saved" not in after:
+                await save(after)
         loaded = await store.load(id)
 
-    assert loaded is not None and loaded["revision"] == final and len(loaded["timeline"]) == 50
-    assert outcomes[-1] == "saved"
+    assert "failed" in during  # the restart did break saves in flight
+    assert after[-1] == "saved" and after.count("saved") == 1
+    assert loaded is not None and loaded["revision"] == revision and len(loaded["timeline"]) == count
 
 
 async def test_errors_name_the_store_without_its_password_and_the_operation():

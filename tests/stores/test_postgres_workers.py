@@ -17,7 +17,7 @@ from agentick import AbortError, PersistenceError, SessionBusyError, SessionClos
 from agentick.stores import PostgresStore
 from agentick.testing import create_test_model
 from tests.engine.support import assert_consistent, chat
-from tests.stores.support import GateModel, query
+from tests.stores.support import CountingStore, GateModel, eventually, query
 
 pytestmark = pytest.mark.anyio
 
@@ -152,9 +152,11 @@ async def test_a_send_while_another_worker_runs_the_session_fails_busy_after_lea
 
 async def test_a_send_waits_for_the_lease_of_another_worker_and_then_runs(postgres_url):
     gate = GateModel()
+    polling = CountingStore(postgres_url)
     async with (
         create_app(Chat, model=gate, store=postgres_url) as a,
-        create_app(Chat, model=create_test_model("from B"), store=postgres_url) as b,
+        create_app(Chat, model=create_test_model("from B"), store=polling) as b,
+        polling,
     ):
         on_a = await a.session()
         running = await on_a.send("first")
@@ -164,7 +166,7 @@ async def test_a_send_waits_for_the_lease_of_another_worker_and_then_runs(postgr
         async with anyio.create_task_group() as group:
 
             async def release_soon() -> None:
-                await anyio.sleep(0.2)  # B is polling for the lease meanwhile
+                await eventually(lambda: polling.refused >= 2)  # B is polling for the lease
                 gate.gate.set()
 
             group.start_soon(release_soon)
@@ -177,19 +179,23 @@ async def test_a_send_waits_for_the_lease_of_another_worker_and_then_runs(postgr
 
 async def test_an_abort_while_waiting_for_the_lease_ends_the_wait_and_saves_nothing(postgres_url):
     gate = GateModel()
+    polling = CountingStore(postgres_url)
     async with (
         create_app(Chat, model=gate, store=postgres_url) as a,
-        create_app(Chat, model=create_test_model(), store=postgres_url) as b,
+        create_app(Chat, model=create_test_model(), store=polling) as b,
+        polling,
     ):
         on_a = await a.session()
         running = await on_a.send("first")
         await gate.started.wait()
         on_b = await b.session(on_a.id)
         handle = await on_b.send("second")
-        await anyio.sleep(0.05)  # into the lease wait (the outcome is the same if the abort comes first)
+        await eventually(lambda: polling.refused >= 1)  # into the lease wait
         handle.abort("changed my mind")
         with pytest.raises(AbortError):
             await handle.result
+        holders = query(postgres_url, "SELECT holder FROM agentick_leases WHERE session_id = %s", (on_a.id,))
+        assert len(holders) == 1  # A's lease only: the aborted wait left none behind
         gate.gate.set()
         await running.result
         async with PostgresStore(postgres_url) as fresh:
