@@ -417,8 +417,9 @@ class Session:
         if store is None or self.ephemeral or not self.app.store_leases:
             return
         lease = await exits.enter_async_context(lease_of(store, self.id))
-        if hasattr(lease, "on_lost"):
-            lease.on_lost = on_lost
+        if hasattr(lease, "on_lost"):  # an optional part of the lease (stores/protocol.py)
+            losable: Any = lease
+            losable.on_lost = on_lost
         if lease.revision == self.revision:
             return
         snapshot = await store.load(self.id) if lease.revision else None

@@ -15,7 +15,8 @@ What it adds to a store's save/load/delete (API.md §16, docs/sessions.md "Postg
 
 psycopg's async connections run on asyncio, so this store does too (anyio on asyncio included).
 The pool opens on first use on the running loop and `aclose()` closes it; it reopens on the next
-use, so an app closed and used again keeps working.
+use, so an app closed and used again keeps working, also on another loop (the old loop's pool is
+dropped then: nothing is scheduled on a loop that ended).
 """
 
 from __future__ import annotations
@@ -163,6 +164,7 @@ class PostgresStore:
         self.max_size = max_size
         self._pool: AsyncConnectionPool[Any] | None = None
         self._ready: asyncio.Task[None] | None = None  # opening the pool and migrating, shared
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop the pool belongs to
         self._written: OrderedDict[str, _Written] = OrderedDict()
         self._undoing: set[asyncio.Task[None]] = set()  # lease tries cancelled midway, being undone
 
@@ -172,8 +174,14 @@ class PostgresStore:
     # --- connections -------------------------------------------------------------------------
 
     async def _opened(self) -> AsyncConnectionPool[Any]:
-        """The pool, opened (and the schema migrated) by the first caller on the running loop."""
+        """The pool, opened (and the schema migrated) by the first caller on the running loop.
+        A pool opened on another loop (ended by `asyncio.run`, or used from `run_sync` in a new
+        one) cannot serve this one: it is dropped, its connections closed, and a new one opens."""
+        loop = asyncio.get_running_loop()
+        if self._pool is not None and self._loop is not loop:
+            self._drop_foreign_pool()
         if self._pool is None:
+            self._loop = loop
             self._pool = AsyncConnectionPool(
                 self._url,
                 min_size=self.min_size,
@@ -195,6 +203,20 @@ class PostgresStore:
                 await pool.close()
             raise
         return pool
+
+    def _drop_foreign_pool(self) -> None:
+        """Forget the pool of another loop, closing its idle connections' sockets at once: its
+        tasks belong to that loop (ended with it, or never to be run here), so nothing of it is
+        awaited or scheduled from this loop."""
+        pool = self._pool
+        self._pool = self._ready = self._loop = None
+        self._undoing = set()
+        if pool is None:
+            return
+        for connection in list(pool._pool):  # idle connections; those in use went with their loop
+            connection.pgconn.finish()
+        pool._pool.clear()
+        pool._closed = True  # nothing may use it any more (and it warns about nothing when collected)
 
     async def _open(self, pool: AsyncConnectionPool[Any]) -> None:
         await pool.open()
@@ -232,10 +254,12 @@ class PostgresStore:
 
     async def aclose(self) -> None:
         """Close the pool (it reopens on the next use)."""
+        if self._pool is not None and self._loop is not asyncio.get_running_loop():
+            self._drop_foreign_pool()
         if self._undoing:
             await asyncio.gather(*self._undoing, return_exceptions=True)
         pool, ready = self._pool, self._ready
-        self._pool = self._ready = None
+        self._pool = self._ready = self._loop = None
         if ready is not None and not ready.done():
             ready.cancel()
         if ready is not None:

@@ -476,3 +476,21 @@ def test_without_the_extra_the_store_names_it():
         'pip install "agentick[postgres]"'
     )
     assert done.stdout.splitlines() == [line, line], done.stderr
+
+
+def test_one_store_serves_consecutive_event_loops(postgres_url):
+    # e.g. run_sync called twice, or one asyncio.run per test, with one store and no aclose between
+    id = new_id()
+    store = PostgresStore(postgres_url)
+
+    async def save() -> int:
+        return await store.save(id, snapshot(2))
+
+    async def load_then_close() -> dict[str, Any] | None:
+        async with store:
+            return await store.load(id)
+
+    assert asyncio.run(save()) == 1
+    loaded = asyncio.run(load_then_close())
+
+    assert loaded is not None and loaded["revision"] == 1 and len(loaded["timeline"]) == 2
