@@ -350,7 +350,7 @@ class _Api:
             del self._ticking[session.id]
 
     @contextlib.asynccontextmanager
-    async def _use(self, id: str) -> AsyncIterator[None]:
+    async def _use(self, id: str) -> AsyncGenerator[None]:
         """A request uses the session `id` (it is not closed meanwhile); afterwards it is the most
         recently used, and idle sessions beyond `max_open_sessions` are closed."""
         self._using[id] += 1

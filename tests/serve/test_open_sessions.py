@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -113,7 +113,7 @@ class LeasingStore(MemoryStore):
         return (expected_revision or 0) + 1
 
     @contextlib.asynccontextmanager
-    async def lease(self, id: str, ttl: float, wait: float) -> AsyncIterator[SimpleNamespace]:
+    async def lease(self, id: str, ttl: float, wait: float) -> AsyncGenerator[SimpleNamespace]:
         yield SimpleNamespace(revision=0)
 
 
