@@ -200,14 +200,12 @@ def _add_serve(commands: Any, common: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--lease-ttl",
         type=float,
-        default=30.0,
-        help="seconds a lease on a session lasts unrenewed (default 30)",
+        help="seconds a lease on a session lasts unrenewed (default 30; --store postgresql://... only)",
     )
     serve.add_argument(
         "--lease-wait",
         type=float,
-        default=10.0,
-        help="seconds a send waits for a leased session (default 10)",
+        help="seconds a send waits for a leased session (default 10; --store postgresql://... only)",
     )
     serve.add_argument(
         "--insecure", action="store_true", help="allow a non-loopback --host without a token (behind your own auth)"
@@ -437,12 +435,13 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError(f"--workers must be at least 1, not {args.workers}")
     app = serve_app(args)
     if args.workers > 1:
-        leases = callable(getattr(app.store, "lease", None))
+        # API.md §16: leases, and saves that never overwrite a newer revision
+        shared = app.store_leases and app.store_saves_revisions
         anyio.run(app.close)  # each worker process builds its own app
-        if not leases:
+        if not shared:
             raise UsageError(
-                f"--workers {args.workers} needs a store that several processes can share with leases "
-                "(--store postgresql://...); SQLite and memory stores serve one process"
+                f"--workers {args.workers} needs a store that several processes can share, with lease() and "
+                "save(..., expected_revision=) (--store postgresql://...); SQLite and memory stores serve one process"
             )
         options = {name: getattr(args, name) for name in SERVE_OPTIONS}
         os.environ[CONFIG_VARIABLE] = json.dumps({**options, "target": args.target, "token": token})
@@ -462,6 +461,8 @@ def serve_app(args: argparse.Namespace) -> Any:
     from .engine import App, create_app
 
     target = _load(args.target)
+    if not args.store:
+        _refuse_lease_flags(args, "no --store was given; an App's own store keeps its own settings")
     store = _serve_store(args) if args.store else None
     if not isinstance(target, App):
         app = create_app(target, model=_model(args), max_ticks=args.max_ticks)
@@ -479,16 +480,27 @@ def serve_app(args: argparse.Namespace) -> Any:
 
 
 def _serve_store(args: argparse.Namespace) -> Any:
-    """The store `--store` names; a PostgreSQL one gets `--lease-ttl` and `--lease-wait`."""
+    """The store `--store` names; a PostgreSQL one gets `--lease-ttl` and `--lease-wait`, which
+    no other store takes (a usage error rather than flags silently ignored)."""
     from .stores import PostgresStore, store_from
 
     scheme = args.store.partition("://")[0].lower() if "://" in args.store else ""
+    lease_options = {name: value for name in ("lease_ttl", "lease_wait") if (value := getattr(args, name)) is not None}
     try:
         if scheme in ("postgresql", "postgres"):
-            return PostgresStore(args.store, lease_ttl=args.lease_ttl, lease_wait=args.lease_wait)
+            return PostgresStore(args.store, **lease_options)
+        _refuse_lease_flags(args, f"--store {args.store} has no leases")
         return store_from(args.store)
     except ValueError as error:
         raise UsageError(f"--store: {error}") from None
+
+
+def _refuse_lease_flags(args: argparse.Namespace, why: str) -> None:
+    """A usage error naming `--lease-ttl` / `--lease-wait` when given for a store they cannot apply to."""
+    flags = (("--lease-ttl", "lease_ttl"), ("--lease-wait", "lease_wait"))
+    given = [flag for flag, name in flags if getattr(args, name) is not None]
+    if given:
+        raise UsageError(f"{' and '.join(given)}: only for a store made with --store postgresql://... ({why})")
 
 
 def _check_remote(args: argparse.Namespace) -> None:

@@ -9,7 +9,10 @@
 
 Error answers become agentick errors carrying the server's error type and message: `AbortError`
 and `SessionBusyError` (409), `ModelError` (502, the provider's class when it is one of
-agentick's), `UnauthorizedError` (401), `UnknownSessionError` (404), else `ServerError`.
+agentick's), `UnauthorizedError` (401), `UnknownSessionError` (404), else `ServerError`. A
+server that cannot be reached, or a connection that breaks mid-answer, raises
+`ServerConnectionError` (an `AgentickError` and a `ConnectionError`; `__cause__` is the HTTP
+client's error), from the call or from the events and `result` of an execution alike.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 from collections.abc import AsyncIterator, Iterable
 from types import TracebackType
 from typing import Any, Self, cast
+from urllib.parse import quote
 
 import anyio
 import httpx2
@@ -27,7 +31,14 @@ from . import errors
 from .engine.results import SendResult
 from .errors import AbortError, AgentickError, ModelError, SessionBusyError
 
-__all__ = ["Client", "RemoteExecution", "ServerError", "UnauthorizedError", "UnknownSessionError"]
+__all__ = [
+    "Client",
+    "RemoteExecution",
+    "ServerConnectionError",
+    "ServerError",
+    "UnauthorizedError",
+    "UnknownSessionError",
+]
 
 TOKEN_ENVIRONMENT_VARIABLE = "AGENTICK_TOKEN"
 
@@ -40,6 +51,12 @@ class ServerError(AgentickError):
         self.status_code = status_code
         self.type = type
         self.message = message
+
+
+class ServerConnectionError(AgentickError, ConnectionError):
+    """The server could not be reached, or the connection broke before its answer was complete
+    (the HTTP client's error is the `__cause__`). An execution may have run, or still run, on the
+    server: read the session (`Client.get`) to see what was saved."""
 
 
 class UnauthorizedError(ServerError):
@@ -73,11 +90,11 @@ class Client:
 
     async def get(self, session_id: str) -> dict[str, Any]:
         """The session's `status`, `timeline`, `usage` (and `revision`), as saved last."""
-        state: dict[str, Any] = await self._call("GET", f"/sessions/{session_id}")
+        state: dict[str, Any] = await self._call("GET", _session_path(session_id))
         return state
 
     async def delete(self, session_id: str) -> None:
-        await self._call("DELETE", f"/sessions/{session_id}")
+        await self._call("DELETE", _session_path(session_id))
 
     def send(
         self, session_id: str, text: str | None = None, *, messages: Iterable[dict[str, Any]] | None = None
@@ -91,7 +108,7 @@ class Client:
 
     async def abort(self, session_id: str, reason: str | None = None) -> str:
         """Abort the session's running execution: `"aborted"`, or `"signalled"` when another worker runs it."""
-        outcome: dict[str, Any] = await self._call("POST", f"/sessions/{session_id}/abort", {"reason": reason})
+        outcome: dict[str, Any] = await self._call("POST", _session_path(session_id, "abort"), {"reason": reason})
         return str(outcome["status"])
 
     async def submit_tool_result(
@@ -99,7 +116,7 @@ class Client:
     ) -> str:
         """Answer a `tool_confirmation_required` event: `"delivered"`, or `"signalled"` (another worker)."""
         body = {"call_id": call_id, "approved": approved, "reason": reason}
-        outcome: dict[str, Any] = await self._call("POST", f"/sessions/{session_id}/tool-results", body)
+        outcome: dict[str, Any] = await self._call("POST", _session_path(session_id, "tool-results"), body)
         return str(outcome["status"])
 
     async def aclose(self) -> None:
@@ -114,10 +131,19 @@ class Client:
         await self.aclose()
 
     async def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        response = await self._http.request(method, path, json=body)
+        try:
+            response = await self._http.request(method, path, json=body)
+        except httpx2.HTTPError as error:
+            raise self.connection_error(f"{method} {path}", error) from error
         if response.status_code >= 400:
             raise self.error(response.status_code, response.content)
         return response.json() if response.content else None
+
+    def connection_error(self, request: str, error: Exception) -> ServerConnectionError:
+        """The error for a request to the server that failed in transport (`error`, kept as cause)."""
+        return ServerConnectionError(
+            f"{request} to {self.base_url} failed: {type(error).__name__}: {error or 'connection failed'}"
+        )
 
     def error(self, status: int, content: bytes) -> AgentickError:
         """The agentick error for an error answer of the server."""
@@ -156,10 +182,11 @@ class RemoteExecution:
         if self._started:
             raise RuntimeError("the events of a send can be read once (await .result for its outcome)")
         self._started = True
+        path = _session_path(self.session_id, "messages")
         try:
             async with self.client._http.stream(
                 "POST",
-                f"/sessions/{self.session_id}/messages",
+                path,
                 json=self._body,
                 headers={"Accept": "text/event-stream"},
             ) as response:
@@ -171,6 +198,10 @@ class RemoteExecution:
         except AgentickError as error:
             self._error = error
             raise
+        except httpx2.HTTPError as error:  # the server went away, mid-stream too
+            self._error = self.client.connection_error(f"POST {path}", error)
+            self._error.__cause__ = error
+            raise self._error from error
         finally:
             self._done.set()
 
@@ -197,6 +228,12 @@ class RemoteExecution:
                 f"the event stream of session {self.session_id!r} ended without a result", status_code=200, type=""
             )
         return self._result
+
+
+def _session_path(session_id: str, *rest: str) -> str:
+    """`/sessions/<id>[/rest]` with the id quoted (it is the caller's string: no `/` or `?` in it
+    changes which path is asked)."""
+    return "/".join(("/sessions", quote(session_id, safe=""), *rest))
 
 
 async def _events(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:

@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 FEATURE_EXTRAS = {"anthropic", "gemini", "mcp", "otel", "serve", "postgres"}
-OPTIONAL_MODULES = ["anthropic", "google.genai", "mcp", "opentelemetry", "starlette", "uvicorn", "sse_starlette"]
+OPTIONAL_MODULES = ["anthropic", "google.genai", "mcp", "opentelemetry", "starlette", "uvicorn"]
 OPTIONAL_MODULES += ["psycopg", "psycopg_pool"]
 BENCHMARK_MODULES = ["agents", "pydantic_ai", "matplotlib", "numpy"]  # the `bench` extra
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, RootModel, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
 from ..engine.events import StreamEvent
 from ..engine.results import ExecutionUsage
@@ -39,6 +39,28 @@ class ClientMessage(Message):
     # narrowed from Message's roles; validation is all it is used for
     role: Literal["user", "assistant"]  # pyright: ignore[reportIncompatibleVariableOverride]
 
+    @model_validator(mode="after")
+    def _no_forged_blocks(self) -> ClientMessage:
+        """Tool results (which adapters send as tool messages), reasoning (the model's own, often
+        signed) and tool calls in a user message steer the agent like system and tool messages do."""
+        refused = UNTRUSTED_BLOCKS[self.role]
+        for index, block in enumerate(self.content):
+            if block.type in refused:
+                raise ValueError(
+                    f"content[{index}]: a {self.role} message from a client may not hold a {block.type!r} block "
+                    "(only a server made with trusted_roles=True accepts them)"
+                )
+        return self
+
+
+# The content blocks a client message of each role may not hold without `trusted_roles=True`.
+UNTRUSTED_BLOCKS: dict[str, frozenset[str]] = {
+    "user": frozenset({"tool_result", "tool_use", "reasoning"}),
+    "assistant": frozenset({"tool_result", "reasoning"}),
+}
+MAX_CALL_ID = 256  # characters; signals between workers travel in PostgreSQL notifications (8,000 bytes)
+MAX_REASON = 2000
+
 
 class SendBody(_Body):
     """`POST /sessions/{id}/messages`: exactly one of `text` (one user message) or `messages`."""
@@ -67,15 +89,15 @@ class TrustedSendBody(SendBody):
 class ToolResultBody(_Body):
     """`POST /sessions/{id}/tool-results`: the answer to a `tool_confirmation_required` event."""
 
-    call_id: str
+    call_id: str = Field(min_length=1, max_length=MAX_CALL_ID)
     approved: bool = True
-    reason: str | None = None
+    reason: str | None = Field(default=None, max_length=MAX_REASON)
 
 
 class AbortBody(_Body):
     """`POST /sessions/{id}/abort` (the body may be left out)."""
 
-    reason: str | None = None
+    reason: str | None = Field(default=None, max_length=MAX_REASON)
 
 
 class CreatedSession(BaseModel):

@@ -13,6 +13,7 @@ from typing import Any
 import anyio
 import httpx2
 import uvicorn
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agentick import App, Element, Fragment, System, Timeline, h, tool
 from agentick.serve.app import build
@@ -33,15 +34,18 @@ def Agent() -> Element:
 
 
 class LiveServer:
-    """`app`'s HTTP API served by uvicorn in a thread; the app is closed when the server stops."""
+    """`app`'s HTTP API served by uvicorn in a thread; the app is closed when the server stops.
+    `options` go to `asgi_app` (`max_open_sessions`, `keep_alive`). `disconnected` counts the
+    requests the server has finished handling after their client went away."""
 
-    def __init__(self, app: App, *, token: str | None = None, trusted_roles: bool = False) -> None:
+    def __init__(self, app: App, *, token: str | None = None, trusted_roles: bool = False, **options: Any) -> None:
         self._socket = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
         self.token = token
         self.app = app
+        self.disconnected = 0
         config = uvicorn.Config(
-            build(app, token, trusted_roles=trusted_roles, close_app=True),
+            self._watching(build(app, token, trusted_roles=trusted_roles, close_app=True, **options)),
             log_config=None,
             access_log=False,
             lifespan="on",
@@ -50,6 +54,27 @@ class LiveServer:
         self._server = _Server(config)
         self._thread = threading.Thread(target=self._serve, name="serve-test-server", daemon=True)
         self._error: BaseException | None = None
+
+    def _watching(self, application: ASGIApp) -> ASGIApp:
+        """`application`, counting in `disconnected` the requests it handled to their end after
+        their client disconnected (the server observed it: `http.disconnect`)."""
+
+        async def watched(scope: Scope, receive: Receive, send: Send) -> None:
+            seen: list[bool] = []
+
+            async def receiving() -> Message:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    seen.append(True)
+                return message
+
+            try:
+                await application(scope, receiving, send)
+            finally:
+                if seen:
+                    self.disconnected += 1
+
+        return watched
 
     def _serve(self) -> None:
         try:

@@ -83,8 +83,50 @@ def test_serve_refuses_several_workers_on_sqlite(tmp_path: Path) -> None:
     done = finished("serve", "hello.px", "--model", "test", "--workers", "2", "--store", str(tmp_path / "s.db"))
     assert done.returncode == 2
     assert done.stderr == (
-        "agentick: error: --workers 2 needs a store that several processes can share with leases "
-        "(--store postgresql://...); SQLite and memory stores serve one process\n"
+        "agentick: error: --workers 2 needs a store that several processes can share, with lease() and "
+        "save(..., expected_revision=) (--store postgresql://...); SQLite and memory stores serve one process\n"
+    )
+
+
+def test_serve_refuses_several_workers_on_a_store_with_leases_but_no_revisions(tmp_path: Path) -> None:
+    # A lease alone does not make a store shareable: saves must also refuse to overwrite a newer revision.
+    (tmp_path / "leasing.py").write_text(
+        textwrap.dedent(
+            """
+            import contextlib
+            from agentick import create_app, h, Timeline
+            from agentick.stores import MemoryStore
+
+            class LeasingStore(MemoryStore):
+                @contextlib.asynccontextmanager
+                async def lease(self, id, ttl, wait):
+                    yield type("Lease", (), {"revision": 0})()
+
+            def Agent():
+                return h(Timeline)
+
+            app = create_app(Agent, model="test", store=LeasingStore())
+            """
+        )
+    )
+    done = finished("serve", "leasing.py:app", "--workers", "2", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("agentick: error: --workers 2 needs a store that several processes can share")
+
+
+@pytest.mark.parametrize("flag", ["--lease-ttl", "--lease-wait"])
+def test_serve_refuses_lease_flags_for_a_store_without_leases(tmp_path: Path, flag: str) -> None:
+    done = finished("serve", "hello.px", "--model", "test", "--store", str(tmp_path / "s.db"), flag, "5")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == (
+        f"agentick: error: {flag}: only for a store made with --store postgresql://... "
+        f"(--store {tmp_path / 's.db'} has no leases)\n"
+    )
+    without_store = finished("serve", "hello.px", "--model", "test", flag, "5")
+    assert without_store.returncode == 2
+    assert without_store.stderr == (
+        f"agentick: error: {flag}: only for a store made with --store postgresql://... "
+        "(no --store was given; an App's own store keeps its own settings)\n"
     )
 
 

@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx2
 import pytest
 
 from agentick import AbortError, ModelError, create_app
-from agentick.client import Client, ServerError, UnauthorizedError, UnknownSessionError
+from agentick.client import Client, ServerConnectionError, ServerError, UnauthorizedError, UnknownSessionError
 from agentick.testing import create_test_model
 
 from .support import TOKEN, Agent, LiveServer
@@ -124,3 +127,55 @@ async def test_a_missing_token_is_a_clear_error(monkeypatch: pytest.MonkeyPatch)
         async with Client(server.url) as client:
             session_id = await client.session()
             assert (await client.send(session_id, "Hi").result).response
+
+
+async def test_session_ids_are_quoted_in_paths(client: Client) -> None:
+    # Unquoted, "x?y" would ask for session "x" with a query string; quoted, the server sees the id.
+    with pytest.raises(ServerError, match=r"^'x\?y' is not a session id") as refused:
+        await client.get("x?y")
+    assert refused.value.status_code == 422 and refused.value.type == "ValidationError"
+
+
+async def test_an_unreachable_server_raises_server_connection_error() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    async with Client(f"http://127.0.0.1:{port}") as client:  # nothing listens there any more
+        with pytest.raises(
+            ServerConnectionError, match=rf"^POST /sessions to http://127.0.0.1:{port} failed: "
+        ) as failed:
+            await client.session()
+    assert isinstance(failed.value, ConnectionError) and isinstance(failed.value.__cause__, httpx2.ConnectError)
+
+
+async def test_a_connection_broken_mid_stream_raises_server_connection_error_from_events_and_result() -> None:
+    # A server that sends the headers and one event of a chunked event stream, then hangs up.
+    event = b'data: {"type": "execution_start"}\n\n'
+    chunk = b"%x\r\n%s\r\n" % (len(event), event)
+    answer = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n" + chunk
+
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with Client(f"http://127.0.0.1:{port}") as client:
+            execution = client.send("session_1", "Hi")
+            seen: list[dict[str, Any]] = []
+            with pytest.raises(
+                ServerConnectionError, match=r"^POST /sessions/session_1/messages to .* failed: "
+            ) as broken:
+                async for item in execution:
+                    seen.append(item)
+            assert seen == [{"type": "execution_start"}]
+            assert isinstance(broken.value.__cause__, httpx2.RemoteProtocolError)
+            with pytest.raises(ServerConnectionError) as from_result:
+                await execution.result
+            assert from_result.value is broken.value  # the result keeps the cause, not "ended without a result"
+    finally:
+        server.close()
+        await server.wait_closed()

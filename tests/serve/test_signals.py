@@ -8,13 +8,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import anyio
+import httpx2
 import pytest
 
 from agentick import create_app
 from agentick.stores import PostgresStore
 from agentick.testing import create_test_model
 
-from .support import Agent, LiveServer, create_session, events_of, wait_until
+from .support import GUARD, Agent, LiveServer, create_session, events_of, wait_until
 
 pytestmark = pytest.mark.anyio
 
@@ -108,6 +110,61 @@ async def test_a_signal_for_a_session_running_nowhere_is_still_accepted(
         assert working.status_code == 200 and working.json()["response"] == "Hello there."
         missing = await one.post("/sessions/session_missing/abort")
         assert missing.status_code == 404
+
+
+async def test_abort_while_a_send_waits_for_the_lease_reaches_the_lease_holder(
+    workers: tuple[LiveServer, LiveServer], signals: list[tuple[str, dict[str, Any]]], model: Any
+) -> None:
+    # The first worker's execution holds the lease (it waits for a confirmation); a send to the
+    # second worker waits for that lease. An abort asked of the second worker is for the running
+    # execution, the first worker's: the waiting send is not running there, and runs afterwards.
+    first, second = workers
+    async with first.http() as one, second.http() as other:
+        session_id = await create_session(one)
+        model.respond_with([DEPLOY, "Deployed."])
+        path = f"/sessions/{session_id}/messages"
+        sse = {"Accept": "text/event-stream"}
+        with anyio.fail_after(GUARD):
+            async with one.stream("POST", path, json={"text": "Ship it"}, headers=sse) as holding:
+                held = events_of(holding)
+                async for event in held:
+                    if event["type"] == "tool_confirmation_required":
+                        break
+                async with other.stream("POST", path, json={"text": "Hi"}, headers=sse) as waiting:
+                    queued = events_of(waiting)
+                    assert (await anext(queued))["type"] == "execution_start"  # then it waits for the lease
+                    sent = await other.post(f"/sessions/{session_id}/abort", json={"reason": "stop"})
+                    assert sent.status_code == 202 and sent.json() == {"status": "signalled"}
+                    ended = [event async for event in held][-1]
+                    assert ended["type"] == "execution_end" and ended["status"] == "aborted"
+                    after = [event async for event in queued][-1]
+                    assert after["type"] == "execution_end" and after["status"] == "completed"
+        await received(signals, session_id, {"kind": "abort", "reason": "stop"})
+        state = (await one.get(f"/sessions/{session_id}")).json()
+        assert [entry["message"]["role"] for entry in state["timeline"]][-2:] == ["user", "assistant"]
+
+
+async def test_concurrent_sends_to_one_session_through_two_workers_each_land_once(
+    workers: tuple[LiveServer, LiveServer],
+) -> None:
+    first, second = workers
+    async with first.http() as one, second.http() as other:
+        session_id = await create_session(one)
+        answers: dict[str, int] = {}
+
+        async def send(http: httpx2.AsyncClient, text: str) -> None:
+            answer = await http.post(f"/sessions/{session_id}/messages", json={"text": text})
+            answers[text] = answer.status_code
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(send, one, "from the first worker")
+            group.start_soon(send, other, "from the second worker")
+        assert set(answers.values()) <= {200, 409} and 200 in answers.values(), answers
+        state = (await other.get(f"/sessions/{session_id}")).json()
+        timeline = [(entry["message"]["role"], entry["message"]["content"][0]["text"]) for entry in state["timeline"]]
+        users = [text for role, text in timeline if role == "user"]
+        assert sorted(users) == sorted(text for text, status in answers.items() if status == 200)  # each once
+        assert [role for role, _ in timeline] == ["user", "assistant"] * len(users)
 
 
 async def received(signals: list[tuple[str, dict[str, Any]]], session_id: str, payload: dict[str, Any]) -> None:
