@@ -132,7 +132,8 @@ async def test_abort_while_a_send_waits_for_the_lease_reaches_the_lease_holder(
                         break
                 async with other.stream("POST", path, json={"text": "Hi"}, headers=sse) as waiting:
                     queued = events_of(waiting)
-                    assert (await anext(queued))["type"] == "execution_start"  # then it waits for the lease
+                    # its response has started: the send waits for the lease (before its
+                    # execution_start, API.md §16), and has not ticked on this worker
                     sent = await other.post(f"/sessions/{session_id}/abort", json={"reason": "stop"})
                     assert sent.status_code == 202 and sent.json() == {"status": "signalled"}
                     ended = [event async for event in held][-1]
