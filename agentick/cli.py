@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -42,7 +43,7 @@ import logging
 import os
 import sys
 import types
-from collections.abc import Generator, Sequence
+from collections.abc import Awaitable, Callable, Generator, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO, cast
@@ -525,19 +526,24 @@ async def _run_remote(args: argparse.Namespace) -> int:
     async with Client(args.remote, token=args.token) as client:
         session_id = await client.session(args.session)
         print(f"agentick: session {session_id} on {args.remote}", file=sys.stderr, flush=True)
-        if args.message:
-            for text in args.message:
-                await _remote_exchange(client, session_id, text)
-            return 0
-        print("agentick: type a message, or an empty line / Ctrl-D to quit", file=sys.stderr)
-        while True:
-            try:
-                text = await anyio.to_thread.run_sync(input, "you> ")
-            except EOFError:
-                break
-            if not text.strip():
-                break
-            await _remote_exchange(client, session_id, text)
+        return await _chat(args, functools.partial(_remote_exchange, client, session_id))
+
+
+async def _chat(args: argparse.Namespace, exchange: Callable[[str], Awaitable[None]]) -> int:
+    """The `-m` messages in turn, else a REPL until an empty line or end of input (local or remote)."""
+    if args.message:
+        for text in args.message:
+            await exchange(text)
+        return 0
+    print("agentick: type a message, or an empty line / Ctrl-D to quit", file=sys.stderr)
+    while True:
+        try:
+            text = await anyio.to_thread.run_sync(input, "you> ")
+        except EOFError:
+            break
+        if not text.strip():
+            break
+        await exchange(text)
     return 0
 
 
@@ -578,20 +584,7 @@ async def _run(component: Any, args: argparse.Namespace) -> int:
             print(f"DevTools: {app.devtools_url}", file=sys.stderr, flush=True)
         session = await app.session()
         props = _props(args)
-        if args.message:
-            for text in args.message:
-                await _exchange(session, text, props)
-            return 0
-        print("agentick: type a message, or an empty line / Ctrl-D to quit", file=sys.stderr)
-        while True:
-            try:
-                text = await anyio.to_thread.run_sync(input, "you> ")
-            except EOFError:
-                break
-            if not text.strip():
-                break
-            await _exchange(session, text, props)
-    return 0
+        return await _chat(args, lambda text: _exchange(session, text, props))
 
 
 async def _exchange(session: Any, text: str, props: dict[str, Any]) -> None:
