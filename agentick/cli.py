@@ -554,22 +554,11 @@ async def _remote_exchange(client: Any, session_id: str, text: str) -> None:
     streaming = False
     async with contextlib.aclosing(aiter(execution)) as events:
         async for event in events:
-            kind = event["type"]
-            if kind == "content_delta" and event.get("block_type") == "text":
-                out.write(event["delta"])
-                out.flush()
-                streaming = True
-            elif kind == "message_end" and streaming:
-                out.write("\n")
-                streaming = False
-            elif kind == "tool_call":
-                out.write(f"→ {event['name']}({json.dumps(event['input'], ensure_ascii=False)})\n")
-            elif kind == "tool_result":
-                text_result = "".join(block.get("text", "") for block in event["content"])
-                out.write(f"{'✗' if event.get('is_error') else '←'} {event['name']}: {text_result[:300]}\n")
-            elif kind == "tool_confirmation_required":
+            if event["type"] == "tool_confirmation_required":
                 approved = await anyio.to_thread.run_sync(_confirm, event["message"])
                 await client.submit_tool_result(session_id, event["call_id"], approved=approved)
+            elif event["type"] in PRINTED_EVENTS:
+                streaming = _print_event(out, event, streaming)
     await execution.result
 
 
@@ -597,23 +586,34 @@ async def _exchange(session: Any, text: str, props: dict[str, Any]) -> None:
         if kind == "model_request" and err.isatty():
             err.write("… thinking\r")
             err.flush()
-        elif kind == "content_delta" and event.block_type == "text":
-            out.write(event.delta)
-            out.flush()
-            streaming = True
-        elif kind == "message_end" and streaming:
-            out.write("\n")
-            streaming = False
-        elif kind == "tool_call":
-            out.write(f"→ {event.name}({json.dumps(event.input, ensure_ascii=False)})\n")
-        elif kind == "tool_result":
-            text_result = "".join(getattr(block, "text", "") for block in event.content)
-            marker = "✗" if event.is_error else "←"
-            out.write(f"{marker} {event.name}: {text_result[:300]}\n")
         elif kind == "tool_confirmation_required":
             approved = await anyio.to_thread.run_sync(_confirm, event.message)
             handle.submit_tool_result(event.call_id, approved=approved)
+        elif kind in PRINTED_EVENTS:  # as JSON, the form a server streams (run --remote prints the same)
+            streaming = _print_event(out, event.model_dump(mode="json"), streaming)
     await handle.result
+
+
+# The events `run` prints (the answer's text as it streams, tool calls and their results).
+PRINTED_EVENTS = frozenset({"content_delta", "message_end", "tool_call", "tool_result"})
+
+
+def _print_event(out: TextIO, event: dict[str, Any], streaming: bool) -> bool:
+    """Print one of PRINTED_EVENTS (an event's JSON); returns whether an answer's text is mid-line."""
+    kind = event["type"]
+    if kind == "content_delta" and event.get("block_type") == "text":
+        out.write(event["delta"])
+        out.flush()
+        return True
+    if kind == "message_end" and streaming:
+        out.write("\n")
+        return False
+    if kind == "tool_call":
+        out.write(f"→ {event['name']}({json.dumps(event['input'], ensure_ascii=False)})\n")
+    elif kind == "tool_result":
+        text_result = "".join(block.get("text", "") for block in event["content"])
+        out.write(f"{'✗' if event.get('is_error') else '←'} {event['name']}: {text_result[:300]}\n")
+    return streaming
 
 
 def _confirm(message: str) -> bool:
