@@ -135,6 +135,7 @@ class ExecutableTool(Generic[F_co]):
                 ) from error
         self._injected = _injected_parameters(handler)
         self._definition: ToolDefinition | None = None
+        self._node: Element | None = None
 
     # --- what the model sees ---------------------------------------------------------------
 
@@ -156,6 +157,20 @@ class ExecutableTool(Generic[F_co]):
         """Rendered with equal props, a tool without `use=` or `render=` renders the same node, so
         the reconciler skips it like a `memo` component."""
         return self.use is None and self.render is None
+
+    @property
+    def static_element(self) -> Element | None:
+        """What a pure tool renders without props: one `@tool` node, the same object every time.
+
+        The reconciler mounts it in the place of the tool's element (one host fiber instead of a
+        component fiber and its node, no render), and skips it on re-renders by identity.
+        """
+        if not self.pure:
+            return None
+        node = self._node
+        if node is None:
+            node = self._node = h(TOOL_NODE, {"tool": self})
+        return node
 
     def __repr__(self) -> str:
         return f"<tool {self.name}>"
@@ -243,6 +258,8 @@ class ExecutableTool(Generic[F_co]):
             check_confirmation_timeout(props.get("confirmation_timeout"), f"tool {self.name!r}: ")
         if props or deps is not None:
             current = self._with(deps=deps, **props)
+        elif self.pure:
+            return cast(Element, self.static_element)
         node = h(TOOL_NODE, {"tool": current})
         if self.render is None:
             return node
@@ -254,6 +271,7 @@ class ExecutableTool(Generic[F_co]):
         clone.__dict__.update(self.__dict__)
         clone.__dict__.update(changes)
         clone._definition = None
+        clone._node = None
         return clone
 
 

@@ -481,6 +481,13 @@ class Root:
             if cls is Element:
                 child_type = item.type
                 key = item.key
+                if not item.props and not item.children and type(child_type) is not str:
+                    # A component object that renders a constant element without props (a pure
+                    # tool) declares it: that element is mounted in its place, keeping the key.
+                    static = getattr(child_type, "static_element", None)
+                    if static is not None:
+                        item = static
+                        child_type = static.type
                 if key is not None:
                     if keys is None:
                         keys = {fiber.slot for fiber in fibers}
