@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from ..element import Memo, type_name
 from ..reconciler.fiber import COMPONENT, Fiber
 from ..reconciler.hooks import EffectHook, LatestHook, MemoHook, RefHook, SlotHook, StateHook
+from ..tools import TOOL_NODE
 from ..types import Message
 
 __all__ = ["json_safe", "message_text", "source_of", "tree_snapshot"]
@@ -84,10 +85,11 @@ def tree_snapshot(root: Fiber) -> dict[str, Any]:
             continue
         budget -= 1
         key = getattr(child.element, "key", None)
+        component = _component_of(child)
         entry = _node(
-            type_name(child.type),
+            type_name(component),
             None if key is None else str(key),
-            source_of(child.type),
+            source_of(component),
             [{"hook": _hook_name(hook), "value": hook_value(hook)} for hook in child.hooks],
         )
         node["children"].append(entry)
@@ -101,9 +103,22 @@ def _next_component(pending: deque[Fiber]) -> Fiber | None:
     and providers (their children take their place)."""
     while pending:
         fiber = pending.popleft()
-        if fiber.kind == COMPONENT:
+        if _component_of(fiber) is not None:
             return fiber
         pending.extendleft(reversed(fiber.children))
+    return None
+
+
+def _component_of(fiber: Fiber) -> Any:
+    """The component `fiber` stands for in the tree: its type for a component fiber, the tool for
+    a pure tool's `@tool` node mounted in the tool's place (see `ExecutableTool.static_element`:
+    such a tool has no fiber of its own, but the user wrote it as a component), else None."""
+    if fiber.kind == COMPONENT:
+        return fiber.type
+    if fiber.type == TOOL_NODE:
+        tool = fiber.element.props["tool"]
+        if tool.static_element is fiber.element:
+            return tool
     return None
 
 
@@ -116,7 +131,7 @@ def _count(fiber: Fiber) -> int:
     count, stack = 0, [fiber]
     while stack:
         current = stack.pop()
-        count += current.kind == COMPONENT
+        count += _component_of(current) is not None
         stack.extend(current.children)
     return count
 
