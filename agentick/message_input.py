@@ -12,38 +12,54 @@ metadata, unknown keys, wrong types, dict subclasses, text with lone surrogates)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .types import ROLES, Message, TextBlock, _new_object, _set_dict, _set_extra, _set_fields_set, _set_private
 
-__all__ = ["message_from", "plain_message"]
+__all__ = ["extend_plain", "message_from", "plain_message"]
 
 
 def plain_message(value: dict[Any, Any]) -> Message | None:
     """The `Message` for a plain `{"role": str, "content": str}` dict whose text is encodable, or
     `None` when `value` needs full validation (any other shape, or text to reject or locate)."""
-    if len(value) != 2:
-        return None
-    role = value.get("role")
-    content = value.get("content")
-    if type(role) is not str or type(content) is not str or role not in ROLES:
-        return None
-    if not content.isascii():
-        try:
-            content.encode("utf-8")
-        except UnicodeEncodeError:
-            return None
-    block = _new_object(TextBlock)
-    _set_dict(block, {"type": "text", "text": content})
-    _set_fields_set(block, {"text"})
-    _set_extra(block, None)
-    _set_private(block, None)
-    message = _new_object(Message)
-    _set_dict(message, {"role": role, "content": [block], "id": None, "metadata": None})
-    _set_fields_set(message, {"role", "content"})
-    _set_extra(message, None)
-    _set_private(message, None)
-    return message
+    out: list[Message] = []
+    extend_plain([value], 0, out)
+    return out[0] if out else None
+
+
+def extend_plain(values: Sequence[Any], start: int, out: list[Message]) -> int:
+    """Append to `out` the `Message` of each of `values[start:]` while it is a plain dict (see the
+    module docstring); return the index of the first value that is not (`len(values)` when none).
+
+    One loop, no call per message: a long history pays per message only the checks and the two
+    instances (a `TextBlock` in a `Message`, built as `model_construct` would)."""
+    append = out.append
+    for index in range(start, len(values)):
+        value = values[index]
+        if value.__class__ is not dict or len(value) != 2:
+            return index
+        role = value.get("role")
+        content = value.get("content")
+        if role.__class__ is not str or content.__class__ is not str or role not in ROLES:
+            return index
+        if not content.isascii():
+            try:
+                content.encode("utf-8")
+            except UnicodeEncodeError:
+                return index
+        block = _new_object(TextBlock)
+        _set_dict(block, {"type": "text", "text": content})
+        _set_fields_set(block, {"text"})
+        _set_extra(block, None)
+        _set_private(block, None)
+        message = _new_object(Message)
+        _set_dict(message, {"role": role, "content": [block], "id": None, "metadata": None})
+        _set_fields_set(message, {"role", "content"})
+        _set_extra(message, None)
+        _set_private(message, None)
+        append(message)
+    return len(values)
 
 
 def message_from(value: Message | dict[str, Any]) -> Message:

@@ -122,6 +122,7 @@ def test_one_message_dict_comes_out_as_validation_makes_it(value: dict[Any, Any]
 @given(st.lists(message_dicts(), max_size=6))
 def test_a_list_of_message_dicts_gives_the_same_messages_and_the_same_first_error(values: list[dict[Any, Any]]):
     assert outcome(lambda items: _messages(None, items), values) == outcome(validated, values)
+    assert outcome(lambda items: _messages(None, iter(items)), values) == outcome(validated, values)
 
 
 @settings(max_examples=300, deadline=None)

@@ -16,7 +16,7 @@ from ..compiler.diff import ContextDiffer
 from ..element import Element, h, type_name
 from ..errors import PersistenceError, SessionClosedError, ToolError
 from ..hooks.data import DataEntry, data_store
-from ..message_input import plain_message
+from ..message_input import extend_plain
 from ..models.infer import model_from
 from ..output import OutputMode, OutputOptions
 from ..runtime import AgentRuntime
@@ -507,16 +507,11 @@ class Session:
 def _messages(input: Any, messages: Iterable[Any] | None) -> list[Message]:
     """The messages given to send/queue/interrupt/run (a string is one user message), checked:
     bytes raise `TypeError`, text no provider can encode raises `ValueError` naming the message.
-    Plain `{"role", "content"}` dicts take `plain_message`'s fast path, already checked."""
+    Plain `{"role", "content"}` dicts take `extend_plain`'s fast path, already checked."""
     out: list[Message] = []
     unchecked: list[int] = []  # indexes of the messages still to check for unencodable text
 
-    def add(message: Any) -> None:
-        if message.__class__ is dict:  # exactly a dict (and no narrowing to dict[Unknown, Unknown])
-            plain = plain_message(message)
-            if plain is not None:
-                out.append(plain)
-                return
+    def add(message: Any) -> None:  # not a plain dict: validated, then checked for unencodable text
         unchecked.append(len(out))
         out.append(message if isinstance(message, Message) else Message.model_validate(message))
 
@@ -527,19 +522,20 @@ def _messages(input: Any, messages: Iterable[Any] | None) -> list[Message]:
             unchecked.append(0)
             out.append(Message(role="user", content=[TextBlock(text=input)]))
         elif isinstance(input, Message | dict):
-            add(input)
+            if extend_plain([input], 0, out) == 0:
+                add(input)
         else:
             out.extend(_messages(None, input))
-    append = out.append
-    for message in messages or ():
-        if message.__class__ is dict:  # the common case, inlined: thousands of messages per request
-            plain = plain_message(message)
-            if plain is not None:
-                append(plain)
-                continue
-        elif isinstance(message, bytes | bytearray | memoryview):
-            raise TypeError(BYTES_ARE_NOT_TEXT)
-        add(message)
+    values = messages if isinstance(messages, list | tuple) else list(messages or ())
+    index = 0
+    while index < len(values):
+        index = extend_plain(values, index, out)  # the common case: thousands of plain dicts per request
+        if index < len(values):
+            message = values[index]
+            if isinstance(message, bytes | bytearray | memoryview):
+                raise TypeError(BYTES_ARE_NOT_TEXT)
+            add(message)
+            index += 1
     for index in unchecked:
         message = out[index]
         problem = input_problem(message)

@@ -14,6 +14,7 @@ while `gpt-4o-mini-xyz` resolves to `gpt-4o-mini`, not `gpt-4o`.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from ..types import ModelMetadata
 
@@ -149,8 +150,12 @@ def canonical_model_id(model_id: str) -> str:
     return name.removeprefix("ft:")
 
 
+@lru_cache(maxsize=256)
 def lookup_model(model_id: str) -> ModelInfo | None:
-    """The catalog entry for `model_id` (exact, then the longest prefix at a word boundary), or `None`."""
+    """The catalog entry for `model_id` (exact, then the longest prefix at a word boundary), or `None`.
+
+    Remembered per id (the entries are frozen): every tick looks its model up, and an id missing
+    from the catalog (a local or test model) would otherwise cost a scan of every family."""
     name = canonical_model_id(model_id)
     info = _CATALOG.get(name)
     if info is not None:
