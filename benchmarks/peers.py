@@ -12,8 +12,9 @@ with text on tick 2. Every run is checked: the answer, one tool execution, two m
 size of both requests (system + history + user, then + tool call + tool result; 20 tools) must be
 what the workload says, for every framework, offline and over HTTP.
 
-Three measurements, all in this one process, frameworks interleaved run by run (A B C ... A B C)
-after warm-up, with a `gc.collect()` before every run so that one run's garbage is not collected in
+Three measurements, all in this one process, frameworks interleaved run by run (A B C, B C A, C A B:
+the order rotates every round, so no framework always runs right after the same other) after
+warm-up, with a `gc.collect()` before every run so that one run's garbage is not collected in
 the next one's time (the heap that survives warm-up is frozen with `gc.freeze()`, so that this
 collection is cheap):
 
@@ -675,15 +676,19 @@ async def one_run(driver: Driver, size: int) -> float:
 
 
 async def measure(peers: list[Driver], size: int, runs: int, warmup: int, memory_runs: int) -> list[Stats]:
-    """Warm up (and check every driver's requests), then time runs interleaved A B C A B C ..."""
+    """Warm up (and check every driver's requests), then time runs interleaved A B C, B C A, C A B ..."""
     for _ in range(warmup):
         for driver in peers:
             await one_run(driver, size)
             driver.check()
     settle()
     stats = [Stats(driver.label, driver.key, size) for driver in peers]
-    for _ in range(runs):
-        for driver, stat in zip(peers, stats, strict=True):
+    pairs = list(zip(peers, stats, strict=True))
+    for round in range(runs):
+        # Rotated every round: a run's position after another framework's (its garbage, its cache
+        # footprint) would otherwise favour or penalise the same framework every time.
+        shift = round % len(pairs)
+        for driver, stat in pairs[shift:] + pairs[:shift]:
             stat.ticks.append(await one_run(driver, size) / 2)
     if memory_runs:
         tracemalloc.start()
@@ -1020,7 +1025,8 @@ def document(
             "executed, sent back) and a text answer on tick 2. *Per tick* = run time / 2. Each run is checked "
             "(answer, one tool execution, two model calls, and both requests carry system + N + user messages, "
             "then + tool call + tool result, and 20 tools). All frameworks run in one process, interleaved run "
-            f"by run after warm-up, with `gc.collect()` (untimed) before each run; runs per framework: {counts}. "
+            "by run (the order rotating every round, so that no framework always follows the same other) "
+            f"after warm-up, with `gc.collect()` (untimed) before each run; runs per framework: {counts}. "
             "After warm-up the surviving heap (three frameworks' modules, the agents) is moved out of the "
             "collector's way with `gc.freeze()`, so that collecting between runs is cheap; garbage collection "
             "during the runs works as usual.",
