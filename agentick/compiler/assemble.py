@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..message_input import plain_message
 from ..tokens import TokenCounter
 from ..tools import ExecutableTool, merge_tools
 from ..types import Message, ModelInput, TextBlock, ToolDefinition
@@ -125,8 +126,9 @@ def assemble(
     system = structure.system_text()
     placed: dict[int, Ephemeral] = {}
     conversation = place_ephemerals(structure.conversation, structure.ephemerals, placed)
-    if system is not None:
-        conversation.insert(0, Message(role="system", content=[TextBlock(text=system)]))
+    if system is not None:  # built like a plain input dict (the same Message, without validating the text again)
+        message = plain_message({"role": "system", "content": system})
+        conversation.insert(0, message or Message(role="system", content=[TextBlock(text=system)]))
     model_input = ModelInput(messages=conversation, tools=definitions, options=dict(structure.model_options))
     return CompiledContext(structure, tool_objects, model_input, system, tokens, iterations, placed)
 
