@@ -34,6 +34,7 @@ from ..engine.handle import ExecutionHandle
 from ..engine.results import ExecutionUsage
 from ..engine.session import Session
 from ..errors import AbortError, ModelError, SessionBusyError, SessionClosedError
+from ..stores.protocol import is_stored
 from .bodies import AbortBody, SendBody, ToolResultBody, TrustedSendBody
 from .openapi import openapi_document
 
@@ -228,7 +229,7 @@ class _Api:
     async def get(self, request: Request) -> Response:
         id = _session_id(request)
         async with self._use(id):
-            snapshot = await self._require(id)
+            snapshot = await self._require(id, read=True)
             if snapshot is not None:
                 return JSONResponse(_state_of_snapshot(id, snapshot))
             return JSONResponse(_state_of_session(self.app.sessions[id]))
@@ -307,13 +308,16 @@ class _Api:
 
     # --- sessions ----------------------------------------------------------------------------------
 
-    async def _require(self, id: str) -> dict[str, Any] | None:
-        """404 unless the session `id` exists; its latest save when that is where it was found.
+    async def _require(self, id: str, *, read: bool = False) -> dict[str, Any] | None:
+        """404 unless the session `id` exists; with `read`, its latest save when that is where it
+        was found.
 
         A session running here is read here (None). Otherwise, on a store, the store decides (a
         copy open here may be stale: deleted or saved since by another worker); a copy open here
-        whose stored session is gone is closed, unless it runs. Without a store the sessions open
-        here are all there is (None)."""
+        whose stored session is gone is closed, unless it runs. Without `read` the store is only
+        asked whether the session is stored (a head-only query on PostgreSQL, not the whole
+        history), and None is returned. Without a store the sessions open here are all there is
+        (None)."""
         if self._running(id) is not None:
             return None
         store = self.app.store
@@ -321,8 +325,8 @@ class _Api:
             if id not in self.app.sessions:
                 raise _unknown(id)
             return None
-        snapshot: dict[str, Any] | None = await store.load(id)
-        if snapshot is None:
+        snapshot: dict[str, Any] | None = await store.load(id) if read else None
+        if snapshot is None and (read or not await is_stored(store, id)):
             stale = self.app.sessions.get(id)
             if stale is not None and stale.status == "idle":  # deleted on another worker
                 self.app.forget(stale)

@@ -21,5 +21,8 @@ class MemoryStore:
         row = self._rows.get(id)
         return json.loads(row) if row is not None else None
 
+    async def exists(self, id: str) -> bool:
+        return id in self._rows
+
     async def delete(self, id: str) -> None:
         self._rows.pop(id, None)

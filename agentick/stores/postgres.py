@@ -88,6 +88,7 @@ _LOAD = (
     "  WHERE e.session_id = s.session_id AND e.position < s.entry_count ORDER BY e.position)"
     " FROM agentick_sessions s WHERE s.session_id = %s AND s.revision > 0"
 )
+_EXISTS = "SELECT 1 FROM agentick_sessions WHERE session_id = %s AND revision > 0"
 # A placeholder head (revision 0, never committed as such) so that the next statement can lock
 # the row whether or not the session was stored before: two first saves then queue up.
 _PLACEHOLDER = (
@@ -292,6 +293,12 @@ class PostgresStore:
             raise PersistenceError(f"session store {self.url}: a timeline entry of {id!r} is not JSON") from error
         self._remember(id, _Written(save_id, entries))
         return {**snapshot, "timeline": list(entries), "revision": int(revision)}
+
+    async def exists(self, id: str) -> bool:
+        """Whether `id` is stored: its head row only, not its timeline."""
+        async with self._connection("looking up", id) as connection:
+            cursor = await connection.execute(_EXISTS, (id,))
+            return await cursor.fetchone() is not None
 
     async def save(self, id: str, snapshot: dict[str, Any], expected_revision: int | None = None) -> int:
         """Store `snapshot` as the next revision of `id` and return that revision.

@@ -12,15 +12,28 @@ worker processes adds two things the engine then uses:
   that can be lost (it expired and another worker took it) has an `on_lost` attribute: the
   engine sets it to a callback that stops the execution holding the lease, which then saves
   nothing; the store calls it once it finds the lease lost.
+
+Any store may also have `exists(id)`: whether a snapshot of `id` is stored, without reading it
+(the server asks before every send; a long history is not loaded just to answer that).
 """
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["DEFAULT_LEASE_TTL", "DEFAULT_LEASE_WAIT", "Lease", "SessionStore", "lease_of", "leases", "saves_revisions"]
+__all__ = [
+    "DEFAULT_LEASE_TTL",
+    "DEFAULT_LEASE_WAIT",
+    "Lease",
+    "SessionStore",
+    "is_stored",
+    "lease_of",
+    "leases",
+    "saves_revisions",
+]
 
 DEFAULT_LEASE_TTL = 30.0
 DEFAULT_LEASE_WAIT = 10.0
@@ -49,6 +62,14 @@ def saves_revisions(store: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return "expected_revision" in parameters
+
+
+async def is_stored(store: Any, id: str) -> bool:
+    """Whether `store` holds a snapshot of `id`: its `exists(id)` when it has one, else a `load`."""
+    exists: Callable[[str], Awaitable[Any]] | None = getattr(store, "exists", None)
+    if exists is not None:
+        return bool(await exists(id))
+    return await store.load(id) is not None
 
 
 def leases(store: Any) -> bool:

@@ -73,6 +73,11 @@ class SqliteStore:
             raise PersistenceError(f"session store {self.path}: the snapshot of {id!r} is not JSON") from error
         return snapshot
 
+    async def exists(self, id: str) -> bool:
+        """Whether a snapshot of `id` is stored (without reading it)."""
+        rows = await anyio.to_thread.run_sync(self._run, "SELECT 1 FROM agentick_sessions WHERE session_id = ?", (id,))
+        return bool(rows)
+
     async def delete(self, id: str) -> None:
         await anyio.to_thread.run_sync(self._run, "DELETE FROM agentick_sessions WHERE session_id = ?", (id,))
 

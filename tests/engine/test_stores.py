@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from agentick import create_app
-from agentick.stores import PostgresStore, SqliteStore, masked
+from agentick.stores import MemoryStore, PostgresStore, SqliteStore, masked
+from agentick.stores.protocol import is_stored
 from agentick.testing import create_test_model
 from tests.engine.support import chat
 
@@ -138,3 +139,28 @@ def test_masked_hides_passwords_in_urls_and_key_value_strings(url, shown):
 
 def test_a_postgres_store_from_a_key_value_string_hides_its_password():
     assert repr(PostgresStore("host=127.0.0.1 password=s3cret")) == "PostgresStore('host=127.0.0.1 password=***')"
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+async def test_exists_answers_as_load_would(kind, tmp_path):
+    store = MemoryStore() if kind == "memory" else SqliteStore(tmp_path / "sessions.db")
+    assert await store.exists("a") is False
+    await store.save("a", {"timeline": []})
+    assert (await store.exists("a"), await store.exists("b")) == (True, False)
+    await store.delete("a")
+    assert await store.exists("a") is False
+    if isinstance(store, SqliteStore):
+        store.close()
+
+
+class LoadOnlyStore(MemoryStore):
+    """A custom store with only the three methods the contract names (no `exists`)."""
+
+    exists = None  # type: ignore[assignment]
+
+
+async def test_a_store_without_exists_is_asked_with_load():
+    store = LoadOnlyStore()
+    await store.save("a", {"timeline": []})
+
+    assert (await is_stored(store, "a"), await is_stored(store, "b")) == (True, False)

@@ -117,6 +117,34 @@ class LeasingStore(MemoryStore):
         yield SimpleNamespace(revision=0)
 
 
+class LoadCountingStore(MemoryStore):
+    """Counts the snapshots read (`load`), not the existence checks (`exists`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads: list[str] = []
+
+    async def load(self, id: str) -> dict[str, Any] | None:
+        self.loads.append(id)
+        return await super().load(id)
+
+
+async def test_a_send_to_a_session_open_here_reads_no_snapshot_from_the_store() -> None:
+    store = LoadCountingStore()
+    app = create_app(Agent, model=create_test_model(default_response="Hello there."), store=store)
+    with LiveServer(app, max_open_sessions=1) as server:
+        async with server.http() as http:
+            first = await create_session(http)
+            for text in ("Hi", "Again"):
+                assert (await http.post(f"/sessions/{first}/messages", json={"text": text})).status_code == 200
+            assert store.loads == []  # asked whether it exists, never read
+            second = await create_session(http)  # closes the idle first (max_open_sessions=1)
+            assert (await http.post(f"/sessions/{first}/messages", json={"text": "Back"})).status_code == 200
+            assert store.loads == [first]  # read once, to open it again
+            assert (await http.get(f"/sessions/{second}")).status_code == 200
+            assert store.loads == [first, second]  # GET answers with the latest save
+
+
 async def test_a_new_session_is_saved_once() -> None:
     store = LeasingStore()
     app = create_app(Agent, model=create_test_model(), store=store)

@@ -189,6 +189,18 @@ async def test_a_row_deleted_while_a_save_locks_it_is_a_persistence_error(postgr
     assert query(postgres_url, "SELECT count(*) FROM agentick_entries WHERE session_id = %s", (id,)) == [(0,)]
 
 
+async def test_exists_answers_from_the_head_row_as_load_would(postgres_url):
+    id = new_id()
+    async with PostgresStore(postgres_url) as store, PostgresStore(postgres_url) as other:
+        assert await store.exists(id) is False
+        async with store.lease(id):  # a lease alone stores nothing
+            assert await other.exists(id) is False
+        await store.save(id, snapshot(2))
+        assert await other.exists(id) is True
+        await other.delete(id)
+        assert await store.exists(id) is False
+
+
 async def test_delete_removes_the_head_the_entries_and_the_lease(postgres_url):
     id = new_id()
     async with PostgresStore(postgres_url) as store:
