@@ -411,6 +411,7 @@ async def test_the_pool_recovers_after_postgresql_restarts_under_load(postgres_s
     during: list[str] = []  # outcomes of the saves made while the restart runs
     after: list[str] = []
     restarted = anyio.Event()
+    started = query(postgres_server.url, "SELECT pg_postmaster_start_time()")
     async with PostgresStore(postgres_server.url, max_size=4, lease_wait=1) as store:
         revision = await store.save(id, snapshot(1), expected_revision=0)
         count = 1
@@ -453,7 +454,9 @@ async def test_the_pool_recovers_after_postgresql_restarts_under_load(postgres_s
                     await save(after)
         loaded = await store.load(id)
 
-    assert "failed" in during  # the restart did break saves in flight
+    # The server really restarted under the pool's connections (whether a save was in flight at
+    # that moment, and so failed, or waited for a connection and went through, is timing).
+    assert query(postgres_server.url, "SELECT pg_postmaster_start_time()") != started
     assert after[-1] == "saved" and after.count("saved") == 1
     assert loaded is not None and loaded["revision"] == revision and len(loaded["timeline"]) == count
 
