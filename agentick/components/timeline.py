@@ -48,10 +48,11 @@ def Timeline(
     whole = not children and roles is None and filter is None and limit is None and max_tokens is None
     pair_cache: Ref[PairCache] = use_ref({})
     reported: Ref[set[str]] = use_ref(set())
-    pending_summary: Ref[_PendingSummary | None] = use_ref(None)
     # The history does not change during an execution, so what is sent of it is worked out once
     # per execution: the messages of the whole history in the common case, else the selection
-    # (unless a filter function, which may read anything, is given). Both hooks run every render.
+    # (unless a filter function, which may read anything, is given). The current execution's
+    # entries only grow: their summary is extended tick by tick. The hooks run every render.
+    pending_summary = use_memo(lambda: _PendingSummary(runtime.pending), [runtime.pending])
     history_summary = use_memo(lambda: _summary(runtime.history) if whole else None, [runtime.history, whole])
     history: list[TimelineEntry] = use_memo(
         lambda: [] if whole else _select(runtime.history, roles, filter, limit, pair_cache.current),
@@ -60,9 +61,7 @@ def Timeline(
     if history_summary is not None:
         _report_evictions(None, [], reported)
         history_messages, history_system = history_summary
-        if pending_summary.current is None or pending_summary.current.entries is not runtime.pending:
-            pending_summary.current = _PendingSummary(runtime.pending)
-        pending_messages, pending_system = pending_summary.current.update()
+        pending_messages, pending_system = pending_summary.update()
         return _entries(history_messages + pending_messages, history_system or pending_system)
     pending = runtime.pending
     budget: TokenBudget | None = None
@@ -126,8 +125,9 @@ class _PendingSummary:
     render instead of recomputed: a stateless run imports its whole conversation as the execution's
     input, and re-reading thousands of entries every tick cost 0.3-0.5 ms per tick at 2,000.
 
-    The execution's entry list only grows (a new execution starts a new list), and an entry's message
-    is not edited in place, the same assumption the history's summary makes for a whole execution."""
+    The execution's entry list only grows (a new execution starts a new list, and with it a new
+    summary), and an entry's message is not edited in place, the same assumption the history's
+    summary makes for a whole execution."""
 
     __slots__ = ("entries", "messages", "seen", "system")
 
